@@ -1,0 +1,9 @@
+//! Domain values and rules. Parse, don't validate: every constructor here
+//! checks its input and returns a typed error, so a value you hold is valid.
+
+pub mod account;
+pub mod datamap;
+pub mod ids;
+
+pub use account::{DisplayName, Email, NewPassword, Role};
+pub use ids::{JobId, MemberId, SessionId, SubjectId};

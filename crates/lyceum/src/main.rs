@@ -1,0 +1,20 @@
+//! The `lyceum` binary. `main` only calls [`try_main`] and prints the error
+//! chain, so every failure reaches the operator as a sentence that says
+//! what to fix, never as a panic.
+
+mod cli;
+mod config;
+mod demo;
+
+fn main() -> std::process::ExitCode {
+    match cli::try_main() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            std::process::ExitCode::from(2)
+        }
+    }
+}

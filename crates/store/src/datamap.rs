@@ -1,0 +1,91 @@
+//! The data map registry: every table's declaration, collected, plus the
+//! schema introspection that proves the declarations cover every column.
+
+use crate::StoreError;
+use crate::entity::{credential, job, member, session, subject_key};
+use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+
+const MIGRATIONS: TableDecl = TableDecl {
+    table: "seaql_migrations",
+    about: "Which schema migrations have run",
+    columns: &[
+        ColumnDecl::not_personal("version", "migration name"),
+        ColumnDecl::not_personal("applied_at", "when the migration ran"),
+    ],
+};
+
+const KEYRING_MIGRATIONS: TableDecl = TableDecl {
+    table: "keyring_migrations",
+    about: "Which keyring schema migrations have run",
+    columns: MIGRATIONS.columns,
+};
+
+/// Every table of the main database.
+pub const MAIN: &[TableDecl] = &[
+    member::DATA_MAP,
+    credential::DATA_MAP,
+    session::DATA_MAP,
+    job::DATA_MAP,
+    MIGRATIONS,
+];
+
+/// Every table of the keyring database.
+pub const KEYRING: &[TableDecl] = &[subject_key::DATA_MAP, KEYRING_MIGRATIONS];
+
+/// Every declaration, for the privacy notice, export and erasure.
+pub fn registry() -> impl Iterator<Item = &'static TableDecl> {
+    MAIN.iter().chain(KEYRING.iter())
+}
+
+/// The tables and columns of a migrated database, as the engine reports them.
+pub async fn schema_of(db: &DatabaseConnection) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+    let backend = db.get_database_backend();
+    let rows = match backend {
+        DbBackend::Sqlite => {
+            db.query_all_raw(Statement::from_string(
+                backend,
+                "SELECT m.name AS table_name, p.name AS column_name \
+                 FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
+            ))
+            .await?
+        }
+        _ => {
+            db.query_all_raw(Statement::from_string(
+                backend,
+                "SELECT table_name::text AS table_name, column_name::text AS column_name \
+                 FROM information_schema.columns WHERE table_schema = current_schema() \
+                 ORDER BY table_name, ordinal_position",
+            ))
+            .await?
+        }
+    };
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for row in rows {
+        let table: String = row.try_get("", "table_name")?;
+        let column: String = row.try_get("", "column_name")?;
+        match out.last_mut() {
+            Some((t, cols)) if *t == table => cols.push(column),
+            _ => out.push((table, vec![column])),
+        }
+    }
+    Ok(out)
+}
+
+/// Compares both databases with the registry. Each is checked against the
+/// whole registry, because a small PostgreSQL install may keep the keyring
+/// tables in the main database.
+pub async fn check(
+    main: &DatabaseConnection,
+    keyring: &DatabaseConnection,
+) -> Result<Vec<SchemaGap>, StoreError> {
+    let all: Vec<TableDecl> = registry().copied().collect();
+    let mut gaps = check_schema(&all, &schema_of(main).await?);
+    for gap in check_schema(&all, &schema_of(keyring).await?) {
+        if !gaps.contains(&gap) {
+            gaps.push(gap);
+        }
+    }
+    Ok(gaps)
+}

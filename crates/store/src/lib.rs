@@ -1,0 +1,172 @@
+//! Lyceum's storage: the SeaORM entities and migrations, the keyring that
+//! holds each data subject's key, field encryption, and the durable job
+//! queue.
+//!
+//! One code path serves SQLite (the default, in WAL mode) and PostgreSQL.
+//! SeaORM models never leave this crate: repositories hand out domain types
+//! from `lyceum_core`. Where SQL differs between the engines (the job
+//! queue's `FOR UPDATE SKIP LOCKED`), the difference is one small branch
+//! with a comment, not a second implementation.
+//!
+//! Times are stored as milliseconds since the Unix epoch in a 64-bit
+//! integer. Both engines compare and index those identically, which text or
+//! engine-specific timestamp types would not guarantee.
+//!
+//! Errors: functions here return [`StoreError`] (thiserror); callers in the
+//! web layer map it to a problem document, the binary wraps it in anyhow.
+
+pub mod accounts;
+pub mod crypto;
+pub mod datamap;
+pub mod entity;
+pub mod jobs;
+pub mod keyring;
+pub mod migration;
+pub mod sessions;
+
+use chrono::{DateTime, Utc};
+use lyceum_core::clock::Clock;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+
+use sea_orm_migration::MigratorTrait;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use crypto::InstanceKey;
+pub use keyring::Keyring;
+
+/// Everything that can go wrong in storage that a caller may need to tell
+/// apart. Anything else is a [`StoreError::Database`] and means "try again
+/// later", never "your input was wrong".
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error")]
+    Database(#[from] sea_orm::DbErr),
+    /// A stored value could not be decrypted or decoded: a bug or tampering.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The subject's key is gone: their data was erased.
+    #[error("the data subject's key has been destroyed")]
+    KeyDestroyed,
+    /// Work on another thread failed (password hashing).
+    #[error("background task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Where the data and the keyring live.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `sqlite://PATH?mode=rwc` or `postgres://…`.
+    pub database_url: String,
+    /// The keyring's own database: a second SQLite file, or a separate
+    /// PostgreSQL database, so it can be backed up on its own schedule.
+    pub keyring_url: String,
+    /// Largest pool size.
+    pub max_connections: u32,
+}
+
+/// The storage handle the rest of Lyceum holds: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// The main database.
+    pub db: DatabaseConnection,
+    /// The subjects' data keys.
+    pub keyring: Keyring,
+    /// The one clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Store {
+    /// Connects to both databases and runs pending migrations on each.
+    pub async fn open(
+        config: &StoreConfig,
+        instance_key: InstanceKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
+        let db = connect(&config.database_url, config.max_connections).await?;
+        let keyring_db = connect(&config.keyring_url, config.max_connections).await?;
+        migration::Migrator::up(&db, None).await?;
+        migration::KeyringMigrator::up(&keyring_db, None).await?;
+        Ok(Self {
+            db,
+            keyring: Keyring::new(keyring_db, instance_key),
+            clock,
+        })
+    }
+
+    /// True when the database answers and no migration is pending.
+    pub async fn is_ready(&self) -> bool {
+        let pending = migration::Migrator::get_pending_migrations(&self.db).await;
+        let keyring_pending =
+            migration::KeyringMigrator::get_pending_migrations(self.keyring.db()).await;
+        matches!((pending, keyring_pending), (Ok(a), Ok(b)) if a.is_empty() && b.is_empty())
+    }
+
+    /// The engine behind the main database.
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// The current time in storage form.
+    pub fn now_ms(&self) -> i64 {
+        to_ms(self.clock.now())
+    }
+
+    /// Account use cases.
+    pub fn accounts(&self) -> accounts::Accounts<'_> {
+        accounts::Accounts::new(self)
+    }
+
+    /// Session rows.
+    pub fn sessions(&self) -> sessions::Sessions<'_> {
+        sessions::Sessions::new(self)
+    }
+
+    /// The durable job queue.
+    pub fn jobs(&self) -> jobs::Queue<'_> {
+        jobs::Queue::new(self)
+    }
+}
+
+/// Opens a pool on either engine with the settings each needs.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, StoreError> {
+    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        // WAL lets readers run beside the one writer. FULL sync makes every
+        // acknowledged commit survive a power cut as well as a killed
+        // process; the cost is one fsync per write transaction, which the
+        // benchmarks account for. busy_timeout turns writer contention into
+        // a short wait instead of an error.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+                .create_if_missing(true)
+                // Freed pages are overwritten, so erased rows and destroyed
+                // keys do not linger in the file.
+                .pragma("secure_delete", "ON")
+        });
+    Ok(Database::connect(opts).await?)
+}
+
+/// The URL for a SQLite file.
+pub fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// Milliseconds since the epoch.
+pub fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// Back from milliseconds since the epoch.
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
+}

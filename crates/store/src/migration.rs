@@ -1,0 +1,177 @@
+//! Migrations for the main database and for the keyring. They run on start
+//! and with `lyceum migrate`; they only ever add, never lose data.
+//! Downgrades are not supported: restore a backup instead.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+/// The main database's migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(M0001Foundation)]
+    }
+}
+
+/// The keyring database's migrations. Their bookkeeping table has its own
+/// name so the keyring may share a PostgreSQL database with the data in a
+/// small install without either migrator tripping over the other's rows.
+#[derive(Debug)]
+pub struct KeyringMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for KeyringMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(K0001Keys)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("keyring_migrations").into_iden()
+    }
+}
+
+fn t(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+struct M0001Foundation;
+
+impl MigrationName for M0001Foundation {
+    fn name(&self) -> &str {
+        "m0001_foundation"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0001Foundation {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("members"))
+                .col(pk_uuid(t("id")))
+                .col(blob(t("email_index")).unique_key())
+                .col(blob(t("email_ciphertext")))
+                .col(blob(t("display_name_ciphertext")))
+                .col(string_len(t("role"), 16))
+                .col(string_len(t("status"), 16))
+                .col(big_integer(t("created_at")))
+                .col(big_integer_null(t("closed_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("credentials"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("member_id")))
+                .col(string_len(t("kind"), 16))
+                .col(blob(t("secret")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer_null(t("last_used_at")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("credentials"), t("member_id"))
+                        .to(t("members"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("credentials_member")
+                .table(t("credentials"))
+                .col(t("member_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("sessions"))
+                .col(blob(t("token_hash")).primary_key())
+                .col(uuid_null(t("member_id")))
+                .col(string_len(t("csrf_token"), 64))
+                .col(boolean(t("is_shared_device")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer(t("last_seen_at")))
+                .col(big_integer(t("expires_at")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("sessions"), t("member_id"))
+                        .to(t("members"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("sessions_member")
+                .table(t("sessions"))
+                .col(t("member_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("sessions_expiry")
+                .table(t("sessions"))
+                .col(t("expires_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("jobs"))
+                .col(pk_uuid(t("id")))
+                .col(string_len(t("kind"), 64))
+                .col(text(t("payload")))
+                .col(string_len_null(t("unique_key"), 128).unique_key())
+                .col(string_len(t("status"), 16))
+                .col(big_integer(t("run_at")))
+                .col(big_integer(t("locked_until")))
+                .col(integer(t("attempts")))
+                .col(integer(t("max_attempts")))
+                .col(text_null(t("last_error")))
+                .col(big_integer(t("created_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("jobs_due")
+                .table(t("jobs"))
+                .col(t("status"))
+                .col(t("run_at"))
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+struct K0001Keys;
+
+impl MigrationName for K0001Keys {
+    fn name(&self) -> &str {
+        "k0001_subject_keys"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for K0001Keys {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("subject_keys"))
+                .col(pk_uuid(t("subject_id")))
+                .col(blob(t("wrapped_key")))
+                .col(big_integer(t("created_at")))
+                .to_owned(),
+        )
+        .await
+    }
+}

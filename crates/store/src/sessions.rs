@@ -1,0 +1,179 @@
+//! Server-side sessions. The browser holds a random 256-bit token; the
+//! database holds its SHA-256, so reading the database (or a backup) does
+//! not let anyone sign in as someone else.
+
+use crate::entity::session;
+use crate::{Store, StoreError};
+use lyceum_core::domain::MemberId;
+use rand::RngCore;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+
+/// How long a signed-in session lasts at most.
+pub const MEMBER_SESSION_MS: i64 = 30 * 24 * 3600 * 1000;
+/// How long the anonymous session behind a sign-in form lasts.
+pub const ANONYMOUS_SESSION_MS: i64 = 2 * 3600 * 1000;
+/// `last_seen_at` is only rewritten when older than this, so reading pages
+/// does not turn into a write per request.
+const TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The token hash (the row key).
+    pub token_hash: Vec<u8>,
+    /// Who is signed in, if anyone.
+    pub member_id: Option<MemberId>,
+    /// The CSRF token forms in this session must carry.
+    pub csrf_token: String,
+    /// Shared-computer mode.
+    pub is_shared_device: bool,
+    /// When it ends.
+    pub expires_at: i64,
+    last_seen_at: i64,
+}
+
+/// A new session and the token to put in the cookie (shown only once).
+#[derive(Debug)]
+pub struct NewSession {
+    /// The cookie value.
+    pub token: String,
+    /// The session.
+    pub session: Session,
+    lifetime_ms: i64,
+}
+
+impl NewSession {
+    /// The cookie's Max-Age: the session's lifetime in seconds.
+    pub fn max_age_secs(&self) -> i64 {
+        self.lifetime_ms / 1000
+    }
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The row key for a cookie token.
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Session rows over the store.
+#[derive(Debug)]
+pub struct Sessions<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Sessions<'a> {
+    pub(crate) fn new(store: &'a Store) -> Self {
+        Self { store }
+    }
+
+    /// Starts a session: anonymous (for form protection) or for a member.
+    pub async fn create(
+        &self,
+        member: Option<MemberId>,
+        is_shared_device: bool,
+    ) -> Result<NewSession, StoreError> {
+        let token = random_token();
+        let now = self.store.now_ms();
+        let lifetime = if member.is_some() {
+            MEMBER_SESSION_MS
+        } else {
+            ANONYMOUS_SESSION_MS
+        };
+        let session = Session {
+            token_hash: hash_token(&token),
+            member_id: member,
+            csrf_token: random_token(),
+            is_shared_device,
+            expires_at: now + lifetime,
+            last_seen_at: now,
+        };
+        session::ActiveModel {
+            token_hash: Set(session.token_hash.clone()),
+            member_id: Set(member.map(|m| m.0)),
+            csrf_token: Set(session.csrf_token.clone()),
+            is_shared_device: Set(is_shared_device),
+            created_at: Set(now),
+            last_seen_at: Set(now),
+            expires_at: Set(session.expires_at),
+        }
+        .insert(&self.store.db)
+        .await?;
+        Ok(NewSession {
+            token,
+            session,
+            lifetime_ms: lifetime,
+        })
+    }
+
+    /// The live session for a cookie token, if any. Refreshes
+    /// `last_seen_at` at most every few minutes.
+    pub async fn find(&self, token: &str) -> Result<Option<Session>, StoreError> {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let now = self.store.now_ms();
+        let Some(row) = session::Entity::find_by_id(hash_token(token))
+            .one(&self.store.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if row.expires_at <= now {
+            return Ok(None);
+        }
+        let s = Session {
+            token_hash: row.token_hash,
+            member_id: row.member_id.map(MemberId),
+            csrf_token: row.csrf_token,
+            is_shared_device: row.is_shared_device,
+            expires_at: row.expires_at,
+            last_seen_at: row.last_seen_at,
+        };
+        if now - s.last_seen_at > TOUCH_EVERY_MS {
+            session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAt, Expr::value(now))
+                .filter(session::Column::TokenHash.eq(s.token_hash.clone()))
+                .exec(&self.store.db)
+                .await?;
+        }
+        Ok(Some(s))
+    }
+
+    /// Ends one session.
+    pub async fn delete(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        session::Entity::delete_by_id(token_hash.to_vec())
+            .exec(&self.store.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of a member, optionally keeping one.
+    pub async fn delete_all_for(
+        &self,
+        member: MemberId,
+        except: Option<&[u8]>,
+    ) -> Result<u64, StoreError> {
+        let mut q = session::Entity::delete_many().filter(session::Column::MemberId.eq(member.0));
+        if let Some(keep) = except {
+            q = q.filter(session::Column::TokenHash.ne(keep.to_vec()));
+        }
+        Ok(q.exec(&self.store.db).await?.rows_affected)
+    }
+
+    /// Deletes expired sessions; run by the job queue.
+    pub async fn purge_expired(&self) -> Result<u64, StoreError> {
+        let now = self.store.now_ms();
+        Ok(session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lte(now))
+            .exec(&self.store.db)
+            .await?
+            .rows_affected)
+    }
+}

@@ -1,0 +1,224 @@
+//! The JSON API under `/api/v1`. Errors are RFC 9457 problem documents.
+//! The OpenAPI document at `/api/v1/openapi.json` is generated from the
+//! handlers' annotations and types below, so it cannot drift from them.
+
+use crate::AppState;
+use crate::auth::{self, SignUpInput};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::extract::ApiJson;
+use crate::session::{Ctx, clear_cookie, set_cookie};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use lyceum_core::domain::Role;
+use lyceum_store::accounts::Member;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+use uuid::Uuid;
+
+/// The API routes (nested under `/api/v1`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/signup", post(signup))
+        .route("/auth/signin", post(signin))
+        .route("/auth/signout", post(signout))
+        .route("/auth/signout-everywhere", post(signout_everywhere))
+        .route("/me", get(me))
+        .route("/me/password", put(change_password))
+        .route("/openapi.json", get(openapi))
+}
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Lyceum API", description = "Privacy-first learning and professional network. Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `type` URN."),
+    paths(signup, signin, signout, signout_everywhere, me, change_password),
+    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, Problem, FieldError)),
+    servers((url = "/api/v1")),
+    tags((name = "auth", description = "Accounts and sessions"), (name = "me", description = "The signed-in member"))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Response {
+    let mut doc = ApiDoc::openapi();
+    doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
+    Json(doc).into_response()
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUpRequest {
+    /// Email address; visible to nobody but the member.
+    #[schema(example = "ann@example.org")]
+    pub email: String,
+    /// The name shown to others, 1–100 characters.
+    #[schema(example = "Ann Lee")]
+    pub display_name: String,
+    /// At least 12 characters.
+    pub password: String,
+}
+
+/// Credentials.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    /// Email address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password, at least 12 characters.
+    pub new_password: String,
+}
+
+/// The signed-in member's own account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    /// Member id.
+    pub id: Uuid,
+    /// Email address.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// `member` or `operator`.
+    pub role: String,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Member> for MeResponse {
+    fn from(m: &Member) -> Self {
+        Self {
+            id: m.id.0,
+            email: m.email.as_str().to_owned(),
+            display_name: m.display_name.as_str().to_owned(),
+            role: m.role.as_str().to_owned(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+fn signed_in(
+    state: &AppState,
+    status: StatusCode,
+    member: &Member,
+    s: &lyceum_store::sessions::NewSession,
+) -> Response {
+    let mut res = (status, Json(MeResponse::from(member))).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            &s.token,
+            Some(s.max_age_secs()),
+            state.config.secure_cookies,
+        ),
+    );
+    res
+}
+
+/// Create a member account and sign in.
+#[utoipa::path(post, path = "/auth/signup", tag = "auth", request_body = SignUpRequest,
+    responses(
+        (status = 201, description = "Created and signed in; the session cookie is set", body = MeResponse),
+        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many sign-ups from this address", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn signup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(req): ApiJson<SignUpRequest>,
+) -> Result<Response, ApiError> {
+    let input = SignUpInput {
+        email: req.email,
+        display_name: req.display_name,
+        password: req.password,
+    };
+    let (member, session) = auth::sign_up(&state, &ctx, &input, Role::Member).await?;
+    Ok(signed_in(&state, StatusCode::CREATED, &member, &session))
+}
+
+/// Sign in with email and password.
+#[utoipa::path(post, path = "/auth/signin", tag = "auth", request_body = SignInRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = MeResponse),
+        (status = 401, description = "The email address or password is not right (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn signin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(req): ApiJson<SignInRequest>,
+) -> Result<Response, ApiError> {
+    let (member, session) = auth::sign_in(&state, &ctx, &req.email, &req.password).await?;
+    Ok(signed_in(&state, StatusCode::OK, &member, &session))
+}
+
+/// End this session.
+#[utoipa::path(post, path = "/auth/signout", tag = "auth",
+    responses((status = 204, description = "Signed out; the cookie is cleared")))]
+async fn signout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+    auth::sign_out(&state, &ctx).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            clear_cookie(state.config.secure_cookies),
+        )],
+    )
+        .into_response())
+}
+
+/// End every session of the signed-in member, this one included.
+#[utoipa::path(post, path = "/auth/signout-everywhere", tag = "auth",
+    responses(
+        (status = 204, description = "Every session ended"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn signout_everywhere(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+    auth::sign_out_everywhere(&state, &ctx).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            clear_cookie(state.config.secure_cookies),
+        )],
+    )
+        .into_response())
+}
+
+/// The signed-in member's account.
+#[utoipa::path(get, path = "/me", tag = "me",
+    responses(
+        (status = 200, description = "The account", body = MeResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn me(ctx: Ctx) -> Result<Json<MeResponse>, ApiError> {
+    Ok(Json(MeResponse::from(ctx.member()?)))
+}
+
+/// Change the password; every other session ends.
+#[utoipa::path(put, path = "/me/password", tag = "me", request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The current password is not right, or the new one breaks a rule", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    auth::change_password(&state, &ctx, &req.current_password, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,213 @@
+//! Lyceum's HTTP layer: the HTML pages, the JSON API under `/api/v1`,
+//! sessions, security middleware and the operations endpoints.
+//!
+//! Handlers stay thin: they extract input, call one use case (in
+//! [`auth`] or the store), and map the result to a page or JSON. Errors are
+//! one [`error::AppError`], answered as a problem document by the API and
+//! as an HTML page by the pages.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod ops;
+pub mod pages;
+pub mod security;
+pub mod session;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Request;
+use axum::middleware::from_fn;
+use axum::response::{IntoResponse, Response};
+use lyceum_store::Store;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use security::{Limit, RateLimiter};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+/// Rate limits on authentication. `max = 0` turns a limit off (for load
+/// tests only).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RateLimits {
+    /// Sign-in attempts per client address.
+    pub signin_per_ip: Limit,
+    /// Sign-in attempts per account (and password changes per member).
+    pub signin_per_account: Limit,
+    /// Sign-ups per client address.
+    pub signup_per_ip: Limit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            signin_per_ip: Limit {
+                max: 30,
+                window_secs: 60,
+            },
+            signin_per_account: Limit {
+                max: 10,
+                window_secs: 15 * 60,
+            },
+            signup_per_ip: Limit {
+                max: 10,
+                window_secs: 3600,
+            },
+        }
+    }
+}
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct WebConfig {
+    /// Mark the cookie `Secure` (set when Lyceum is served over HTTPS).
+    pub secure_cookies: bool,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Authentication rate limits.
+    pub rate_limits: RateLimits,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            max_body_bytes: 64 * 1024,
+            rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Storage: databases, keyring, job queue and the clock.
+    pub store: Store,
+    /// HTTP settings.
+    pub config: Arc<WebConfig>,
+    /// Authentication attempt counters, in memory only.
+    pub limiter: Arc<RateLimiter>,
+    /// Renders `/metrics`.
+    pub metrics: PrometheusHandle,
+    /// Set once the first operator exists, so the home page stops asking
+    /// the database (it never goes back to false).
+    set_up: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// State over a store.
+    pub fn new(store: Store, config: WebConfig) -> Self {
+        Self {
+            store,
+            config: Arc::new(config),
+            limiter: Arc::new(RateLimiter::default()),
+            metrics: metrics_handle(),
+            set_up: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Whether the first operator account exists.
+    pub async fn is_set_up(&self) -> Result<bool, lyceum_store::StoreError> {
+        if self.set_up.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let yes = self.store.accounts().operator_exists().await?;
+        if yes {
+            self.set_up.store(true, Ordering::Relaxed);
+        }
+        Ok(yes)
+    }
+
+    pub(crate) fn mark_set_up(&self) {
+        self.set_up.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The process-wide Prometheus recorder. A process has one metrics
+/// registry; tests that start several apps in one process share it.
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Fails only if another recorder was installed first, in which
+            // case this handle renders an empty page rather than crashing.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(pages::router())
+        .nest("/api/v1", api::router())
+        .merge(ops::router())
+        .route_layer(from_fn(security::metrics))
+        .fallback(fallback)
+        .layer(from_fn(security::same_origin))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(from_fn(security::headers))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a handler panicked");
+            error::PageError(error::AppError::Internal("handler panicked".into())).into_response()
+        }))
+        .layer(from_fn(request_span))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Wraps each request in a span carrying its id, so an error logged deep
+/// inside can be matched to the response the client saw. Only the method
+/// and the path are logged: paths hold ids, never personal values.
+async fn request_span(req: Request<axum::body::Body>, next: axum::middleware::Next) -> Response {
+    use tracing::Instrument;
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let span =
+        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    async move {
+        let res = next.run(req).await;
+        tracing::debug!(status = res.status().as_u16(), "answered");
+        res
+    }
+    .instrument(span)
+    .await
+}
+
+async fn fallback(req: Request<axum::body::Body>) -> Response {
+    let e = error::AppError::NotFound;
+    if req.uri().path().starts_with("/api/") {
+        error::ApiError(e).into_response()
+    } else {
+        error::PageError(e).into_response()
+    }
+}
+
+/// Serves until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

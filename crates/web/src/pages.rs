@@ -1,0 +1,730 @@
+//! The HTML pages people use. Handlers are thin: they read the form, call
+//! the shared use case in [`crate::auth`], and render a template or
+//! redirect. Every page works without JavaScript.
+
+use crate::AppState;
+use crate::auth::{self, SignUpInput};
+use crate::error::{AppError, FieldError, PageError};
+use crate::extract::PageForm;
+use crate::session::{Ctx, clear_cookie, set_cookie};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use lyceum_core::domain::Role;
+use lyceum_core::domain::datamap::{Category, EraseAction, Retention};
+use serde::Deserialize;
+
+/// The page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/setup", get(setup_form).post(setup_submit))
+        .route("/signup", get(signup_form).post(signup_submit))
+        .route("/signin", get(signin_form).post(signin_submit))
+        .route("/signout", post(signout))
+        .route("/signout-everywhere", post(signout_everywhere))
+        .route("/me", get(me))
+        .route("/me/security", get(security))
+        .route("/me/password", post(change_password))
+        .route("/privacy", get(privacy))
+        .route("/static/app.css", get(stylesheet))
+}
+
+/// What every page's frame needs.
+#[derive(Debug, Default)]
+pub struct Layout {
+    title: String,
+    member_name: Option<String>,
+    csrf: String,
+    current: &'static str,
+    noindex: bool,
+}
+
+impl Layout {
+    fn new(title: &str, ctx: &Ctx, current: &'static str) -> Self {
+        Self {
+            title: title.to_owned(),
+            member_name: ctx
+                .member
+                .as_ref()
+                .map(|m| m.display_name.as_str().to_owned()),
+            csrf: ctx.csrf().to_owned(),
+            current,
+            noindex: false,
+        }
+    }
+}
+
+/// One input of a form.
+#[derive(Debug, Clone)]
+pub struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+    autocomplete: &'static str,
+    hint: Option<&'static str>,
+    error: Option<String>,
+}
+
+impl Field {
+    fn new(
+        name: &'static str,
+        label: &'static str,
+        kind: &'static str,
+        autocomplete: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            label,
+            kind,
+            value: String::new(),
+            autocomplete,
+            hint: None,
+            error: None,
+        }
+    }
+
+    fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    fn value(mut self, v: &str) -> Self {
+        // Passwords are never sent back to the browser.
+        if self.kind != "password" {
+            self.value = v.to_owned();
+        }
+        self
+    }
+
+    /// The ids of the hint and error, for `aria-describedby`.
+    pub fn describedby(&self) -> String {
+        let mut ids = Vec::new();
+        if self.hint.is_some() {
+            ids.push(format!("{}-hint", self.name));
+        }
+        if self.error.is_some() {
+            ids.push(format!("{}-error", self.name));
+        }
+        ids.join(" ")
+    }
+}
+
+fn with_errors(mut fields: Vec<Field>, errors: &[FieldError]) -> Vec<Field> {
+    for f in &mut fields {
+        f.error = errors
+            .iter()
+            .find(|e| e.field == f.name)
+            .map(|e| e.message.clone());
+    }
+    fields
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+struct FormPage {
+    layout: Layout,
+    heading: &'static str,
+    intro: Vec<&'static str>,
+    action: &'static str,
+    submit: &'static str,
+    fields: Vec<Field>,
+    errors: Vec<FieldError>,
+    links: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    display_name: String,
+    email: String,
+    role: &'static str,
+    created_iso: String,
+    created_human: String,
+}
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct SecurityPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    fields: Vec<Field>,
+    errors: Vec<FieldError>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    detail: String,
+}
+
+struct PrivacyRow {
+    what: String,
+    why: &'static str,
+    basis: &'static str,
+    kept: String,
+    erase: &'static str,
+}
+
+struct PrivacyCategory {
+    label: &'static str,
+    rows: Vec<PrivacyRow>,
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage {
+    layout: Layout,
+    categories: Vec<PrivacyCategory>,
+}
+
+/// Renders a template as a page that no cache keeps (pages can show
+/// personal data and are often viewed on shared library computers).
+fn page(status: StatusCode, t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut res = (status, axum::response::Html(html)).into_response();
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side.",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The HTML error page, also used for 404s and by [`PageError`].
+pub fn render_error_page(status: StatusCode, title: &str, detail: &str) -> Response {
+    let layout = Layout {
+        title: title.to_owned(),
+        noindex: true,
+        ..Layout::default()
+    };
+    page(
+        status,
+        &ErrorPage {
+            layout,
+            heading: title.to_owned(),
+            detail: detail.to_owned(),
+        },
+    )
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+fn with_cookie(mut res: Response, cookie: HeaderValue) -> Response {
+    res.headers_mut().append(header::SET_COOKIE, cookie);
+    res
+}
+
+/// Makes sure an anonymous visitor has a session, so the form they are
+/// about to see can carry a CSRF token. Returns the cookie to set, if new.
+async fn ensure_session(state: &AppState, ctx: &mut Ctx) -> Result<Option<HeaderValue>, AppError> {
+    if ctx.session.is_some() {
+        return Ok(None);
+    }
+    let new = state.store.sessions().create(None, false).await?;
+    ctx.session = Some(new.session);
+    Ok(Some(set_cookie(
+        &new.token,
+        None,
+        state.config.secure_cookies,
+    )))
+}
+
+async fn form_response(
+    state: &AppState,
+    mut ctx: Ctx,
+    status: StatusCode,
+    build: impl FnOnce(Layout) -> FormPage,
+    title: &str,
+    current: &'static str,
+) -> Result<Response, PageError> {
+    let cookie = ensure_session(state, &mut ctx).await?;
+    let res = page(status, &build(Layout::new(title, &ctx, current)));
+    Ok(match cookie {
+        Some(c) => with_cookie(res, c),
+        None => res,
+    })
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    if !state.is_set_up().await? {
+        return Ok(see_other("/setup"));
+    }
+    Ok(page(
+        StatusCode::OK,
+        &HomePage {
+            layout: Layout::new("Learn with your library", &ctx, "home"),
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct SignUpForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+}
+
+impl From<&SignUpForm> for SignUpInput {
+    fn from(f: &SignUpForm) -> Self {
+        SignUpInput {
+            email: f.email.clone(),
+            display_name: f.display_name.clone(),
+            password: f.password.clone(),
+        }
+    }
+}
+
+fn account_fields(email: &str, name: &str) -> Vec<Field> {
+    vec![
+        Field::new("email", "Email address", "email", "email").value(email),
+        Field::new("display_name", "Your name", "text", "name")
+            .hint("Shown to people you connect with. It does not have to be your legal name.")
+            .value(name),
+        Field::new("password", "Password", "password", "new-password")
+            .hint("At least 12 characters. A few unrelated words make a strong password."),
+    ]
+}
+
+fn setup_page(layout: Layout, form: Option<&SignUpForm>, errors: Vec<FieldError>) -> FormPage {
+    let (email, name) = form
+        .map(|f| (f.email.as_str(), f.display_name.as_str()))
+        .unwrap_or(("", ""));
+    FormPage {
+        layout,
+        heading: "Set up Lyceum",
+        intro: vec![
+            "Create the operator account. The operator runs this Lyceum instance: adds libraries, configures recipients and sees operator pages.",
+            "There is no default password; this account is the first and only way in until you create more.",
+        ],
+        action: "/setup",
+        submit: "Create operator account",
+        fields: with_errors(account_fields(email, name), &errors),
+        errors,
+        links: vec![],
+    }
+}
+
+async fn setup_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    if state.is_set_up().await? {
+        return Err(AppError::NotFound.into());
+    }
+    form_response(
+        &state,
+        ctx,
+        StatusCode::OK,
+        |l| setup_page(l, None, vec![]),
+        "Set up Lyceum",
+        "setup",
+    )
+    .await
+}
+
+async fn setup_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<SignUpForm>,
+) -> Result<Response, PageError> {
+    if state.is_set_up().await? {
+        return Err(AppError::NotFound.into());
+    }
+    ctx.check_csrf(&form.csrf)?;
+    match auth::sign_up(&state, &ctx, &SignUpInput::from(&form), Role::Operator).await {
+        Ok((_, s)) => Ok(with_cookie(
+            see_other("/me"),
+            set_cookie(
+                &s.token,
+                Some(s.max_age_secs()),
+                state.config.secure_cookies,
+            ),
+        )),
+        Err(AppError::Validation(errors)) => {
+            form_response(
+                &state,
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                |l| setup_page(l, Some(&form), errors),
+                "Set up Lyceum",
+                "setup",
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn signup_page(layout: Layout, form: Option<&SignUpForm>, errors: Vec<FieldError>) -> FormPage {
+    let (email, name) = form
+        .map(|f| (f.email.as_str(), f.display_name.as_str()))
+        .unwrap_or(("", ""));
+    FormPage {
+        layout,
+        heading: "Create your account",
+        intro: vec![
+            "A member account lets you keep a profile, connect with people and apply for jobs. You do not need one to learn with your library card.",
+            "Your email address is visible to nobody but you.",
+        ],
+        action: "/signup",
+        submit: "Create account",
+        fields: with_errors(account_fields(email, name), &errors),
+        errors,
+        links: vec![("/signin", "Already have an account? Sign in")],
+    }
+}
+
+async fn signup_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    if ctx.member.is_some() {
+        return Ok(see_other("/me"));
+    }
+    form_response(
+        &state,
+        ctx,
+        StatusCode::OK,
+        |l| signup_page(l, None, vec![]),
+        "Create your account",
+        "signup",
+    )
+    .await
+}
+
+async fn signup_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<SignUpForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    match auth::sign_up(&state, &ctx, &SignUpInput::from(&form), Role::Member).await {
+        Ok((_, s)) => Ok(with_cookie(
+            see_other("/me"),
+            set_cookie(
+                &s.token,
+                Some(s.max_age_secs()),
+                state.config.secure_cookies,
+            ),
+        )),
+        Err(AppError::Validation(errors)) => {
+            form_response(
+                &state,
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                |l| signup_page(l, Some(&form), errors),
+                "Create your account",
+                "signup",
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn signin_page(layout: Layout, email: &str, errors: Vec<FieldError>) -> FormPage {
+    FormPage {
+        layout,
+        heading: "Sign in",
+        intro: vec![],
+        action: "/signin",
+        submit: "Sign in",
+        fields: with_errors(
+            vec![
+                Field::new("email", "Email address", "email", "username").value(email),
+                Field::new("password", "Password", "password", "current-password"),
+            ],
+            &errors,
+        ),
+        errors,
+        links: vec![("/signup", "No account yet? Create one")],
+    }
+}
+
+async fn signin_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    if ctx.member.is_some() {
+        return Ok(see_other("/me"));
+    }
+    form_response(
+        &state,
+        ctx,
+        StatusCode::OK,
+        |l| signin_page(l, "", vec![]),
+        "Sign in",
+        "signin",
+    )
+    .await
+}
+
+async fn signin_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<SignInForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    match auth::sign_in(&state, &ctx, &form.email, &form.password).await {
+        Ok((_, s)) => Ok(with_cookie(
+            see_other("/me"),
+            set_cookie(
+                &s.token,
+                Some(s.max_age_secs()),
+                state.config.secure_cookies,
+            ),
+        )),
+        Err(AppError::Unauthorized(msg)) => {
+            let errors = vec![FieldError::new("email", msg)];
+            form_response(
+                &state,
+                ctx,
+                StatusCode::UNAUTHORIZED,
+                |l| signin_page(l, &form.email, errors),
+                "Sign in",
+                "signin",
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn signout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Result<Response, PageError> {
+    if ctx.session.is_none() {
+        return Ok(see_other("/"));
+    }
+    ctx.check_csrf(&form.csrf)?;
+    auth::sign_out(&state, &ctx).await?;
+    Ok(with_cookie(
+        see_other("/"),
+        clear_cookie(state.config.secure_cookies),
+    ))
+}
+
+async fn signout_everywhere(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Result<Response, PageError> {
+    if ctx.member.is_none() {
+        return Ok(see_other("/signin"));
+    }
+    ctx.check_csrf(&form.csrf)?;
+    auth::sign_out_everywhere(&state, &ctx).await?;
+    Ok(with_cookie(
+        see_other("/signin"),
+        clear_cookie(state.config.secure_cookies),
+    ))
+}
+
+async fn me(ctx: Ctx) -> Result<Response, PageError> {
+    let Some(m) = &ctx.member else {
+        return Ok(see_other("/signin"));
+    };
+    let t = MePage {
+        layout: Layout::new("Your account", &ctx, "me"),
+        notice: None,
+        display_name: m.display_name.as_str().to_owned(),
+        email: m.email.as_str().to_owned(),
+        role: match m.role {
+            Role::Member => "Member",
+            Role::Operator => "Operator (runs this instance)",
+        },
+        created_iso: m.created_at.to_rfc3339(),
+        created_human: m.created_at.format("%-d %B %Y").to_string(),
+    };
+    Ok(page(StatusCode::OK, &t))
+}
+
+fn password_fields(errors: &[FieldError]) -> Vec<Field> {
+    with_errors(
+        vec![
+            Field::new(
+                "current_password",
+                "Current password",
+                "password",
+                "current-password",
+            ),
+            Field::new("new_password", "New password", "password", "new-password")
+                .hint("At least 12 characters. Your other sessions will be signed out."),
+        ],
+        errors,
+    )
+}
+
+async fn security(ctx: Ctx) -> Result<Response, PageError> {
+    if ctx.member.is_none() {
+        return Ok(see_other("/signin"));
+    }
+    let t = SecurityPage {
+        layout: Layout::new("Security", &ctx, "security"),
+        notice: None,
+        fields: password_fields(&[]),
+        errors: vec![],
+    };
+    Ok(page(StatusCode::OK, &t))
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<PasswordForm>,
+) -> Result<Response, PageError> {
+    if ctx.member.is_none() {
+        return Ok(see_other("/signin"));
+    }
+    ctx.check_csrf(&form.csrf)?;
+    let (status, notice, errors) =
+        match auth::change_password(&state, &ctx, &form.current_password, &form.new_password).await
+        {
+            Ok(()) => (
+                StatusCode::OK,
+                Some("Your password has been changed. Your other sessions have been signed out."),
+                vec![],
+            ),
+            Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, None, errors),
+            Err(e) => return Err(e.into()),
+        };
+    let t = SecurityPage {
+        layout: Layout::new("Security", &ctx, "security"),
+        notice,
+        fields: password_fields(&errors),
+        errors,
+    };
+    Ok(page(status, &t))
+}
+
+fn retention_words(r: Retention) -> String {
+    match r {
+        Retention::WhileAccountOpen => {
+            "While your account is open; erased within 30 days of closing it".into()
+        }
+        Retention::UntilExpiry => "Until it expires (at most 30 days)".into(),
+        Retention::DaysAfterLastUse(d) => format!("{d} days after you last use it"),
+    }
+}
+
+fn erase_words(e: EraseAction) -> &'static str {
+    match e {
+        EraseAction::Delete => "Deleted",
+        EraseAction::Anonymise => "Anonymised",
+        EraseAction::CryptoShred => {
+            "Its encryption key is destroyed, so no copy can be read, backups included"
+        }
+    }
+}
+
+/// The privacy notice, generated from the data map so it cannot drift
+/// from what the code stores.
+async fn privacy(ctx: Ctx) -> Response {
+    let order = [
+        Category::Identity,
+        Category::Contact,
+        Category::Credentials,
+        Category::Profile,
+        Category::Learning,
+        Category::SocialContent,
+        Category::Messages,
+        Category::Technical,
+    ];
+    let mut categories = Vec::new();
+    for cat in order {
+        let mut rows = Vec::new();
+        for table in lyceum_store::datamap::registry() {
+            for (column, f) in table.personal_fields().filter(|(_, f)| f.category == cat) {
+                rows.push(PrivacyRow {
+                    what: format!(
+                        "{}: {}",
+                        table.about,
+                        column
+                            .replace('_', " ")
+                            .replace(" ciphertext", " (encrypted)")
+                    ),
+                    why: f.purpose,
+                    basis: f.basis.label(),
+                    kept: retention_words(f.retention),
+                    erase: erase_words(f.erase),
+                });
+            }
+        }
+        if !rows.is_empty() {
+            categories.push(PrivacyCategory {
+                label: cat.label(),
+                rows,
+            });
+        }
+    }
+    page(
+        StatusCode::OK,
+        &PrivacyPage {
+            layout: Layout::new("Privacy notice", &ctx, "privacy"),
+            categories,
+        },
+    )
+}
+
+async fn stylesheet() -> Response {
+    let mut res = (StatusCode::OK, include_str!("../static/app.css")).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    res
+}

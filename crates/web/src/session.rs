@@ -1,0 +1,170 @@
+//! The session cookie and the request context built from it.
+//!
+//! Lyceum sets exactly one cookie, `lyceum_session`: HttpOnly, SameSite=Lax,
+//! Secure behind TLS, Path=/. It holds a random token; the session itself
+//! lives in the database. Its CSRF token protects every form: a form post
+//! must carry the token of the session that rendered the form.
+
+use crate::AppState;
+use crate::error::AppError;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use lyceum_store::accounts::Member;
+use lyceum_store::sessions::Session;
+use std::net::{IpAddr, SocketAddr};
+
+/// The cookie's name.
+pub const COOKIE: &str = "lyceum_session";
+
+/// Who is asking: their session (if any), the member signed in (if any),
+/// and the client address, which is kept only in rate-limit memory.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The session the cookie points to.
+    pub session: Option<Session>,
+    /// The signed-in member.
+    pub member: Option<Member>,
+    /// The client's address.
+    pub ip: Option<IpAddr>,
+}
+
+impl Ctx {
+    /// The signed-in member, or 401.
+    pub fn member(&self) -> Result<&Member, AppError> {
+        self.member
+            .as_ref()
+            .ok_or_else(|| AppError::Unauthorized("Sign in to continue.".into()))
+    }
+
+    /// Checks a form's CSRF token against the session that rendered it.
+    pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
+        let ok = self
+            .session
+            .as_ref()
+            .is_some_and(|s| constant_time_eq(s.csrf_token.as_bytes(), token.as_bytes()));
+        if ok {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "This form has expired or was sent from another site. Go back, reload the page and try again.".into(),
+            ))
+        }
+    }
+
+    /// The CSRF token to put in forms, if there is a session.
+    pub fn csrf(&self) -> &str {
+        self.session
+            .as_ref()
+            .map(|s| s.csrf_token.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The session token from the Cookie header, if present.
+pub fn token_from(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|line| {
+            line.split(';').find_map(|pair| {
+                let (k, v) = pair.trim().split_once('=')?;
+                (k == COOKIE).then(|| v.to_owned())
+            })
+        })
+}
+
+/// When the context cannot be built (the database is down), the answer
+/// takes the form the client expects: a problem document under `/api/`,
+/// an HTML page elsewhere.
+#[derive(Debug)]
+pub struct CtxRejection {
+    error: AppError,
+    is_api: bool,
+}
+
+impl axum::response::IntoResponse for CtxRejection {
+    fn into_response(self) -> axum::response::Response {
+        if self.is_api {
+            crate::error::ApiError(self.error).into_response()
+        } else {
+            crate::error::PageError(self.error).into_response()
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = CtxRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let is_api = parts.uri.path().starts_with("/api/");
+        Self::load(parts, state)
+            .await
+            .map_err(|error| CtxRejection { error, is_api })
+    }
+}
+
+impl Ctx {
+    async fn load(parts: &Parts, state: &AppState) -> Result<Self, AppError> {
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let Some(token) = token_from(parts) else {
+            return Ok(Ctx {
+                session: None,
+                member: None,
+                ip,
+            });
+        };
+        let session = state.store.sessions().find(&token).await?;
+        let member = match session.as_ref().and_then(|s| s.member_id) {
+            Some(id) => match state.store.accounts().get(id).await {
+                Ok(m) => m,
+                // The member was erased while the session was open.
+                Err(lyceum_store::StoreError::KeyDestroyed) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        Ok(Ctx {
+            session,
+            member,
+            ip,
+        })
+    }
+}
+
+/// A `Set-Cookie` value that stores the session token.
+pub fn set_cookie(token: &str, max_age_secs: Option<i64>, secure: bool) -> HeaderValue {
+    let mut v = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age_secs {
+        v.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        v.push_str("; Secure");
+    }
+    HeaderValue::from_str(&v).expect("token is hex, so the header value is ASCII")
+}
+
+/// A `Set-Cookie` value that removes the cookie.
+pub fn clear_cookie(secure: bool) -> HeaderValue {
+    let mut v = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    if secure {
+        v.push_str("; Secure");
+    }
+    HeaderValue::from_str(&v).expect("static ASCII")
+}
