@@ -1,0 +1,283 @@
+//! `spawn_app()` and the `TestApp` that speaks the user's language.
+
+use chrono::Utc;
+use lyceum_core::clock::ManualClock;
+use lyceum_store::{InstanceKey, Store, StoreConfig};
+use lyceum_web::{AppState, WebConfig};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// A strong password used by test members.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A database made for one test and dropped after it.
+struct PgDatabases {
+    admin_url: String,
+    names: Vec<String>,
+}
+
+impl Drop for PgDatabases {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let names = std::mem::take(&mut self.names);
+        // Drop cannot await; a short-lived runtime on another thread does
+        // the cleanup so test databases never pile up.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                if let Ok(db) = lyceum_store::connect(&admin_url, 1).await {
+                    use sea_orm::ConnectionTrait;
+                    for n in names {
+                        let _ = db
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)"
+                            ))
+                            .await;
+                    }
+                }
+            })
+        })
+        .join();
+    }
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let mut u = url::Url::parse(url).expect("LYCEUM_TEST_POSTGRES_URL must be a URL");
+    u.set_path(&format!("/{name}"));
+    u.to_string()
+}
+
+/// A running app.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The store the app uses.
+    pub store: Store,
+    /// The app's clock.
+    pub clock: Arc<ManualClock>,
+    /// The data dir (SQLite files and the instance key).
+    pub data_dir: tempfile::TempDir,
+    /// A browser-like client with a cookie jar.
+    pub client: reqwest::Client,
+    /// Whether this run is on PostgreSQL.
+    pub is_postgres: bool,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _pg: Option<PgDatabases>,
+}
+
+/// Starts the app with default settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(WebConfig::default()).await
+}
+
+/// Starts the app with the given HTTP settings.
+pub async fn spawn_app_with(web: WebConfig) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    let (config, pg) = match std::env::var("LYCEUM_TEST_POSTGRES_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let id = uuid::Uuid::new_v4().simple().to_string();
+            let main = format!("lyceum_test_{id}");
+            let keyring = format!("lyceum_test_{id}_keyring");
+            let admin = lyceum_store::connect(&admin_url, 1)
+                .await
+                .expect("PostgreSQL reachable");
+            use sea_orm::ConnectionTrait;
+            for n in [&main, &keyring] {
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{n}\""))
+                    .await
+                    .expect("create test database");
+            }
+            let config = StoreConfig {
+                database_url: with_database(&admin_url, &main),
+                keyring_url: with_database(&admin_url, &keyring),
+                max_connections: 5,
+            };
+            (
+                config,
+                Some(PgDatabases {
+                    admin_url,
+                    names: vec![main, keyring],
+                }),
+            )
+        }
+        _ => (
+            StoreConfig {
+                database_url: lyceum_store::sqlite_url(&data_dir.path().join("lyceum.db")),
+                keyring_url: lyceum_store::sqlite_url(&data_dir.path().join("keyring.db")),
+                max_connections: 5,
+            },
+            None,
+        ),
+    };
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let key =
+        InstanceKey::load_or_create(&data_dir.path().join("instance.key")).expect("instance key");
+    let store = Store::open(&config, key, clock.clone())
+        .await
+        .expect("store opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = AppState::new(store.clone(), web);
+    tokio::spawn(lyceum_web::serve(listener, state, async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        store,
+        clock,
+        data_dir,
+        client: client(),
+        is_postgres: pg.is_some(),
+        _shutdown: tx,
+        _pg: pg,
+    }
+}
+
+/// A new browser-like client (its own cookie jar), never following redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A member created through the API.
+#[derive(Debug, Clone)]
+pub struct TestMember {
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Signs up through the API with a fresh client; panics unless 201.
+    pub async fn sign_up(&self, email: &str, name: &str) -> TestMember {
+        let client = client();
+        let res = client
+            .post(self.url("/api/v1/auth/signup"))
+            .json(&json!({"email": email, "display_name": name, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "sign-up failed: {}",
+            res.text().await.unwrap_or_default()
+        );
+        TestMember { client }
+    }
+
+    /// Posts JSON with a client.
+    pub async fn post_json(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, HeaderMap, Value) {
+        let res = client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.json::<Value>().await.unwrap_or(Value::Null);
+        (status, headers, body)
+    }
+
+    /// GETs JSON with a client.
+    pub async fn get_json(&self, client: &reqwest::Client, path: &str) -> (StatusCode, Value) {
+        let res = client.get(self.url(path)).send().await.expect("request");
+        let status = res.status();
+        (status, res.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    /// GETs a page, returning status, headers and HTML.
+    pub async fn get_page(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+    ) -> (StatusCode, HeaderMap, String) {
+        let res = client.get(self.url(path)).send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        (status, headers, res.text().await.unwrap_or_default())
+    }
+
+    /// Loads a form page and posts it with its CSRF token, as a browser does.
+    pub async fn submit_form(
+        &self,
+        client: &reqwest::Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, String) {
+        let (_, _, html) = self.get_page(client, page).await;
+        let csrf = csrf_from(&html).unwrap_or_default();
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let res = client
+            .post(self.url(action))
+            .form(&form)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        (status, headers, res.text().await.unwrap_or_default())
+    }
+
+    /// Creates the operator through the setup page.
+    pub async fn set_up(&self) -> reqwest::Client {
+        let c = client();
+        let (status, headers, body) = self
+            .submit_form(
+                &c,
+                "/setup",
+                "/setup",
+                &[
+                    ("email", "operator@example.org"),
+                    ("display_name", "Olu Operator"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "setup failed: {body}");
+        assert_eq!(
+            headers.get("location").and_then(|v| v.to_str().ok()),
+            Some("/me")
+        );
+        c
+    }
+}
+
+/// The CSRF token in a rendered form.
+pub fn csrf_from(html: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+/// Every `Set-Cookie` header of a response.
+pub fn set_cookies(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect()
+}

@@ -1,0 +1,12 @@
+//! HTTP tests: the real router on a random port, a fresh database per test.
+//! They run on SQLite by default, and on PostgreSQL as well when
+//! `LYCEUM_TEST_POSTGRES_URL` is set (each test gets its own database,
+//! dropped afterwards). One test binary, so the link step happens once.
+
+mod auth;
+mod helpers;
+mod jobs;
+mod ops;
+mod pages;
+mod privacy;
+mod robustness;
