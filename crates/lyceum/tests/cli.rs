@@ -1,0 +1,261 @@
+//! The `lyceum` binary as an operator runs it: serve, signals, a crash in
+//! the middle of writes, the admin and demo commands, configuration errors.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn lyceum(data_dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lyceum"));
+    c.arg("--data-dir").arg(data_dir).env("LYCEUM_LOG", "warn");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LYCEUM_") && k != "LYCEUM_LOG" {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// Starts `lyceum serve` and waits for its `listening on` line.
+fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> (Child, String) {
+    let mut cmd = lyceum(data_dir);
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn lyceum");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, base)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn every_acknowledged_write_survives_kill_9() {
+    // A burst of sign-ups is cut short by SIGKILL; after a restart every sign-up that got a 201 is there.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let no_limit = [("LYCEUM_WEB__RATE_LIMITS__SIGNUP_PER_IP__MAX", "0")];
+    let (mut child, base) = start(dir.path(), &no_limit);
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
+    let mut tasks = Vec::new();
+    for t in 0..4 {
+        let base = base.clone();
+        let acked = acked.clone();
+        tasks.push(tokio::spawn(async move {
+            let c = client();
+            for i in 0.. {
+                let email = format!("crash{t}-{i}@example.org");
+                let body = serde_json::json!({"email": email, "display_name": format!("Crash {t} {i}"), "password": PASSWORD});
+                let Ok(res) = c.post(format!("{base}/api/v1/auth/signup")).json(&body).send().await else { return };
+                if res.status() == reqwest::StatusCode::CREATED {
+                    let cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    let pair = cookie.split(';').next().unwrap_or_default().to_owned();
+                    acked.lock().expect("lock").push((email, pair));
+                }
+            }
+        }));
+    }
+    let start_at = Instant::now();
+    while acked.lock().expect("lock").len() < 20 && start_at.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    for t in tasks {
+        let _ = t.await;
+    }
+    let acked = acked.lock().expect("lock").clone();
+    assert!(
+        acked.len() >= 20,
+        "the burst was under way when the server died"
+    );
+
+    let (mut child, base) = start(dir.path(), &no_limit);
+    let c = client();
+    for (email, cookie) in &acked {
+        let res = c
+            .get(format!("{base}/api/v1/me"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            res.status(),
+            reqwest::StatusCode::OK,
+            "{email} was acknowledged but is gone"
+        );
+        let me: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(me["email"], email.as_str());
+    }
+    terminate(&mut child);
+}
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "lyceum did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly_with_exit_code_0() {
+    // An operator's `systemctl stop` ends the process without an error.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, base) = start(dir.path(), &[]);
+    assert_eq!(
+        client()
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+    assert!(terminate(&mut child).success());
+}
+
+#[tokio::test]
+async fn admin_creates_an_operator_from_a_password_on_stdin() {
+    // The operator can be created from a shell; the instance is then set up.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = lyceum(dir.path())
+        .args([
+            "admin",
+            "create-operator",
+            "--email",
+            "root@example.org",
+            "--name",
+            "Root",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("output");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (mut server, base) = start(dir.path(), &[]);
+    let c = client();
+    assert_eq!(
+        c.get(format!("{base}/"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200,
+        "no longer asks for setup"
+    );
+    let res = c
+        .post(format!("{base}/api/v1/auth/signin"))
+        .json(&serde_json::json!({"email": "root@example.org", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    terminate(&mut server);
+}
+
+#[test]
+fn admin_refuses_a_short_password_with_a_reason() {
+    // A weak password is refused with a sentence that says what to fix.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = lyceum(dir.path())
+        .args(["admin", "create-operator", "--email", "root@example.org"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"short\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("output");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("password: Choose a password of at least 12 characters."),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_config_file_and_a_bad_database_url_are_explained() {
+    // Configuration mistakes end with a message, not a panic.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = lyceum(dir.path())
+        .args(["--config", "/nonexistent/lyceum.toml", "migrate"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    let out = lyceum(dir.path())
+        .arg("migrate")
+        .env("LYCEUM_DATABASE_URL", "mysql://x")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("postgres://"));
+}
+
+#[test]
+fn demo_loads_once_and_refuses_a_populated_instance() {
+    // The demo fills an empty instance and will not mix itself into real data.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = lyceum(dir.path())
+        .args(["demo", "--password", PASSWORD])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("demo loaded"));
+    let out = lyceum(dir.path())
+        .args(["demo", "--password", PASSWORD])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already has accounts"));
+}
