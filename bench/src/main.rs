@@ -1,1 +1,304 @@
-fn main() {}
+//! `lyceum-load`: seeds a Lyceum instance with a dataset of a chosen size
+//! and drives open-loop load at a target rate, reporting throughput and
+//! p50/p99/max latency per endpoint.
+//!
+//! Open loop means requests are sent on a fixed schedule whether or not
+//! earlier ones have finished, and each latency is measured from the time
+//! the request *should* have been sent. A slow server therefore shows up
+//! as high latency instead of silently lowering the offered rate (the
+//! "coordinated omission" that closed-loop tools suffer from).
+//!
+//! Run it against a server started with rate limits off (see
+//! docs/benchmarks.md); `bench/run.sh` does the whole sequence.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lyceum-load",
+    about = "Seed a Lyceum instance and drive open-loop load against it"
+)]
+struct Cli {
+    /// The server, e.g. http://127.0.0.1:8080.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    base: String,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Create members through the API (bench-NNNNN@load.test).
+    Seed {
+        /// How many members.
+        #[arg(long, default_value_t = 1000)]
+        members: usize,
+        /// Parallel sign-ups.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
+    /// Drive one workload at a fixed rate.
+    Run {
+        /// What to request.
+        #[arg(long, value_enum)]
+        workload: Workload,
+        /// Requests per second offered.
+        #[arg(long, default_value_t = 1000)]
+        rate: u64,
+        /// Seconds of measured load (after a short warm-up).
+        #[arg(long, default_value_t = 20)]
+        duration: u64,
+        /// Seeded members to use (signed in once each before the run).
+        #[arg(long, default_value_t = 100)]
+        members: usize,
+        /// Requests allowed in flight before new ones count as dropped.
+        #[arg(long, default_value_t = 2048)]
+        max_in_flight: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Workload {
+    /// `POST /api/v1/auth/signin` (argon2id on every request).
+    Signin,
+    /// `GET /me`, the signed-in account page (session lookup, key unwrap, decryption, template).
+    AuthPage,
+    /// `GET /api/v1/me`, the same data as JSON.
+    AuthApi,
+    /// `GET /healthz`, the floor: HTTP stack only.
+    Health,
+}
+
+const PASSWORD: &str = "benchmark password 1234";
+
+fn email(i: usize) -> String {
+    format!("bench-{i:06}@load.test")
+}
+
+fn client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(4096)
+        .timeout(Duration::from_secs(30))
+        .build()?)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Seed {
+            members,
+            concurrency,
+        } => seed(&cli.base, members, concurrency).await,
+        Cmd::Run {
+            workload,
+            rate,
+            duration,
+            members,
+            max_in_flight,
+        } => {
+            run(
+                &cli.base,
+                workload,
+                rate,
+                Duration::from_secs(duration),
+                members,
+                max_in_flight,
+            )
+            .await
+        }
+    }
+}
+
+async fn seed(base: &str, members: usize, concurrency: usize) -> anyhow::Result<()> {
+    let c = client()?;
+    let started = Instant::now();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let (c, base, next) = (c.clone(), base.to_owned(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= members {
+                    return Ok::<_, anyhow::Error>(());
+                }
+                let body = json!({"email": email(i), "display_name": format!("Bench Member {i}"), "password": PASSWORD});
+                let res = c.post(format!("{base}/api/v1/auth/signup")).json(&body).send().await?;
+                let status = res.status();
+                // 422 means the member exists from an earlier seed: fine.
+                if !(status.is_success() || status == reqwest::StatusCode::UNPROCESSABLE_ENTITY) {
+                    bail!("sign-up {i} answered {status}: {}", res.text().await.unwrap_or_default());
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    println!(
+        "seeded {members} members in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Signs in `n` seeded members and returns their cookies.
+async fn sessions(base: &str, n: usize) -> anyhow::Result<Vec<String>> {
+    let c = client()?;
+    let mut cookies = Vec::with_capacity(n);
+    for i in 0..n {
+        let res = c
+            .post(format!("{base}/api/v1/auth/signin"))
+            .json(&json!({"email": email(i), "password": PASSWORD}))
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!(
+                "sign-in of seeded member {i} answered {} (seed first, and run the server with rate limits off)",
+                res.status()
+            );
+        }
+        let cookie = res
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .context("no cookie")?;
+        cookies.push(cookie.split(';').next().unwrap_or_default().to_owned());
+    }
+    Ok(cookies)
+}
+
+struct Outcome {
+    latency_us: u64,
+    ok: bool,
+}
+
+async fn run(
+    base: &str,
+    workload: Workload,
+    rate: u64,
+    duration: Duration,
+    members: usize,
+    max_in_flight: usize,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(rate > 0, "--rate must be at least 1");
+    let c = client()?;
+    let cookies = Arc::new(match workload {
+        Workload::AuthPage | Workload::AuthApi => sessions(base, members.max(1)).await?,
+        _ => Vec::new(),
+    });
+    let (path, method) = match workload {
+        Workload::Signin => ("/api/v1/auth/signin", reqwest::Method::POST),
+        Workload::AuthPage => ("/me", reqwest::Method::GET),
+        Workload::AuthApi => ("/api/v1/me", reqwest::Method::GET),
+        Workload::Health => ("/healthz", reqwest::Method::GET),
+    };
+    let url = format!("{base}{path}");
+    let warmup = Duration::from_secs(2);
+    let total = warmup + duration;
+    let interval = Duration::from_nanos(1_000_000_000 / rate);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Outcome>();
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(max_in_flight));
+    let start = Instant::now();
+    let mut dropped = 0u64;
+    let mut i: u64 = 0;
+    loop {
+        let due = start + interval * i as u32;
+        if due.duration_since(start) >= total {
+            break;
+        }
+        tokio::time::sleep_until(due.into()).await;
+        let measured = due.duration_since(start) >= warmup;
+        let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+            if measured {
+                dropped += 1;
+            }
+            i += 1;
+            continue;
+        };
+        let (c, url, method, tx, cookies) = (
+            c.clone(),
+            url.clone(),
+            method.clone(),
+            tx.clone(),
+            cookies.clone(),
+        );
+        let n = i as usize;
+        tokio::spawn(async move {
+            let mut req = c.request(method, &url);
+            match workload {
+                Workload::Signin => {
+                    req = req
+                        .json(&json!({"email": email(n % members.max(1)), "password": PASSWORD}));
+                }
+                Workload::AuthPage | Workload::AuthApi => {
+                    req = req.header("cookie", &cookies[n % cookies.len()]);
+                }
+                Workload::Health => {}
+            }
+            let ok = match req.send().await {
+                Ok(res) => {
+                    let ok = res.status().is_success();
+                    let _ = res.bytes().await;
+                    ok
+                }
+                Err(_) => false,
+            };
+            drop(permit);
+            if measured {
+                let _ = tx.send(Outcome {
+                    latency_us: due.elapsed().as_micros() as u64,
+                    ok,
+                });
+            }
+        });
+        i += 1;
+    }
+    drop(tx);
+    let mut lat = Vec::new();
+    let mut errors = 0u64;
+    while let Some(o) = rx.recv().await {
+        if o.ok {
+            lat.push(o.latency_us);
+        } else {
+            errors += 1;
+        }
+    }
+    let elapsed = duration.as_secs_f64();
+    lat.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if lat.is_empty() {
+            return 0.0;
+        }
+        let idx = ((lat.len() as f64 - 1.0) * p).round() as usize;
+        lat[idx] as f64 / 1000.0
+    };
+    println!(
+        "{:<10} {:<22} offered {:>6}/s  achieved {:>8.1}/s  ok {:>7}  errors {:>5}  dropped {:>6}  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms",
+        format!("{workload:?}").to_lowercase(),
+        format!(
+            "{} {}",
+            if matches!(workload, Workload::Signin) {
+                "POST"
+            } else {
+                "GET"
+            },
+            path
+        ),
+        rate,
+        lat.len() as f64 / elapsed,
+        lat.len(),
+        errors,
+        dropped,
+        pct(0.50),
+        pct(0.99),
+        lat.last().copied().unwrap_or(0) as f64 / 1000.0,
+    );
+    Ok(())
+}

@@ -91,14 +91,14 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 });
 
 async fn hash_password(password: NewPassword) -> Result<String, StoreError> {
-    Ok(tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()
             .hash_password(password.expose().as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| StoreError::Corrupt(format!("argon2: {e}")))
     })
-    .await??)
+    .await?
 }
 
 async fn verify(password: &str, phc: String) -> Result<bool, StoreError> {
@@ -186,7 +186,7 @@ impl<'a> Accounts<'a> {
         let role = new.role;
         let result = self
             .store
-            .db
+            .writer
             .transaction::<_, (), SignUpError>(|tx| {
                 Box::pin(async move {
                     if only_if_first_operator
@@ -296,7 +296,7 @@ impl<'a> Accounts<'a> {
                 Expr::value(self.store.now_ms()),
             )
             .filter(credential::Column::Id.eq(cred.id))
-            .exec(&self.store.db)
+            .exec(&self.store.writer)
             .await?;
         self.decode(row).await.map(Some)
     }
@@ -332,7 +332,7 @@ impl<'a> Accounts<'a> {
         let mut active: credential::ActiveModel = cred.into();
         active.secret = Set(hash.into_bytes());
         active.created_at = Set(self.store.now_ms());
-        active.update(&self.store.db).await?;
+        active.update(&self.store.writer).await?;
         Ok(true)
     }
 

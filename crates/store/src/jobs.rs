@@ -87,7 +87,7 @@ impl<'a> Queue<'a> {
         run_at: i64,
     ) -> Result<(), StoreError> {
         job::Entity::insert(self.row(kind, &payload, run_at, None))
-            .exec(&self.store.db)
+            .exec(&self.store.writer)
             .await?;
         Ok(())
     }
@@ -110,7 +110,7 @@ impl<'a> Queue<'a> {
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(&self.store.db)
+        .exec_without_returning(&self.store.writer)
         .await?;
         Ok(res > 0)
     }
@@ -137,7 +137,7 @@ impl<'a> Queue<'a> {
         }
         let stmt =
             Statement::from_sql_and_values(backend, sql, [(now + LEASE_MS).into(), now.into()]);
-        let Some(row) = self.store.db.query_one_raw(stmt).await? else {
+        let Some(row) = self.store.writer.query_one_raw(stmt).await? else {
             return Ok(None);
         };
         let payload: String = row.try_get("", "payload")?;
@@ -152,7 +152,9 @@ impl<'a> Queue<'a> {
 
     /// Marks a job done: it is removed.
     pub async fn complete(&self, id: JobId) -> Result<(), StoreError> {
-        job::Entity::delete_by_id(id.0).exec(&self.store.db).await?;
+        job::Entity::delete_by_id(id.0)
+            .exec(&self.store.writer)
+            .await?;
         Ok(())
     }
 
@@ -178,7 +180,7 @@ impl<'a> Queue<'a> {
         }
         update
             .filter(job::Column::Id.eq(job.id.0))
-            .exec(&self.store.db)
+            .exec(&self.store.writer)
             .await?;
         Ok(())
     }

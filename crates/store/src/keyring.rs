@@ -9,18 +9,53 @@ use crate::crypto::{DataKey, InstanceKey};
 use crate::entity::subject_key;
 use lyceum_core::domain::SubjectId;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long an unwrapped key stays in memory after it was read. Every
+/// signed-in page needs the member's key; keeping it briefly saves a
+/// keyring query and an unwrap per request. Destroying a key removes it
+/// from this node's cache at once; another node may hold it for at most
+/// this long, and by then the subject's rows are gone too.
+const CACHE_TTL: Duration = Duration::from_secs(60);
+const CACHE_MAX: usize = 50_000;
 
 /// Access to subjects' data keys.
 #[derive(Clone, Debug)]
 pub struct Keyring {
     db: DatabaseConnection,
     instance_key: InstanceKey,
+    cache: Arc<Mutex<HashMap<SubjectId, (DataKey, Instant)>>>,
 }
 
 impl Keyring {
     /// A keyring over its own database.
     pub fn new(db: DatabaseConnection, instance_key: InstanceKey) -> Self {
-        Self { db, instance_key }
+        Self {
+            db,
+            instance_key,
+            cache: Arc::default(),
+        }
+    }
+
+    fn cached(&self, subject: SubjectId) -> Option<DataKey> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(&subject)
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(k, _)| k.clone())
+    }
+
+    fn remember(&self, subject: SubjectId, key: &DataKey) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_MAX {
+            cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+            if cache.len() >= CACHE_MAX {
+                cache.clear();
+            }
+        }
+        cache.insert(subject, (key.clone(), Instant::now()));
     }
 
     /// The keyring's database (for readiness checks and backups).
@@ -53,17 +88,27 @@ impl Keyring {
 
     /// The subject's data key, or [`StoreError::KeyDestroyed`] after erasure.
     pub async fn get(&self, subject: SubjectId) -> Result<DataKey, StoreError> {
+        if let Some(key) = self.cached(subject) {
+            return Ok(key);
+        }
         let row = subject_key::Entity::find_by_id(subject.0)
             .one(&self.db)
             .await?
             .ok_or(StoreError::KeyDestroyed)?;
-        self.instance_key
+        let key = self
+            .instance_key
             .unwrap(subject.0.as_bytes(), &row.wrapped_key)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.remember(subject, &key);
+        Ok(key)
     }
 
     /// Destroys the subject's key. Irreversible by design.
     pub async fn destroy(&self, subject: SubjectId) -> Result<(), StoreError> {
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&subject);
         subject_key::Entity::delete_by_id(subject.0)
             .exec(&self.db)
             .await?;

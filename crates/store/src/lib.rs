@@ -69,8 +69,15 @@ pub struct StoreConfig {
 /// The storage handle the rest of Lyceum holds: cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    /// The main database.
+    /// The main database, for reads.
     pub db: DatabaseConnection,
+    /// The main database, for writes. On SQLite this is a pool of one
+    /// connection: SQLite allows one writer at a time, and queueing
+    /// writers here (asynchronously, in order) avoids both busy-waiting
+    /// inside SQLite and the `SQLITE_BUSY` a read-then-write transaction
+    /// gets when another writer commits first. On PostgreSQL it is the
+    /// same pool as `db`.
+    pub writer: DatabaseConnection,
     /// The subjects' data keys.
     pub keyring: Keyring,
     /// The one clock.
@@ -88,8 +95,13 @@ impl Store {
         let keyring_db = connect(&config.keyring_url, config.max_connections).await?;
         migration::Migrator::up(&db, None).await?;
         migration::KeyringMigrator::up(&keyring_db, None).await?;
+        let writer = match db.get_database_backend() {
+            DbBackend::Sqlite => connect(&config.database_url, 1).await?,
+            _ => db.clone(),
+        };
         Ok(Self {
             db,
+            writer,
             keyring: Keyring::new(keyring_db, instance_key),
             clock,
         })

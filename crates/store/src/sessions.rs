@@ -103,7 +103,7 @@ impl<'a> Sessions<'a> {
             last_seen_at: Set(now),
             expires_at: Set(session.expires_at),
         }
-        .insert(&self.store.db)
+        .insert(&self.store.writer)
         .await?;
         Ok(NewSession {
             token,
@@ -140,7 +140,7 @@ impl<'a> Sessions<'a> {
             session::Entity::update_many()
                 .col_expr(session::Column::LastSeenAt, Expr::value(now))
                 .filter(session::Column::TokenHash.eq(s.token_hash.clone()))
-                .exec(&self.store.db)
+                .exec(&self.store.writer)
                 .await?;
         }
         Ok(Some(s))
@@ -149,7 +149,7 @@ impl<'a> Sessions<'a> {
     /// Ends one session.
     pub async fn delete(&self, token_hash: &[u8]) -> Result<(), StoreError> {
         session::Entity::delete_by_id(token_hash.to_vec())
-            .exec(&self.store.db)
+            .exec(&self.store.writer)
             .await?;
         Ok(())
     }
@@ -164,7 +164,7 @@ impl<'a> Sessions<'a> {
         if let Some(keep) = except {
             q = q.filter(session::Column::TokenHash.ne(keep.to_vec()));
         }
-        Ok(q.exec(&self.store.db).await?.rows_affected)
+        Ok(q.exec(&self.store.writer).await?.rows_affected)
     }
 
     /// Deletes expired sessions; run by the job queue.
@@ -172,7 +172,7 @@ impl<'a> Sessions<'a> {
         let now = self.store.now_ms();
         Ok(session::Entity::delete_many()
             .filter(session::Column::ExpiresAt.lte(now))
-            .exec(&self.store.db)
+            .exec(&self.store.writer)
             .await?
             .rows_affected)
     }
