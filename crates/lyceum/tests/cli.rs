@@ -42,6 +42,81 @@ fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> (Child, String) {
     (child, base)
 }
 
+/// On a PostgreSQL run (`LYCEUM_TEST_POSTGRES_URL`), a fresh database
+/// pair for one test, dropped when the guard goes; on SQLite, nothing.
+struct Databases {
+    env: Vec<(String, String)>,
+    drop_sql: Vec<String>,
+    admin_url: Option<String>,
+}
+
+impl Databases {
+    async fn new() -> Self {
+        let Ok(admin_url) = std::env::var("LYCEUM_TEST_POSTGRES_URL") else {
+            return Self {
+                env: vec![],
+                drop_sql: vec![],
+                admin_url: None,
+            };
+        };
+        use sea_orm::ConnectionTrait;
+        let admin = lyceum_store::connect(&admin_url, 1)
+            .await
+            .expect("PostgreSQL reachable");
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut env = Vec::new();
+        let mut drop_sql = Vec::new();
+        for (var, name) in [
+            ("LYCEUM_DATABASE_URL", format!("lyceum_cli_{id}")),
+            ("LYCEUM_KEYRING_URL", format!("lyceum_cli_{id}_k")),
+        ] {
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create database");
+            let mut url = url::Url::parse(&admin_url).expect("url");
+            url.set_path(&format!("/{name}"));
+            env.push((var.to_owned(), url.to_string()));
+            drop_sql.push(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+        Self {
+            env,
+            drop_sql,
+            admin_url: Some(admin_url),
+        }
+    }
+
+    fn vars(&self) -> Vec<(&str, &str)> {
+        self.env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+}
+
+impl Drop for Databases {
+    fn drop(&mut self) {
+        let (Some(url), sql) = (self.admin_url.take(), std::mem::take(&mut self.drop_sql)) else {
+            return;
+        };
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                use sea_orm::ConnectionTrait;
+                if let Ok(db) = lyceum_store::connect(&url, 1).await {
+                    for s in sql {
+                        let _ = db.execute_unprepared(&s).await;
+                    }
+                }
+            })
+        })
+        .join();
+    }
+}
+
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -52,8 +127,11 @@ fn client() -> reqwest::Client {
 #[tokio::test]
 async fn every_acknowledged_write_survives_kill_9() {
     // A burst of sign-ups is cut short by SIGKILL; after a restart every sign-up that got a 201 is there.
+    // On a PostgreSQL run the server uses PostgreSQL.
     let dir = tempfile::tempdir().expect("tempdir");
-    let no_limit = [("LYCEUM_WEB__RATE_LIMITS__SIGNUP_PER_IP__MAX", "0")];
+    let dbs = Databases::new().await;
+    let mut no_limit = vec![("LYCEUM_WEB__RATE_LIMITS__SIGNUP_PER_IP__MAX", "0")];
+    no_limit.extend(dbs.vars());
     let (mut child, base) = start(dir.path(), &no_limit);
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
     let mut tasks = Vec::new();

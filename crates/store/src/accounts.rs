@@ -35,6 +35,50 @@ pub struct Member {
     pub created_at: DateTime<Utc>,
 }
 
+/// Accounts read in the last few seconds, decrypted. Every signed-in
+/// request needs the account; this saves a query, a key look-up and two
+/// decryptions per request. Entries live [`MemberCache::TTL`]; a change
+/// made through this node drops its entry at once, and other nodes see it
+/// within the TTL. Session checks are never cached, so signing out takes
+/// effect everywhere immediately.
+#[derive(Debug, Default, Clone)]
+pub struct MemberCache {
+    inner: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<MemberId, (Member, std::time::Instant)>>,
+    >,
+}
+
+impl MemberCache {
+    /// How long an entry is trusted.
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(30);
+    const MAX: usize = 50_000;
+
+    fn get(&self, id: MemberId) -> Option<Member> {
+        let map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&id)
+            .filter(|(_, at)| at.elapsed() < Self::TTL)
+            .map(|(m, _)| m.clone())
+    }
+
+    fn put(&self, m: &Member) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX {
+            map.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+            if map.len() >= Self::MAX {
+                map.clear();
+            }
+        }
+        map.insert(m.id, (m.clone(), std::time::Instant::now()));
+    }
+
+    pub(crate) fn forget(&self, id: MemberId) {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+}
+
 /// What a new account needs.
 #[derive(Debug)]
 pub struct NewMember {
@@ -239,10 +283,20 @@ impl<'a> Accounts<'a> {
 
     /// Loads and decrypts an account.
     pub async fn get(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
+        if let Some(m) = self.store.members.get(id) {
+            return Ok(Some(m));
+        }
         let Some(row) = member::Entity::find_by_id(id.0).one(&self.store.db).await? else {
             return Ok(None);
         };
-        self.decode(row).await.map(Some)
+        let m = self.decode(row).await?;
+        self.store.members.put(&m);
+        Ok(Some(m))
+    }
+
+    /// Drops an account from this node's cache after it changed.
+    pub fn forget(&self, id: MemberId) {
+        self.store.members.forget(id);
     }
 
     async fn decode(&self, row: member::Model) -> Result<Member, StoreError> {

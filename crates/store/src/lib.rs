@@ -82,6 +82,8 @@ pub struct Store {
     pub keyring: Keyring,
     /// The one clock.
     pub clock: Arc<dyn Clock>,
+    /// Recently read accounts, decrypted (see [`accounts::MemberCache`]).
+    pub(crate) members: accounts::MemberCache,
 }
 
 impl Store {
@@ -104,6 +106,7 @@ impl Store {
             writer,
             keyring: Keyring::new(keyring_db, instance_key),
             clock,
+            members: accounts::MemberCache::default(),
         })
     }
 
@@ -113,6 +116,15 @@ impl Store {
         let keyring_pending =
             migration::KeyringMigrator::get_pending_migrations(self.keyring.db()).await;
         matches!((pending, keyring_pending), (Ok(a), Ok(b)) if a.is_empty() && b.is_empty())
+    }
+
+    /// Crypto-shreds a data subject: destroys their key and drops anything
+    /// decrypted with it from this node's memory. Every encrypted field of
+    /// theirs, in the database and in every backup, is unreadable after.
+    pub async fn shred(&self, subject: lyceum_core::domain::SubjectId) -> Result<(), StoreError> {
+        self.members
+            .forget(lyceum_core::domain::MemberId(subject.0));
+        self.keyring.destroy(subject).await
     }
 
     /// The engine behind the main database.
@@ -146,7 +158,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections)
-        .min_connections(1)
+        // Open every connection at start, so the first burst of traffic
+        // does not wait for connections to be made.
+        .min_connections(max_connections)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)

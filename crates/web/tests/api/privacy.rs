@@ -132,11 +132,7 @@ async fn destroying_the_key_makes_the_account_unreadable_even_from_a_copy() {
             .expect("readable")
             .is_some()
     );
-    app.store
-        .keyring
-        .destroy(SubjectId::from(id))
-        .await
-        .expect("destroy");
+    app.store.shred(SubjectId::from(id)).await.expect("shred");
     match app.store.accounts().get(id).await {
         Err(StoreError::KeyDestroyed) => {}
         other => panic!("expected the key to be gone, got {other:?}"),
