@@ -82,14 +82,35 @@ impl Config {
         Ok(config)
     }
 
-    /// Where the data lives and how to reach it.
-    pub fn store_config(&self) -> anyhow::Result<StoreConfig> {
+    /// Creates the data directory when missing, readable only by the
+    /// service's user: it holds the databases and the instance key.
+    fn ensure_data_dir(&self) -> anyhow::Result<()> {
+        if self.data_dir.exists() {
+            return Ok(());
+        }
         std::fs::create_dir_all(&self.data_dir).with_context(|| {
             format!(
                 "cannot create the data directory {}",
                 self.data_dir.display()
             )
         })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.data_dir, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| {
+                    format!(
+                        "cannot restrict the data directory {}",
+                        self.data_dir.display()
+                    )
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Where the data lives and how to reach it.
+    pub fn store_config(&self) -> anyhow::Result<StoreConfig> {
+        self.ensure_data_dir()?;
         let database_url = match &self.database_url {
             Some(url) => {
                 anyhow::ensure!(
@@ -121,12 +142,7 @@ impl Config {
         match &self.instance_key {
             Some(hex) => InstanceKey::from_hex(hex).context("LYCEUM_INSTANCE_KEY is not valid"),
             None => {
-                std::fs::create_dir_all(&self.data_dir).with_context(|| {
-                    format!(
-                        "cannot create the data directory {}",
-                        self.data_dir.display()
-                    )
-                })?;
+                self.ensure_data_dir()?;
                 Ok(InstanceKey::load_or_create(
                     &self.data_dir.join("instance.key"),
                 )?)

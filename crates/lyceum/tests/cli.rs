@@ -337,3 +337,102 @@ fn demo_loads_once_and_refuses_a_populated_instance() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already has accounts"));
 }
+
+#[tokio::test]
+async fn logs_never_contain_an_email_or_a_name_even_at_trace_level() {
+    // Operators ship logs to other systems; personal values must not be in them.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dbs = Databases::new().await;
+    let mut cmd = lyceum(dir.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .env("LYCEUM_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in dbs.vars() {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    let base = line.trim().trim_start_matches("listening on ").to_owned();
+    let stderr = child.stderr.take().expect("stderr");
+    let collector = std::thread::spawn(move || {
+        let mut all = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut all);
+        all
+    });
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let email = "log.probe.person@example.org";
+    let name = "Quenby Logprobe";
+    let signup = serde_json::json!({"email": email, "display_name": name, "password": PASSWORD});
+    assert_eq!(
+        c.post(format!("{base}/api/v1/auth/signup"))
+            .json(&signup)
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        201
+    );
+    let wrong = serde_json::json!({"email": email, "password": "a wrong password"});
+    assert_eq!(
+        c.post(format!("{base}/api/v1/auth/signin"))
+            .json(&wrong)
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        401
+    );
+    let bad = serde_json::json!({"email": email, "display_name": name, "password": "short"});
+    assert_eq!(
+        c.post(format!("{base}/api/v1/auth/signup"))
+            .json(&bad)
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        422
+    );
+    assert_eq!(
+        c.get(format!("{base}/me"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+    terminate(&mut child);
+    let logs = collector.join().expect("logs");
+    assert!(
+        logs.contains("request"),
+        "trace logging was on: {}",
+        &logs[..logs.len().min(500)]
+    );
+    for needle in [email, "log.probe", name, "Logprobe", PASSWORD] {
+        assert!(!logs.contains(needle), "the logs contain {needle:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_data_directory_is_private_to_the_service_user() {
+    // The databases and the instance key sit in a directory only the service can read.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let out = lyceum(&data).arg("migrate").output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("instance.key")), 0o600);
+}
