@@ -72,6 +72,9 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Authentication rate limits.
     pub rate_limits: RateLimits,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (for rate
+    /// limits). Empty: the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -80,6 +83,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             max_body_bytes: 64 * 1024,
             rate_limits: RateLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -61,6 +61,37 @@ impl Ctx {
     }
 }
 
+/// The client's address. Behind a reverse proxy every connection comes
+/// from the proxy, so when the peer is one of the configured trusted
+/// proxies, the address is taken from `X-Forwarded-For`: the rightmost
+/// entry that is not itself a trusted proxy (entries further left were
+/// written by the client and can be forged). With no trusted proxies the
+/// header is ignored.
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    headers: &axum::http::HeaderMap,
+    trusted: &[IpAddr],
+) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted.contains(ip))
+            .unwrap_or(peer),
+    )
+}
+
 /// Compares two byte strings in time that depends only on their lengths.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -119,10 +150,11 @@ impl FromRequestParts<AppState> for Ctx {
 
 impl Ctx {
     async fn load(parts: &Parts, state: &AppState) -> Result<Self, AppError> {
-        let ip = parts
+        let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
+        let ip = client_ip(peer, &parts.headers, &state.config.trusted_proxies);
         let Some(token) = token_from(parts) else {
             return Ok(Ctx {
                 session: None,
@@ -167,4 +199,46 @@ pub fn clear_cookie(secure: bool) -> HeaderValue {
         v.push_str("; Secure");
     }
     HeaderValue::from_str(&v).expect("static ASCII")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        // A direct client cannot pick its own address; a trusted proxy's report is used.
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.9".parse().expect("header"),
+        );
+        let proxy = ip("127.0.0.1");
+        assert_eq!(
+            client_ip(Some(ip("198.51.100.1")), &h, &[proxy]),
+            Some(ip("198.51.100.1"))
+        );
+        assert_eq!(client_ip(Some(proxy), &h, &[]), Some(proxy));
+        assert_eq!(
+            client_ip(Some(proxy), &h, &[proxy]),
+            Some(ip("203.0.113.9"))
+        );
+        assert_eq!(
+            client_ip(Some(proxy), &HeaderMap::new(), &[proxy]),
+            Some(proxy)
+        );
+    }
+
+    #[test]
+    fn constant_time_eq_compares_exactly() {
+        // Tokens match only when every byte matches.
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+    }
 }
