@@ -2,8 +2,10 @@
 //! checks its input and returns a typed error, so a value you hold is valid.
 
 pub mod account;
+pub mod consent;
 pub mod datamap;
 pub mod ids;
 
 pub use account::{DisplayName, Email, NewPassword, Role};
+pub use consent::Purpose;
 pub use ids::{JobId, MemberId, SessionId, SubjectId};

@@ -3,6 +3,7 @@
 //! fields, why, how long and what erasure does. [`crate::datamap`] collects
 //! them.
 
+pub mod consent_event;
 pub mod credential;
 pub mod job;
 pub mod member;

@@ -16,6 +16,7 @@
 //! web layer map it to a problem document, the binary wraps it in anyhow.
 
 pub mod accounts;
+pub mod consents;
 pub mod crypto;
 pub mod datamap;
 pub mod entity;
@@ -145,6 +146,11 @@ impl Store {
     /// Session rows.
     pub fn sessions(&self) -> sessions::Sessions<'_> {
         sessions::Sessions::new(self)
+    }
+
+    /// The consent registry.
+    pub fn consents(&self) -> consents::Consents<'_> {
+        consents::Consents::new(self)
     }
 
     /// The durable job queue.

@@ -12,7 +12,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Foundation)]
+        vec![Box::new(M0001Foundation), Box::new(M0002Consents)]
     }
 }
 
@@ -150,6 +150,41 @@ impl MigrationTrait for M0001Foundation {
         )
         .await?;
         Ok(())
+    }
+}
+
+struct M0002Consents;
+
+impl MigrationName for M0002Consents {
+    fn name(&self) -> &str {
+        "m0002_consents"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0002Consents {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("consent_events"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("subject_id")))
+                .col(string_len(t("purpose"), 64))
+                .col(boolean(t("granted")))
+                .col(integer(t("wording_version")))
+                .col(big_integer(t("at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("consent_events_subject")
+                .table(t("consent_events"))
+                .col(t("subject_id"))
+                .col(t("purpose"))
+                .to_owned(),
+        )
+        .await
     }
 }
 

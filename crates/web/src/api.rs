@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/signout-everywhere", post(signout_everywhere))
         .route("/me", get(me))
         .route("/me/password", put(change_password))
+        .route("/me/consents", get(list_consents))
+        .route("/me/consents/{purpose}", put(set_consent))
         .route("/openapi.json", get(openapi))
 }
 
@@ -35,8 +37,8 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lyceum API", description = "Privacy-first learning and professional network. Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `type` URN."),
-    paths(signup, signin, signout, signout_everywhere, me, change_password),
-    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, Problem, FieldError)),
+    paths(signup, signin, signout, signout_everywhere, me, change_password, list_consents, set_consent),
+    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, ConsentResponse, ConsentRequest, Problem, FieldError)),
     servers((url = "/api/v1")),
     tags((name = "auth", description = "Accounts and sessions"), (name = "me", description = "The signed-in member"))
 )]
@@ -221,4 +223,96 @@ async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     auth::change_password(&state, &ctx, &req.current_password, &req.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where the member stands on one optional purpose.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentResponse {
+    /// The purpose's key.
+    #[schema(example = "personalised_recommendations")]
+    pub purpose: String,
+    /// A short name.
+    pub title: String,
+    /// Exactly what is agreed to.
+    pub wording: String,
+    /// The version of that wording.
+    pub wording_version: i32,
+    /// Whether it is on now. Off unless the member turned it on.
+    pub granted: bool,
+    /// When it was last turned on or off.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Turn an optional purpose on or off.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    /// `true` to turn it on, `false` to withdraw.
+    pub granted: bool,
+}
+
+async fn consent_list(state: &AppState, member: &Member) -> Result<Vec<ConsentResponse>, ApiError> {
+    let states = state
+        .store
+        .consents()
+        .states(lyceum_core::domain::SubjectId::from(member.id))
+        .await?;
+    Ok(states
+        .into_iter()
+        .map(|s| ConsentResponse {
+            purpose: s.purpose.key().to_owned(),
+            title: s.purpose.title().to_owned(),
+            wording: s.purpose.wording().to_owned(),
+            wording_version: s.wording_version.unwrap_or(s.purpose.wording_version()),
+            granted: s.granted,
+            since: s.since,
+        })
+        .collect())
+}
+
+/// The member's optional purposes and where they stand on each.
+#[utoipa::path(get, path = "/me/consents", tag = "me",
+    responses(
+        (status = 200, description = "Every optional purpose", body = [ConsentResponse]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_consents(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ConsentResponse>>, ApiError> {
+    Ok(Json(consent_list(&state, ctx.member()?).await?))
+}
+
+/// Grant or withdraw consent to one optional purpose. Recorded with the
+/// time and the wording version.
+#[utoipa::path(put, path = "/me/consents/{purpose}", tag = "me", request_body = ConsentRequest,
+    params(("purpose" = String, Path, description = "personalised_recommendations, news_mention_suggestions, email_digests or recruiter_visibility")),
+    responses(
+        (status = 200, description = "The purpose after the change", body = ConsentResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such purpose", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn set_consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    ApiJson(req): ApiJson<ConsentRequest>,
+) -> Result<Json<ConsentResponse>, ApiError> {
+    let member = ctx.member()?;
+    let purpose =
+        lyceum_core::domain::Purpose::from_key(&key).ok_or(crate::error::AppError::NotFound)?;
+    state
+        .store
+        .consents()
+        .set(
+            lyceum_core::domain::SubjectId::from(member.id),
+            purpose,
+            req.granted,
+        )
+        .await?;
+    let all = consent_list(&state, member).await?;
+    all.into_iter()
+        .find(|c| c.purpose == key)
+        .map(Json)
+        .ok_or_else(|| ApiError(crate::error::AppError::NotFound))
 }

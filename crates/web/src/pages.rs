@@ -29,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/me/security", get(security))
         .route("/me/password", post(change_password))
+        .route("/me/choices", get(choices))
+        .route("/me/choices/{purpose}", post(set_choice))
         .route("/privacy", get(privacy))
         .route("/static/app.css", get(stylesheet))
 }
@@ -646,6 +648,138 @@ async fn change_password(
     Ok(page(status, &t))
 }
 
+struct Choice {
+    key: &'static str,
+    title: &'static str,
+    wording: &'static str,
+    granted: bool,
+    since: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "choices.html")]
+struct ChoicesPage {
+    layout: Layout,
+    notice: Option<String>,
+    choices: Vec<Choice>,
+    history: Vec<(String, String, &'static str, &'static str, i32)>,
+}
+
+fn when(t: chrono::DateTime<chrono::Utc>) -> (String, String) {
+    (t.to_rfc3339(), t.format("%-d %B %Y, %H:%M UTC").to_string())
+}
+
+async fn choices_page(
+    state: &AppState,
+    ctx: &Ctx,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let member = ctx.member()?;
+    let subject = lyceum_core::domain::SubjectId::from(member.id);
+    let states = state.store.consents().states(subject).await?;
+    let history = state.store.consents().history(subject).await?;
+    let t = ChoicesPage {
+        layout: Layout::new("Your choices", ctx, "choices"),
+        notice,
+        choices: states
+            .into_iter()
+            .map(|s| Choice {
+                key: s.purpose.key(),
+                title: s.purpose.title(),
+                wording: s.purpose.wording(),
+                granted: s.granted,
+                since: s.since.map(when),
+            })
+            .collect(),
+        history: history
+            .into_iter()
+            .map(|e| {
+                let (iso, human) = when(e.at);
+                (
+                    iso,
+                    human,
+                    e.purpose.title(),
+                    if e.granted { "On" } else { "Off" },
+                    e.wording_version,
+                )
+            })
+            .collect(),
+    };
+    Ok(page(StatusCode::OK, &t))
+}
+
+#[derive(Debug, Deserialize)]
+struct ChoicesQuery {
+    changed: Option<String>,
+}
+
+async fn choices(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<ChoicesQuery>,
+) -> Result<Response, PageError> {
+    let Some(member) = &ctx.member else {
+        return Ok(see_other("/signin"));
+    };
+    // After a change the form redirects here (so reloading does not post
+    // again); the message is worked out from the current state.
+    let mut notice = None;
+    if let Some(purpose) = q
+        .changed
+        .as_deref()
+        .and_then(lyceum_core::domain::Purpose::from_key)
+    {
+        let on = state
+            .store
+            .consents()
+            .has(lyceum_core::domain::SubjectId::from(member.id), purpose)
+            .await?;
+        notice = Some(format!(
+            "{} is now {}.",
+            purpose.title(),
+            if on { "on" } else { "off" }
+        ));
+    }
+    choices_page(&state, &ctx, notice).await
+}
+
+#[derive(Debug, Deserialize)]
+struct ChoiceForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    granted: String,
+}
+
+async fn set_choice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    PageForm(form): PageForm<ChoiceForm>,
+) -> Result<Response, PageError> {
+    if ctx.member.is_none() {
+        return Ok(see_other("/signin"));
+    }
+    ctx.check_csrf(&form.csrf)?;
+    let purpose = lyceum_core::domain::Purpose::from_key(&key).ok_or(AppError::NotFound)?;
+    let granted = match form.granted.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(AppError::BadRequest("Choose on or off.".into()).into()),
+    };
+    let member = ctx.member()?;
+    state
+        .store
+        .consents()
+        .set(
+            lyceum_core::domain::SubjectId::from(member.id),
+            purpose,
+            granted,
+        )
+        .await?;
+    Ok(see_other(&format!("/me/choices?changed={}", purpose.key())))
+}
+
 fn retention_words(r: Retention) -> String {
     match r {
         Retention::WhileAccountOpen => {
@@ -678,6 +812,7 @@ async fn privacy(ctx: Ctx) -> Response {
         Category::SocialContent,
         Category::Messages,
         Category::Technical,
+        Category::Consents,
     ];
     let mut categories = Vec::new();
     for cat in order {

@@ -32,6 +32,8 @@ pub enum Category {
     Messages,
     /// Sessions and other records needed to run the service securely.
     Technical,
+    /// Choices about optional features (consents and withdrawals).
+    Consents,
 }
 
 impl Category {
@@ -46,6 +48,7 @@ impl Category {
             Category::SocialContent => "Posts and reactions",
             Category::Messages => "Messages",
             Category::Technical => "Technical records",
+            Category::Consents => "Your choices",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! dropped afterwards). One test binary, so the link step happens once.
 
 mod auth;
+mod consents;
 mod helpers;
 mod jobs;
 mod ops;

@@ -1,0 +1,50 @@
+// Optional features ("Your choices"): every one starts off, a person turns
+// one on and off again with the keyboard-usable buttons, and the history
+// records both changes. Consent is never a precondition (SPEC §2, 7).
+
+import assert from 'node:assert/strict';
+import { lyceumSuite } from '../lib/harness.mjs';
+import { expectHeading, expectPath, expectStatus, mainNav, normalise, person, setUpOperator, signUp } from '../lib/flows.mjs';
+
+const lyceumTest = lyceumSuite();
+const operator = person('olga', 'Olga Operator');
+const dee = person('dee', 'Dee Member');
+
+lyceumTest('the operator sets Lyceum up', async ({ newVisitor }) => {
+  await setUpOperator(await newVisitor(), operator);
+});
+
+lyceumTest('a member finds every optional feature off, turns one on, then off again', async ({ newVisitor }) => {
+  const visitor = await newVisitor();
+  await signUp(visitor, dee);
+  const { page } = visitor;
+
+  const link = mainNav(page).getByRole('link', { name: 'Your choices', exact: true });
+  await expectStatus(await visitor.follow(() => link.click()), 200);
+  await expectPath(page, '/me/choices');
+  await expectHeading(page, 'Your choices');
+
+  const main = page.locator('main');
+  const turnOn = main.getByRole('button', { name: /^Turn on/ });
+  assert.equal(await turnOn.count(), 4, 'four optional features, all off');
+  assert.equal(await main.getByRole('button', { name: /^Turn off/ }).count(), 0);
+  assert.ok(normalise(await main.textContent()).includes('You have not changed any of these yet.'));
+
+  const digests = main.getByRole('button', { name: 'Turn on Email digests', exact: true });
+  await expectStatus(await visitor.follow(() => digests.click()), 200);
+  const status = page.getByRole('status');
+  assert.equal(normalise(await status.textContent()), 'Email digests is now on.');
+  assert.equal(await main.getByRole('button', { name: /^Turn off/ }).count(), 1);
+
+  const off = main.getByRole('button', { name: 'Turn off Email digests', exact: true });
+  await off.focus();
+  await expectStatus(await visitor.follow(() => page.keyboard.press('Enter')), 200);
+  assert.equal(normalise(await page.getByRole('status').textContent()), 'Email digests is now off.');
+  assert.equal(await main.getByRole('button', { name: /^Turn on/ }).count(), 4);
+
+  const rows = page.getByRole('table').locator('tbody tr');
+  assert.equal(await rows.count(), 2, 'the history shows both changes');
+  assert.deepEqual((await rows.nth(0).locator('td').allTextContents()).slice(1), ['Email digests', 'On', '1']);
+  assert.deepEqual((await rows.nth(1).locator('td').allTextContents()).slice(1), ['Email digests', 'Off', '1']);
+  await expectPath(page, '/me/choices');
+});
