@@ -390,6 +390,26 @@ impl<'a> Accounts<'a> {
         Ok(true)
     }
 
+    /// How many open operator accounts exist.
+    pub async fn operator_count(&self) -> Result<u64, StoreError> {
+        Ok(member::Entity::find()
+            .filter(member::Column::Role.eq(Role::Operator.as_str()))
+            .filter(member::Column::Status.eq("active"))
+            .count(&self.store.db)
+            .await?)
+    }
+
+    /// Checks a member's password (before erasure and other sensitive acts).
+    pub async fn check_password(&self, id: MemberId, password: &str) -> Result<bool, StoreError> {
+        let Some(cred) = self.password_credential(id).await? else {
+            verify(password, DUMMY_HASH.clone()).await?;
+            return Ok(false);
+        };
+        let phc = String::from_utf8(cred.secret)
+            .map_err(|_| StoreError::Corrupt("password hash".into()))?;
+        verify(password, phc).await
+    }
+
     /// Counts accounts (for metrics and the demo).
     pub async fn count(&self) -> Result<u64, StoreError> {
         Ok(member::Entity::find().count(&self.store.db).await?)

@@ -250,6 +250,20 @@ impl Worker {
                     .map_err(|e| e.to_string())
             })
         });
+        w.register(crate::erasure::JOB_KIND, |store, job| {
+            Box::pin(async move {
+                let subject = job.payload["subject"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .map(lyceum_core::domain::SubjectId)
+                    .ok_or_else(|| "erasure job without a subject id".to_owned())?;
+                store
+                    .erase_rows(subject)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        });
         w.schedules.push(Schedule {
             kind: "sessions.purge_expired",
             every: Duration::from_secs(3600),

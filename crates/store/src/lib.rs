@@ -20,6 +20,7 @@ pub mod consents;
 pub mod crypto;
 pub mod datamap;
 pub mod entity;
+pub mod erasure;
 pub mod jobs;
 pub mod keyring;
 pub mod migration;

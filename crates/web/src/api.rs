@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/signin", post(signin))
         .route("/auth/signout", post(signout))
         .route("/auth/signout-everywhere", post(signout_everywhere))
-        .route("/me", get(me))
+        .route("/me", get(me).delete(erase_me))
         .route("/me/password", put(change_password))
         .route("/me/consents", get(list_consents))
         .route("/me/consents/{purpose}", put(set_consent))
@@ -37,8 +37,8 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lyceum API", description = "Privacy-first learning and professional network. Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `type` URN."),
-    paths(signup, signin, signout, signout_everywhere, me, change_password, list_consents, set_consent),
-    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, ConsentResponse, ConsentRequest, Problem, FieldError)),
+    paths(signup, signin, signout, signout_everywhere, me, erase_me, change_password, list_consents, set_consent),
+    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, ConsentResponse, ConsentRequest, EraseRequest, ErasureReceipt, Problem, FieldError)),
     servers((url = "/api/v1")),
     tags((name = "auth", description = "Accounts and sessions"), (name = "me", description = "The signed-in member"))
 )]
@@ -315,4 +315,50 @@ async fn set_consent(
         .find(|c| c.purpose == key)
         .map(Json)
         .ok_or_else(|| ApiError(crate::error::AppError::NotFound))
+}
+
+/// Confirms erasure with the password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EraseRequest {
+    /// The member's password.
+    pub password: String,
+}
+
+/// What erasure did and what follows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErasureReceipt {
+    /// `erasing`: the key is destroyed; rows are being deleted.
+    pub status: String,
+    /// When the key was destroyed. From this moment nothing encrypted for
+    /// the member can be read, in the database or in any backup.
+    pub key_destroyed_at: DateTime<Utc>,
+    /// What happens next.
+    pub detail: String,
+}
+
+/// Erase the signed-in member's account and everything it holds.
+#[utoipa::path(delete, path = "/me", tag = "me", request_body = EraseRequest,
+    responses(
+        (status = 202, description = "The key is destroyed; rows are removed by background work within minutes; the session cookie is cleared", body = ErasureReceipt),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The password is not right", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn erase_me(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(req): ApiJson<EraseRequest>,
+) -> Result<Response, ApiError> {
+    let at = auth::erase_account(&state, &ctx, &req.password).await?;
+    let receipt = ErasureReceipt {
+        status: "erasing".into(),
+        key_destroyed_at: at,
+        detail: "Your encryption key has been destroyed and every session ended. The remaining rows are deleted by background work within minutes.".into(),
+    };
+    let mut res = (StatusCode::ACCEPTED, Json(receipt)).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(state.config.secure_cookies),
+    );
+    Ok(res)
 }

@@ -199,3 +199,41 @@ pub async fn change_password(
         .await?;
     Ok(())
 }
+
+/// Erases the signed-in member after checking their password: the key is
+/// destroyed at once, the rows by the job queue within moments.
+pub async fn erase_account(
+    state: &AppState,
+    ctx: &Ctx,
+    password: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    let member = ctx.member()?;
+    state.limiter.hit(
+        &format!("password:{}", member.id),
+        state.config.rate_limits.signin_per_account,
+    )?;
+    if password.chars().count() > NewPassword::MAX_CHARS
+        || !state
+            .store
+            .accounts()
+            .check_password(member.id, password)
+            .await?
+    {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "password",
+            "Your password is not right.",
+        )]));
+    }
+    // An instance without an operator cannot be run or set up again from
+    // the web, so the last operator must hand over first.
+    if member.role == Role::Operator && state.store.accounts().operator_count().await? <= 1 {
+        return Err(AppError::Conflict(
+            "You are the only operator of this Lyceum. Create another operator account (lyceum admin create-operator) before erasing yours.".into(),
+        ));
+    }
+    state
+        .store
+        .erase_now(lyceum_core::domain::SubjectId::from(member.id))
+        .await?;
+    Ok(state.store.clock.now())
+}

@@ -29,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/me/security", get(security))
         .route("/me/password", post(change_password))
+        .route("/me/erase", post(erase))
+        .route("/erased", get(erased))
         .route("/me/choices", get(choices))
         .route("/me/choices/{purpose}", post(set_choice))
         .route("/privacy", get(privacy))
@@ -164,6 +166,14 @@ struct SecurityPage {
     notice: Option<&'static str>,
     fields: Vec<Field>,
     errors: Vec<FieldError>,
+    erase_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "erased.html")]
+struct ErasedPage {
+    layout: Layout,
+    at: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -605,6 +615,7 @@ async fn security(ctx: Ctx) -> Result<Response, PageError> {
         notice: None,
         fields: password_fields(&[]),
         errors: vec![],
+        erase_error: None,
     };
     Ok(page(StatusCode::OK, &t))
 }
@@ -644,6 +655,7 @@ async fn change_password(
         notice,
         fields: password_fields(&errors),
         errors,
+        erase_error: None,
     };
     Ok(page(status, &t))
 }
@@ -708,15 +720,19 @@ async fn choices_page(
     Ok(page(StatusCode::OK, &t))
 }
 
-#[derive(Debug, Deserialize)]
-struct ChoicesQuery {
-    changed: Option<String>,
+/// A query parameter's value. Pages read their few parameters this way so
+/// that a malformed or repeated parameter is ignored, never an error.
+fn query_value<'a>(q: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    q.iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 async fn choices(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::extract::Query(q): axum::extract::Query<ChoicesQuery>,
+    axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let Some(member) = &ctx.member else {
         return Ok(see_other("/signin"));
@@ -724,10 +740,8 @@ async fn choices(
     // After a change the form redirects here (so reloading does not post
     // again); the message is worked out from the current state.
     let mut notice = None;
-    if let Some(purpose) = q
-        .changed
-        .as_deref()
-        .and_then(lyceum_core::domain::Purpose::from_key)
+    if let Some(purpose) =
+        query_value(&q, "changed").and_then(lyceum_core::domain::Purpose::from_key)
     {
         let on = state
             .store
@@ -778,6 +792,64 @@ async fn set_choice(
         )
         .await?;
     Ok(see_other(&format!("/me/choices?changed={}", purpose.key())))
+}
+
+#[derive(Debug, Deserialize)]
+struct EraseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn erase(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<EraseForm>,
+) -> Result<Response, PageError> {
+    if ctx.member.is_none() {
+        return Ok(see_other("/signin"));
+    }
+    ctx.check_csrf(&form.csrf)?;
+    match auth::erase_account(&state, &ctx, &form.password).await {
+        Ok(at) => {
+            let to = format!("/erased?at={}", at.timestamp());
+            Ok(with_cookie(
+                see_other(&to),
+                clear_cookie(state.config.secure_cookies),
+            ))
+        }
+        Err(AppError::Validation(errors)) => {
+            let t = SecurityPage {
+                layout: Layout::new("Security", &ctx, "security"),
+                notice: None,
+                fields: password_fields(&[]),
+                erase_error: errors.into_iter().next().map(|e| e.message),
+                errors: vec![],
+            };
+            Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &t))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The erasure receipt. It shows only the time the key was destroyed:
+/// nothing else about the person exists any more.
+async fn erased(
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
+) -> Response {
+    let at = query_value(&q, "at")
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|s| chrono::DateTime::<chrono::Utc>::from_timestamp(s, 0))
+        .map(when);
+    page(
+        StatusCode::OK,
+        &ErasedPage {
+            layout: Layout::new("Account erased", &ctx, "erased"),
+            at,
+        },
+    )
 }
 
 fn retention_words(r: Retention) -> String {

@@ -5,6 +5,7 @@
 
 mod auth;
 mod consents;
+mod erasure;
 mod helpers;
 mod jobs;
 mod ops;

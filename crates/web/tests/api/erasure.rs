@@ -1,0 +1,263 @@
+//! Erasure (Art. 17): the key at once, the rows by the job queue, nothing
+//! left, and a backup taken before erasure cannot be read afterwards.
+
+use crate::helpers::*;
+use lyceum_core::domain::{Purpose, SubjectId};
+use lyceum_store::jobs::Worker;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+
+async fn subject(app: &TestApp, c: &reqwest::Client) -> SubjectId {
+    let (_, me) = app.get_json(c, "/api/v1/me").await;
+    SubjectId(me["id"].as_str().and_then(|s| s.parse().ok()).expect("id"))
+}
+
+/// Rows that name the subject, table by table, per the data map.
+async fn rows_of(app: &TestApp, who: SubjectId) -> Vec<(&'static str, i64)> {
+    let mut out = Vec::new();
+    for table in lyceum_store::datamap::MAIN {
+        let Some(column) = table.subject_column() else {
+            continue;
+        };
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM {} WHERE {column} = $1",
+            table.table
+        );
+        let sql = if app.is_postgres {
+            sql
+        } else {
+            sql.replace('$', "?")
+        };
+        let stmt = Statement::from_sql_and_values(app.store.backend(), sql, [who.0.into()]);
+        let row = app
+            .store
+            .db
+            .query_one_raw(stmt)
+            .await
+            .expect("count")
+            .expect("row");
+        out.push((table.table, row.try_get::<i64>("", "n").expect("n")));
+    }
+    out
+}
+
+#[tokio::test]
+async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
+    // A member with a consent and two sessions erases themself; nothing of them remains, others are untouched.
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let bo = app.sign_up("bo@example.org", "Bo").await;
+    let phone = client();
+    app.post_json(
+        &phone,
+        "/api/v1/auth/signin",
+        json!({"email": "ann@example.org", "password": PASSWORD}),
+    )
+    .await;
+    ann.client
+        .put(app.url("/api/v1/me/consents/email_digests"))
+        .json(&json!({"granted": true}))
+        .send()
+        .await
+        .expect("consent");
+    let id = subject(&app, &ann.client).await;
+    assert!(
+        rows_of(&app, id).await.iter().all(|(_, n)| *n > 0),
+        "the member has rows in every table"
+    );
+
+    // A backup taken before erasure (SQLite: a consistent copy of the file).
+    let backup = app.data_dir.path().join("backup.db");
+    if !app.is_postgres {
+        app.store
+            .db
+            .execute_unprepared(&format!("VACUUM INTO '{}'", backup.display()))
+            .await
+            .expect("backup");
+    }
+
+    let res = ann
+        .client
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    assert!(
+        res.headers()["set-cookie"]
+            .to_str()
+            .unwrap_or_default()
+            .contains("Max-Age=0")
+    );
+    let receipt: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(receipt["status"], "erasing");
+
+    // At once: no session works, the key is gone, sign-in fails.
+    assert_eq!(
+        app.get_json(&phone, "/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(matches!(
+        app.store.keyring.get(id).await,
+        Err(lyceum_store::StoreError::KeyDestroyed)
+    ));
+    let (s, _, _) = app
+        .post_json(
+            &client(),
+            "/api/v1/auth/signin",
+            json!({"email": "ann@example.org", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // The job removes every row that names the subject.
+    Worker::new(app.store.clone())
+        .run_due()
+        .await
+        .expect("jobs run");
+    for (table, n) in rows_of(&app, id).await {
+        assert_eq!(n, 0, "{table} still holds rows of the erased member");
+    }
+    assert_eq!(app.store.jobs().pending().await.expect("count"), 0);
+
+    // Bo is untouched.
+    assert_eq!(
+        app.get_json(&bo.client, "/api/v1/me").await.0,
+        StatusCode::OK
+    );
+    let bo_id = subject(&app, &bo.client).await;
+    assert!(
+        !app.store
+            .consents()
+            .has(bo_id, Purpose::EmailDigests)
+            .await
+            .expect("ask")
+    );
+
+    if !app.is_postgres {
+        // The backup still has Ann's ciphertext, but with the current keyring it is unreadable.
+        let old = lyceum_store::connect(&lyceum_store::sqlite_url(&backup), 1)
+            .await
+            .expect("open backup");
+        let stmt = Statement::from_sql_and_values(
+            old.get_database_backend(),
+            "SELECT email_ciphertext FROM members WHERE id = ?",
+            [id.0.into()],
+        );
+        let row = old
+            .query_one_raw(stmt)
+            .await
+            .expect("query")
+            .expect("the backup holds the row");
+        let ciphertext: Vec<u8> = row.try_get("", "email_ciphertext").expect("bytes");
+        assert!(!ciphertext.is_empty());
+        assert!(matches!(
+            app.store.keyring.get(id).await,
+            Err(lyceum_store::StoreError::KeyDestroyed)
+        ));
+        // And no file of the data dir holds the address in plaintext.
+        for entry in std::fs::read_dir(app.data_dir.path())
+            .expect("dir")
+            .flatten()
+        {
+            let bytes = std::fs::read(entry.path()).expect("read");
+            assert!(
+                !bytes.windows(15).any(|w| w == b"ann@example.org"),
+                "{} has the email",
+                entry.path().display()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn erasure_needs_the_password_and_a_wrong_one_changes_nothing() {
+    // A borrowed signed-in browser cannot erase its owner without the password.
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let res = ann
+        .client
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({"password": "not my password"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["errors"][0]["field"], "password");
+    assert_eq!(
+        app.get_json(&ann.client, "/api/v1/me").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(app.store.jobs().pending().await.expect("count"), 0);
+    let res = client()
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn erasing_from_the_security_page_ends_on_a_receipt() {
+    // Without JavaScript: the password, one button, and a receipt page that shows when the key was destroyed.
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let (status, _, html) = app
+        .submit_form(
+            &ann.client,
+            "/me/security",
+            "/me/erase",
+            &[("password", "wrong password here")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Your password is not right."));
+    let (status, headers, _) = app
+        .submit_form(
+            &ann.client,
+            "/me/security",
+            "/me/erase",
+            &[("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = headers["location"].to_str().expect("location").to_owned();
+    assert!(location.starts_with("/erased?at="));
+    let (status, _, html) = app.get_page(&ann.client, &location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Your account has been erased"));
+    assert!(html.contains("<time datetime="));
+    assert!(!html.contains("ann@example.org") && !html.contains(">Ann<"));
+    assert_eq!(
+        app.get_page(&client(), "/erased?at=not-a-number&at=")
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_only_operator_cannot_erase_themself() {
+    // An instance is never left without someone who can run it.
+    let app = spawn_app().await;
+    let op = app.set_up().await;
+    let res = op
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("only operator")
+    );
+    assert_eq!(app.get_json(&op, "/api/v1/me").await.0, StatusCode::OK);
+}

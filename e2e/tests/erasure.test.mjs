@@ -1,0 +1,64 @@
+// Erasure is a button (SPEC §2, 8): a member erases their account from the
+// security page with their password and lands on a receipt; a wrong
+// password changes nothing; afterwards the account no longer signs in.
+
+import assert from 'node:assert/strict';
+import { lyceumSuite } from '../lib/harness.mjs';
+import {
+  BAD_CREDENTIALS_MESSAGE,
+  expectErrorSummary,
+  expectHeading,
+  expectPath,
+  expectSignedOut,
+  expectSignedOutNav,
+  expectStatus,
+  labelledField,
+  mainButton,
+  mainNav,
+  normalise,
+  person,
+  setUpOperator,
+  signUp,
+  submitSignIn,
+} from '../lib/flows.mjs';
+
+const lyceumTest = lyceumSuite();
+const operator = person('olga', 'Olga Operator');
+const eli = person('eli', 'Eli Member');
+
+lyceumTest('the operator sets Lyceum up', async ({ newVisitor }) => {
+  await setUpOperator(await newVisitor(), operator);
+});
+
+lyceumTest('a member erases their account and gets a receipt', async ({ newVisitor }) => {
+  const visitor = await newVisitor();
+  await signUp(visitor, eli);
+  const { page } = visitor;
+  const security = mainNav(page).getByRole('link', { name: 'Security', exact: true });
+  await expectStatus(await visitor.follow(() => security.click()), 200);
+  await expectHeading(page, 'Security');
+
+  const password = await labelledField(page, 'password', 'Your password');
+  const erase = await mainButton(page, 'Erase my account');
+
+  // A wrong password: a clear message beside the field, and nothing erased.
+  await password.fill('not the right password');
+  await expectStatus(await visitor.follow(() => erase.click()), 422);
+  const field = page.locator('#erase_password');
+  assert.equal(await field.getAttribute('aria-invalid'), 'true');
+  assert.ok(normalise(await page.locator('main').textContent()).includes('Your password is not right.'));
+
+  await page.locator('#erase_password').fill(eli.password);
+  await expectStatus(await visitor.follow(() => page.getByRole('button', { name: 'Erase my account', exact: true }).click()), 200);
+  await expectPath(page, '/erased');
+  await expectHeading(page, 'Your account has been erased');
+  await expectSignedOutNav(page);
+  const receipt = normalise(await page.getByRole('status').textContent());
+  assert.match(receipt, /^The key that encrypted your data was destroyed at \d+ \w+ \d{4}, \d\d:\d\d UTC\./);
+  assert.ok(!normalise(await page.locator('main').textContent()).includes(eli.email), 'the receipt holds nothing personal');
+
+  await expectSignedOut(visitor);
+  const response = await submitSignIn(visitor, eli);
+  await expectStatus(response, 401);
+  await expectErrorSummary(page, [BAD_CREDENTIALS_MESSAGE]);
+});
