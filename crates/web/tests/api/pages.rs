@@ -245,3 +245,91 @@ async fn the_privacy_notice_lists_every_personal_field_of_the_data_map() {
         }
     }
 }
+
+/// Every value of an attribute in a page (`href="…"`, `src="…"`, `action="…"`).
+fn attribute_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    let marker = format!("{attr}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(&marker) {
+        rest = &rest[i + marker.len()..];
+        if let Some(end) = rest.find('"') {
+            out.push(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn crawling_every_page_finds_one_cookie_a_strict_csp_and_no_other_origin() {
+    // Privacy invariant 5, checked on every page a visitor or a member can reach by following links.
+    let app = spawn_app().await;
+    let member = app.set_up().await;
+    for (who, c) in [("visitor", client()), ("member", member)] {
+        let mut queue = vec!["/".to_owned()];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(path) = queue.pop() {
+            if !seen.insert(path.clone()) || seen.len() > 100 {
+                continue;
+            }
+            let res = c.get(app.url(&path)).send().await.expect("request");
+            let status = res.status();
+            assert!(status.as_u16() < 500, "{who}: {path} answered {status}");
+            let headers = res.headers().clone();
+            let cookies = set_cookies(&headers);
+            assert!(cookies.len() <= 1, "{who}: {path} sets {cookies:?}");
+            assert!(
+                cookies
+                    .iter()
+                    .all(|c| c.starts_with("lyceum_session=") && c.contains("HttpOnly")),
+                "{who}: {path} sets {cookies:?}"
+            );
+            let csp = headers
+                .get("content-security-policy")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            assert!(
+                csp.starts_with("default-src 'self'"),
+                "{who}: {path} has CSP {csp:?}"
+            );
+            if let Some(next) = headers.get("location").and_then(|v| v.to_str().ok()) {
+                queue.push(next.to_owned());
+                continue;
+            }
+            let body = res.text().await.unwrap_or_default();
+            for attr in ["href", "src", "action", "srcset", "poster", "data"] {
+                for value in attribute_values(&body, attr) {
+                    assert!(
+                        !(value.starts_with("http:")
+                            || value.starts_with("https:")
+                            || value.starts_with("//")),
+                        "{who}: {path} refers to another origin: {attr}={value}"
+                    );
+                    if attr == "href" && value.starts_with('/') {
+                        queue.push(value.split('#').next().unwrap_or(value).to_owned());
+                    }
+                }
+            }
+            assert!(
+                !body.contains("url(http") && !body.contains("@import"),
+                "{who}: {path} loads a style from elsewhere"
+            );
+        }
+        let expected: &[&str] = if who == "member" {
+            &[
+                "/",
+                "/privacy",
+                "/static/app.css",
+                "/me",
+                "/me/security",
+                "/me/choices",
+            ]
+        } else {
+            &["/", "/privacy", "/static/app.css", "/signin", "/signup"]
+        };
+        for page in expected {
+            assert!(seen.contains(*page), "{who} never reached {page}: {seen:?}");
+        }
+    }
+}
