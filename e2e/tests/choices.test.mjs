@@ -48,3 +48,20 @@ lyceumTest('a member finds every optional feature off, turns one on, then off ag
   assert.deepEqual((await rows.nth(1).locator('td').allTextContents()).slice(1), ['Email digests', 'Off', '1']);
   await expectPath(page, '/me/choices');
 });
+
+lyceumTest('the member sees what Lyceum holds about them, why and until when', async ({ newVisitor }) => {
+  const visitor = await newVisitor();
+  await signUp(visitor, person('fay', 'Fay Member'));
+  const { page } = visitor;
+  const link = page.locator('main').getByRole('link', { name: 'What we hold about you, and why', exact: true });
+  await expectStatus(await visitor.follow(() => link.click()), 200);
+  await expectPath(page, '/me/privacy');
+  await expectHeading(page, 'What we hold about you');
+  const sections = await page.locator('main h2').allTextContents();
+  for (const heading of ['Identity', 'Contact details', 'Sign-in credentials', 'Technical records', 'Who has received your data']) {
+    assert.ok(sections.includes(heading), `the dashboard should have a "${heading}" section; it has ${sections.join(', ')}`);
+  }
+  const email = page.getByRole('row', { name: /Member accounts: email \(encrypted\)/ });
+  assert.equal(await email.count(), 1);
+  assert.match(normalise(await email.textContent()), /Until you erase your account/);
+});

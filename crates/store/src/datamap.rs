@@ -90,3 +90,69 @@ pub async fn check(
     }
     Ok(gaps)
 }
+
+/// One kind of personal data held about a subject right now.
+#[derive(Debug, Clone)]
+pub struct Holding {
+    /// The table's description.
+    pub about: &'static str,
+    /// The column.
+    pub column: &'static str,
+    /// Its declaration.
+    pub field: lyceum_core::domain::datamap::PersonalField,
+    /// How many rows hold it.
+    pub rows: i64,
+    /// When the last of those rows expires, for fields kept until expiry.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What is held about a subject, field by field, worked out from the data
+/// map and the rows that name the subject. The privacy dashboard shows it.
+pub async fn holdings(
+    store: &crate::Store,
+    subject: lyceum_core::domain::SubjectId,
+) -> Result<Vec<Holding>, StoreError> {
+    let backend = store.backend();
+    let mut out = Vec::new();
+    for table in MAIN {
+        let Some(column) = table.subject_column() else {
+            continue;
+        };
+        let has_expiry = table.columns.iter().any(|c| c.name == "expires_at");
+        let expiry = if has_expiry {
+            "MAX(expires_at)"
+        } else {
+            "NULL"
+        };
+        let mut sql = format!(
+            "SELECT COUNT(*) AS n, {expiry} AS until FROM {} WHERE {column} = $1",
+            table.table
+        );
+        if backend == DbBackend::Sqlite {
+            sql = sql.replace('$', "?");
+        }
+        let stmt = Statement::from_sql_and_values(backend, sql, [subject.0.into()]);
+        let Some(row) = store.db.query_one_raw(stmt).await? else {
+            continue;
+        };
+        let rows: i64 = row.try_get("", "n")?;
+        if rows == 0 {
+            continue;
+        }
+        let until: Option<i64> = if has_expiry {
+            row.try_get("", "until")?
+        } else {
+            None
+        };
+        for (name, field) in table.personal_fields() {
+            out.push(Holding {
+                about: table.about,
+                column: name,
+                field,
+                rows,
+                until: until.map(crate::from_ms),
+            });
+        }
+    }
+    Ok(out)
+}

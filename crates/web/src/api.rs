@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/signout-everywhere", post(signout_everywhere))
         .route("/me", get(me).delete(erase_me))
         .route("/me/password", put(change_password))
+        .route("/me/privacy", get(privacy))
         .route("/me/consents", get(list_consents))
         .route("/me/consents/{purpose}", put(set_consent))
         .route("/openapi.json", get(openapi))
@@ -37,8 +38,8 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lyceum API", description = "Privacy-first learning and professional network. Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `type` URN."),
-    paths(signup, signin, signout, signout_everywhere, me, erase_me, change_password, list_consents, set_consent),
-    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, ConsentResponse, ConsentRequest, EraseRequest, ErasureReceipt, Problem, FieldError)),
+    paths(signup, signin, signout, signout_everywhere, me, erase_me, change_password, privacy, list_consents, set_consent),
+    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, ConsentResponse, ConsentRequest, EraseRequest, ErasureReceipt, HoldingResponse, PrivacyResponse, Problem, FieldError)),
     servers((url = "/api/v1")),
     tags((name = "auth", description = "Accounts and sessions"), (name = "me", description = "The signed-in member"))
 )]
@@ -361,4 +362,74 @@ async fn erase_me(
         clear_cookie(state.config.secure_cookies),
     );
     Ok(res)
+}
+
+/// One kind of personal data held about the member.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldingResponse {
+    /// The data map category (`contact`, `identity`, `credentials`, …).
+    pub category: String,
+    /// What it is.
+    pub what: String,
+    /// Why it is held.
+    pub purpose: String,
+    /// The lawful basis.
+    pub lawful_basis: String,
+    /// How long it is kept, in words.
+    pub kept: String,
+    /// When it expires, where a date is known.
+    pub kept_until: Option<DateTime<Utc>>,
+    /// What erasure does to it.
+    pub on_erasure: String,
+    /// Whether it is stored encrypted under the member's own key.
+    pub is_encrypted: bool,
+}
+
+/// What is held about the member and who received it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrivacyResponse {
+    /// Every kind of personal data held now.
+    pub holdings: Vec<HoldingResponse>,
+    /// Everyone outside this instance who received any of it (none yet).
+    pub recipients: Vec<String>,
+}
+
+/// What Lyceum holds about the signed-in member, why, until when, and who received it.
+#[utoipa::path(get, path = "/me/privacy", tag = "me",
+    responses(
+        (status = 200, description = "The member's privacy dashboard", body = PrivacyResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn privacy(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<PrivacyResponse>, ApiError> {
+    let member = ctx.member()?;
+    let holdings = lyceum_store::datamap::holdings(
+        &state.store,
+        lyceum_core::domain::SubjectId::from(member.id),
+    )
+    .await?;
+    Ok(Json(PrivacyResponse {
+        holdings: holdings
+            .into_iter()
+            .map(|h| HoldingResponse {
+                category: serde_json::to_value(h.field.category)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                what: crate::pages::field_words(h.about, h.column),
+                purpose: h.field.purpose.to_owned(),
+                lawful_basis: h.field.basis.label().to_owned(),
+                kept: crate::pages::kept_until(h.field.retention, h.until),
+                kept_until: h.until,
+                on_erasure: serde_json::to_value(h.field.erase)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                is_encrypted: h.field.is_encrypted,
+            })
+            .collect(),
+        recipients: Vec::new(),
+    }))
 }

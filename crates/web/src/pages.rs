@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/erased", get(erased))
         .route("/me/choices", get(choices))
         .route("/me/choices/{purpose}", post(set_choice))
+        .route("/me/privacy", get(privacy_dashboard))
         .route("/privacy", get(privacy))
         .route("/static/app.css", get(stylesheet))
 }
@@ -852,6 +853,72 @@ async fn erased(
     )
 }
 
+#[derive(Template)]
+#[template(path = "privacy_dashboard.html")]
+struct PrivacyDashboardPage {
+    layout: Layout,
+    categories: Vec<PrivacyCategory>,
+}
+
+/// What is held about the signed-in member, why and until when.
+async fn privacy_dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let Some(member) = &ctx.member else {
+        return Ok(see_other("/signin"));
+    };
+    let holdings = lyceum_store::datamap::holdings(
+        &state.store,
+        lyceum_core::domain::SubjectId::from(member.id),
+    )
+    .await?;
+    let mut categories: Vec<PrivacyCategory> = Vec::new();
+    for h in holdings {
+        let row = PrivacyRow {
+            what: field_words(h.about, h.column),
+            why: h.field.purpose,
+            basis: h.field.basis.label(),
+            kept: kept_until(h.field.retention, h.until),
+            erase: erase_words(h.field.erase),
+        };
+        match categories
+            .iter_mut()
+            .find(|c| c.label == h.field.category.label())
+        {
+            Some(c) => c.rows.push(row),
+            None => categories.push(PrivacyCategory {
+                label: h.field.category.label(),
+                rows: vec![row],
+            }),
+        }
+    }
+    Ok(page(
+        StatusCode::OK,
+        &PrivacyDashboardPage {
+            layout: Layout::new("What we hold about you", &ctx, "privacy-dashboard"),
+            categories,
+        },
+    ))
+}
+
+/// A column named for people: `display_name_ciphertext` → "display name (encrypted)".
+pub fn field_words(about: &str, column: &str) -> String {
+    format!(
+        "{}: {}",
+        about,
+        column
+            .replace('_', " ")
+            .replace(" ciphertext", " (encrypted)")
+    )
+}
+
+/// How long a field is kept, with the date where one is known.
+pub fn kept_until(r: Retention, until: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match (r, until) {
+        (Retention::UntilExpiry, Some(t)) => format!("Until {}", t.format("%-d %B %Y")),
+        (Retention::WhileAccountOpen, _) => "Until you erase your account".into(),
+        (other, _) => retention_words(other),
+    }
+}
+
 fn retention_words(r: Retention) -> String {
     match r {
         Retention::WhileAccountOpen => {
@@ -892,13 +959,7 @@ async fn privacy(ctx: Ctx) -> Response {
         for table in lyceum_store::datamap::registry() {
             for (column, f) in table.personal_fields().filter(|(_, f)| f.category == cat) {
                 rows.push(PrivacyRow {
-                    what: format!(
-                        "{}: {}",
-                        table.about,
-                        column
-                            .replace('_', " ")
-                            .replace(" ciphertext", " (encrypted)")
-                    ),
+                    what: field_words(table.about, column),
                     why: f.purpose,
                     basis: f.basis.label(),
                     kept: retention_words(f.retention),

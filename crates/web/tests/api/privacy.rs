@@ -2,8 +2,10 @@
 //! personal value in plaintext, erasure by key destruction.
 
 use crate::helpers::*;
+use lyceum_core::clock::Clock;
 use lyceum_core::domain::SubjectId;
 use lyceum_store::StoreError;
+use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 
 #[tokio::test]
@@ -148,5 +150,71 @@ async fn destroying_the_key_makes_the_account_unreadable_even_from_a_copy() {
             .await
             .expect("ok")
             .is_some()
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_what_is_held_why_and_until_when() {
+    // A member sees each kind of data held about them, with dates where they are known, and no recipients.
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let (status, before) = app.get_json(&ann.client, "/api/v1/me/privacy").await;
+    assert_eq!(status, StatusCode::OK);
+    let categories = |v: &serde_json::Value| -> Vec<String> {
+        v["holdings"]
+            .as_array()
+            .expect("holdings")
+            .iter()
+            .filter_map(|h| h["category"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let cats = categories(&before);
+    for expected in ["contact", "identity", "credentials", "technical"] {
+        assert!(
+            cats.iter().any(|c| c == expected),
+            "missing {expected}: {cats:?}"
+        );
+    }
+    assert!(!cats.iter().any(|c| c == "consents"), "no choices made yet");
+    let email = before["holdings"]
+        .as_array()
+        .expect("holdings")
+        .iter()
+        .find(|h| h["what"] == "Member accounts: email (encrypted)")
+        .expect("email row");
+    assert_eq!(email["is_encrypted"], true);
+    assert_eq!(email["on_erasure"], "crypto_shred");
+    let session = before["holdings"]
+        .as_array()
+        .expect("holdings")
+        .iter()
+        .find(|h| h["what"] == "Signed-in sessions: expires at")
+        .expect("session row");
+    let until: chrono::DateTime<chrono::Utc> = session["kept_until"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("date");
+    assert!(
+        (29..=30).contains(&(until - app.clock.now()).num_days()),
+        "a session is kept 30 days at most"
+    );
+    assert_eq!(before["recipients"], serde_json::json!([]));
+
+    ann.client
+        .put(app.url("/api/v1/me/consents/email_digests"))
+        .json(&serde_json::json!({"granted": true}))
+        .send()
+        .await
+        .expect("consent");
+    let (_, after) = app.get_json(&ann.client, "/api/v1/me/privacy").await;
+    assert!(categories(&after).iter().any(|c| c == "consents"));
+
+    let (status, _, html) = app.get_page(&ann.client, "/me/privacy").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>What we hold about you</h1>"));
+    assert!(html.contains("Nobody outside this Lyceum has received any of your personal data."));
+    assert_eq!(
+        app.get_json(&client(), "/api/v1/me/privacy").await.0,
+        StatusCode::UNAUTHORIZED
     );
 }
