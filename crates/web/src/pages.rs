@@ -371,23 +371,51 @@ async fn setup_submit(
         return Err(AppError::NotFound.into());
     }
     ctx.check_csrf(&form.csrf)?;
-    match auth::sign_up(&state, &ctx, &SignUpInput::from(&form), Role::Operator).await {
-        Ok((_, s)) => Ok(with_cookie(
-            see_other("/me"),
-            set_cookie(
-                &s.token,
-                Some(s.max_age_secs()),
-                state.config.secure_cookies,
-            ),
-        )),
+    create_account(
+        &state,
+        ctx,
+        &form,
+        Role::Operator,
+        setup_page,
+        "Set up Lyceum",
+        "setup",
+    )
+    .await
+}
+
+/// Redirects to the account page with the new session's cookie.
+fn signed_in(state: &AppState, s: &lyceum_store::sessions::NewSession) -> Response {
+    with_cookie(
+        see_other("/me"),
+        set_cookie(
+            &s.token,
+            Some(s.max_age_secs()),
+            state.config.secure_cookies,
+        ),
+    )
+}
+
+/// Creates an account from the setup or sign-up form; on a mistake the
+/// same form comes back with its errors.
+async fn create_account(
+    state: &AppState,
+    ctx: Ctx,
+    form: &SignUpForm,
+    role: Role,
+    render: fn(Layout, Option<&SignUpForm>, Vec<FieldError>) -> FormPage,
+    title: &str,
+    current: &'static str,
+) -> Result<Response, PageError> {
+    match auth::sign_up(state, &ctx, &SignUpInput::from(form), role).await {
+        Ok((_, s)) => Ok(signed_in(state, &s)),
         Err(AppError::Validation(errors)) => {
             form_response(
-                &state,
+                state,
                 ctx,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                |l| setup_page(l, Some(&form), errors),
-                "Set up Lyceum",
-                "setup",
+                |l| render(l, Some(form), errors),
+                title,
+                current,
             )
             .await
         }
@@ -435,28 +463,16 @@ async fn signup_submit(
     PageForm(form): PageForm<SignUpForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    match auth::sign_up(&state, &ctx, &SignUpInput::from(&form), Role::Member).await {
-        Ok((_, s)) => Ok(with_cookie(
-            see_other("/me"),
-            set_cookie(
-                &s.token,
-                Some(s.max_age_secs()),
-                state.config.secure_cookies,
-            ),
-        )),
-        Err(AppError::Validation(errors)) => {
-            form_response(
-                &state,
-                ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                |l| signup_page(l, Some(&form), errors),
-                "Create your account",
-                "signup",
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    create_account(
+        &state,
+        ctx,
+        &form,
+        Role::Member,
+        signup_page,
+        "Create your account",
+        "signup",
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -510,14 +526,7 @@ async fn signin_submit(
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     match auth::sign_in(&state, &ctx, &form.email, &form.password).await {
-        Ok((_, s)) => Ok(with_cookie(
-            see_other("/me"),
-            set_cookie(
-                &s.token,
-                Some(s.max_age_secs()),
-                state.config.secure_cookies,
-            ),
-        )),
+        Ok((_, s)) => Ok(signed_in(&state, &s)),
         Err(AppError::Unauthorized(msg)) => {
             let errors = vec![FieldError::new("email", msg)];
             form_response(
