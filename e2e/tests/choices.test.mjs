@@ -3,6 +3,7 @@
 // records both changes. Consent is never a precondition (SPEC §2, 7).
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { lyceumSuite } from '../lib/harness.mjs';
 import { expectHeading, expectPath, expectStatus, mainNav, normalise, person, setUpOperator, signUp } from '../lib/flows.mjs';
 
@@ -64,4 +65,18 @@ lyceumTest('the member sees what Lyceum holds about them, why and until when', a
   const email = page.getByRole('row', { name: /Member accounts: email \(encrypted\)/ });
   assert.equal(await email.count(), 1);
   assert.match(normalise(await email.textContent()), /Until you erase your account/);
+
+  // "Download your data" gives a ZIP holding a page a person can read.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('main').getByRole('link', { name: 'Download your data', exact: true }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^lyceum-export-\d{4}-\d{2}-\d{2}\.zip$/);
+  const bytes = await readFile(await download.path());
+  assert.equal(bytes.subarray(0, 4).toString('latin1'), 'PK\x03\x04', 'the download is a ZIP archive');
+  const text = bytes.toString('utf8');
+  for (const name of ['index.html', 'account.json', 'data/members.json', 'consents.json', 'recipients.json']) {
+    assert.ok(text.includes(name), `the archive should contain ${name}`);
+  }
+  assert.ok(text.includes('fay@example.test') && text.includes('Fay Member'), 'the archive holds the member\'s own data');
 });

@@ -21,10 +21,12 @@ pub mod crypto;
 pub mod datamap;
 pub mod entity;
 pub mod erasure;
+pub mod export;
 pub mod jobs;
 pub mod keyring;
 pub mod migration;
 pub mod sessions;
+pub mod zip;
 
 use chrono::{DateTime, Utc};
 use lyceum_core::clock::Clock;

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me).delete(erase_me))
         .route("/me/password", put(change_password))
         .route("/me/privacy", get(privacy))
+        .route("/me/export", get(export))
         .route("/me/consents", get(list_consents))
         .route("/me/consents/{purpose}", put(set_consent))
         .route("/openapi.json", get(openapi))
@@ -38,7 +39,7 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lyceum API", description = "Privacy-first learning and professional network. Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `type` URN."),
-    paths(signup, signin, signout, signout_everywhere, me, erase_me, change_password, privacy, list_consents, set_consent),
+    paths(signup, signin, signout, signout_everywhere, me, erase_me, change_password, privacy, export, list_consents, set_consent),
     components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, ConsentResponse, ConsentRequest, EraseRequest, ErasureReceipt, HoldingResponse, PrivacyResponse, Problem, FieldError)),
     servers((url = "/api/v1")),
     tags((name = "auth", description = "Accounts and sessions"), (name = "me", description = "The signed-in member"))
@@ -432,4 +433,18 @@ async fn privacy(
             .collect(),
         recipients: Vec::new(),
     }))
+}
+
+/// Everything held about the signed-in member, as a ZIP: `account.json`,
+/// `data/<table>.json` (rows and the data map's declarations),
+/// `consents.json`, `recipients.json` and a readable `index.html`.
+#[utoipa::path(get, path = "/me/export", tag = "me",
+    responses(
+        (status = 200, description = "The archive", content_type = "application/zip"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+    let member = ctx.member()?;
+    let bytes = crate::export::archive(&state, member).await?;
+    Ok(crate::export::download(bytes, state.store.clock.now()))
 }

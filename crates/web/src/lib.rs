@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod ops;
 pub mod pages;

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/me/choices", get(choices))
         .route("/me/choices/{purpose}", post(set_choice))
         .route("/me/privacy", get(privacy_dashboard))
+        .route("/me/export", get(export))
         .route("/privacy", get(privacy))
         .route("/static/app.css", get(stylesheet))
 }
@@ -906,6 +907,15 @@ async fn privacy_dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Re
             categories,
         },
     ))
+}
+
+/// Downloads everything held about the member as a ZIP.
+async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let Some(member) = &ctx.member else {
+        return Ok(see_other("/signin"));
+    };
+    let bytes = crate::export::archive(&state, member).await?;
+    Ok(crate::export::download(bytes, state.store.clock.now()))
 }
 
 /// A column named for people: `display_name_ciphertext` → "display name (encrypted)".

@@ -6,6 +6,7 @@
 mod auth;
 mod consents;
 mod erasure;
+mod export;
 mod helpers;
 mod jobs;
 mod ops;

@@ -1,0 +1,135 @@
+//! The export archive (GDPR Art. 15 and 20): machine-readable JSON and an
+//! `index.html` a person can read offline, built from what
+//! [`lyceum_store::export::collect`] finds through the data map.
+
+use crate::AppState;
+use crate::error::AppError;
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lyceum_core::domain::SubjectId;
+use lyceum_store::accounts::Member;
+use lyceum_store::zip::ZipWriter;
+use serde_json::{Value, json};
+
+struct TableView {
+    table: &'static str,
+    about: &'static str,
+    rows: Vec<Vec<(String, String, &'static str)>>,
+}
+
+#[derive(Template)]
+#[template(path = "export_index.html")]
+struct IndexPage {
+    generated: String,
+    tables: Vec<TableView>,
+    consents: Vec<(String, &'static str, &'static str, &'static str)>,
+}
+
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "(empty)".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Builds the archive for a member.
+pub async fn archive(state: &AppState, member: &Member) -> Result<Vec<u8>, AppError> {
+    let subject = SubjectId::from(member.id);
+    let tables = lyceum_store::export::collect(&state.store, subject).await?;
+    let consents = state.store.consents().history(subject).await?;
+    let now = state.store.clock.now();
+
+    let mut zip = ZipWriter::new();
+    let pretty = |v: &Value| serde_json::to_vec_pretty(v).unwrap_or_default();
+    let account = json!({
+        "id": member.id.0,
+        "email": member.email.as_str(),
+        "display_name": member.display_name.as_str(),
+        "role": member.role.as_str(),
+        "created_at": member.created_at,
+        "exported_at": now,
+    });
+    zip.add("account.json", &pretty(&account));
+    let mut views = Vec::new();
+    for t in &tables {
+        let fields: serde_json::Map<String, Value> = t
+            .decl
+            .personal_fields()
+            .map(|(name, f)| {
+                (
+                    name.trim_end_matches("_ciphertext").to_owned(),
+                    serde_json::to_value(f).unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+        let doc = json!({ "table": t.decl.table, "about": t.decl.about, "fields": fields, "rows": t.rows });
+        zip.add(&format!("data/{}.json", t.decl.table), &pretty(&doc));
+        let purpose_of = |col: &str| {
+            t.decl
+                .personal_fields()
+                .find(|(n, _)| n.trim_end_matches("_ciphertext") == col)
+                .map(|(_, f)| f.purpose)
+                .unwrap_or("Links the record to you")
+        };
+        views.push(TableView {
+            table: t.decl.table,
+            about: t.decl.about,
+            rows: t
+                .rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|(k, v)| (k.replace('_', " "), shown(v), purpose_of(k)))
+                        .collect()
+                })
+                .collect(),
+        });
+    }
+    let consent_json: Vec<Value> = consents
+        .iter()
+        .map(|c| json!({"purpose": c.purpose.key(), "granted": c.granted, "wording_version": c.wording_version, "wording": c.purpose.wording(), "at": c.at}))
+        .collect();
+    zip.add("consents.json", &pretty(&Value::Array(consent_json)));
+    zip.add("recipients.json", &pretty(&json!([])));
+    let index = IndexPage {
+        generated: now.format("%-d %B %Y at %H:%M UTC").to_string(),
+        tables: views,
+        consents: consents
+            .iter()
+            .map(|c| {
+                (
+                    c.at.format("%-d %B %Y %H:%M UTC").to_string(),
+                    c.purpose.title(),
+                    if c.granted { "On" } else { "Off" },
+                    c.purpose.wording(),
+                )
+            })
+            .collect(),
+    };
+    let html = index
+        .render()
+        .map_err(|e| AppError::Internal(Box::new(e)))?;
+    zip.add("index.html", html.as_bytes());
+    Ok(zip.finish())
+}
+
+/// The archive as a download that no cache keeps.
+pub fn download(bytes: Vec<u8>, now: chrono::DateTime<chrono::Utc>) -> Response {
+    let mut res = (StatusCode::OK, bytes).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let name = format!(
+        "attachment; filename=\"lyceum-export-{}.zip\"",
+        now.format("%Y-%m-%d")
+    );
+    if let Ok(v) = HeaderValue::from_str(&name) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}

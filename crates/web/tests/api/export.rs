@@ -1,0 +1,144 @@
+//! Export (Art. 15/20): a ZIP with JSON and a readable page, complete per
+//! the data map, holding nobody else's data.
+
+use crate::helpers::*;
+use lyceum_store::zip::read_stored;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn the_export_holds_every_declared_field_of_the_member_and_nothing_of_others() {
+    // Every data-map field that holds a value for the person is in the archive, decrypted where encrypted.
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.org", "Ann Lee").await;
+    app.sign_up("bo@example.org", "Bo Other").await;
+    let phone = client();
+    app.post_json(
+        &phone,
+        "/api/v1/auth/signin",
+        json!({"email": "ann@example.org", "password": PASSWORD}),
+    )
+    .await;
+    ann.client
+        .put(app.url("/api/v1/me/consents/email_digests"))
+        .json(&json!({"granted": true}))
+        .send()
+        .await
+        .expect("consent");
+
+    let res = ann
+        .client
+        .get(app.url("/api/v1/me/export"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("attachment; filename=\"lyceum-export-")
+    );
+    let bytes = res.bytes().await.expect("body");
+    let files = read_stored(&bytes).expect("a valid ZIP");
+    let file = |name: &str| -> Value {
+        let (_, data) = files
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("{name} is missing"));
+        serde_json::from_slice(data).expect("JSON")
+    };
+
+    assert_eq!(file("account.json")["email"], "ann@example.org");
+    let members = file("data/members.json");
+    assert_eq!(members["rows"][0]["email"], "ann@example.org");
+    assert_eq!(members["rows"][0]["display_name"], "Ann Lee");
+    assert_eq!(
+        members["fields"]["email"]["purpose"],
+        "Signing you in and security messages about your account"
+    );
+    assert!(
+        members["rows"][0]["email_index"]["not_included"].is_string(),
+        "keyed hashes are described, not copied"
+    );
+    let credentials = file("data/credentials.json");
+    assert!(
+        credentials["rows"][0]["secret"]["not_included"].is_string(),
+        "the password hash stays out of the archive"
+    );
+    assert_eq!(
+        file("data/sessions.json")["rows"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        file("data/sessions.json")["rows"][0]["is_shared_device"],
+        false
+    );
+    assert_eq!(file("data/consent_events.json")["rows"][0]["granted"], true);
+    assert!(
+        file("data/members.json")["rows"][0]["created_at"]
+            .as_str()
+            .is_some_and(|t| t.contains('T')),
+        "times are RFC 3339"
+    );
+    assert_eq!(file("consents.json")[0]["purpose"], "email_digests");
+    assert_eq!(file("recipients.json"), json!([]));
+
+    // Completeness, driven by the data map: every personal field of every table that has rows is present.
+    let holdings = lyceum_store::datamap::holdings(&app.store, subject_of(&app, &ann.client).await)
+        .await
+        .expect("holdings");
+    for h in holdings {
+        let table = lyceum_store::datamap::MAIN
+            .iter()
+            .find(|t| t.about == h.about)
+            .expect("table");
+        let doc = file(&format!("data/{}.json", table.table));
+        for row in doc["rows"].as_array().expect("rows") {
+            let key = h.column.trim_end_matches("_ciphertext");
+            assert!(
+                row.get(key).is_some(),
+                "{}.{} is missing from the export",
+                table.table,
+                h.column
+            );
+        }
+    }
+
+    // A readable page, and no one else's data anywhere.
+    let (_, index) = files
+        .iter()
+        .find(|(n, _)| n == "index.html")
+        .expect("index.html");
+    let index = String::from_utf8_lossy(index);
+    assert!(
+        index.contains("Your data from Lyceum")
+            && index.contains("ann@example.org")
+            && index.contains("Ann Lee")
+    );
+    for (name, data) in &files {
+        let text = String::from_utf8_lossy(data);
+        assert!(
+            !text.contains("bo@example.org") && !text.contains("Bo Other"),
+            "{name} holds another member's data"
+        );
+    }
+    assert_eq!(
+        client()
+            .get(app.url("/api/v1/me/export"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, headers, _) = app.get_page(&ann.client, "/me/export").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/zip");
+}
+
+async fn subject_of(app: &TestApp, c: &reqwest::Client) -> lyceum_core::domain::SubjectId {
+    let (_, me) = app.get_json(c, "/api/v1/me").await;
+    lyceum_core::domain::SubjectId(me["id"].as_str().and_then(|s| s.parse().ok()).expect("id"))
+}
