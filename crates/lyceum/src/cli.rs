@@ -33,6 +33,12 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Delete everything whose retention has passed, now or as of a given time.
+    Scrub {
+        /// Run as if it were this time (RFC 3339, e.g. 2027-01-01T00:00:00Z).
+        #[arg(long)]
+        now: Option<String>,
+    },
     /// Load a demo into an empty data directory.
     Demo {
         /// The password for every demo account (default: a random one, printed).
@@ -81,6 +87,7 @@ pub fn try_main() -> anyhow::Result<()> {
                 println!("migrations are current");
                 Ok(())
             }
+            Command::Scrub { now } => scrub(&config, now.as_deref()).await,
             Command::Demo { password } => {
                 crate::demo::load(&open_store(&config).await?, password).await
             }
@@ -107,11 +114,41 @@ fn init_logging(filter: &str) {
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    open_store_with_clock(config, Arc::new(SystemClock)).await
+}
+
+async fn open_store_with_clock(
+    config: &Config,
+    clock: Arc<dyn lyceum_core::clock::Clock>,
+) -> anyhow::Result<Store> {
     let store_config = config.store_config()?;
     let key = config.instance_key()?;
-    Store::open(&store_config, key, Arc::new(SystemClock))
+    Store::open(&store_config, key, clock)
         .await
         .context("cannot open the database")
+}
+
+async fn scrub(config: &Config, now: Option<&str>) -> anyhow::Result<()> {
+    let clock: Arc<dyn lyceum_core::clock::Clock> = match now {
+        Some(t) => {
+            let at = chrono::DateTime::parse_from_rfc3339(t).with_context(|| {
+                format!("--now {t:?} is not an RFC 3339 time; write it like 2027-01-01T00:00:00Z")
+            })?;
+            Arc::new(lyceum_core::clock::ManualClock::new(
+                at.with_timezone(&chrono::Utc),
+            ))
+        }
+        None => Arc::new(SystemClock),
+    };
+    let store = open_store_with_clock(config, clock).await?;
+    let report = store.scrub(config.retention).await?;
+    println!(
+        "scrubbed as of {}: {} expired sessions, {} closed accounts erased",
+        store.clock.now().to_rfc3339(),
+        report.expired_sessions,
+        report.erased_accounts
+    );
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -126,7 +163,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(lyceum_store::jobs::Worker::new(store.clone()).run(stop_rx));
+    let worker = tokio::spawn(
+        lyceum_store::jobs::Worker::with_retention(store.clone(), config.retention).run(stop_rx),
+    );
     let state = lyceum_web::AppState::new(store, config.web.clone());
     {
         let mut out = std::io::stdout().lock();

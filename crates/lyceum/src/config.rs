@@ -31,6 +31,8 @@ pub struct Config {
     pub log: String,
     /// HTTP settings.
     pub web: lyceum_web::WebConfig,
+    /// Retention settings.
+    pub retention: lyceum_store::retention::RetentionConfig,
 }
 
 impl Default for Config {
@@ -44,6 +46,7 @@ impl Default for Config {
             max_connections: 8,
             log: "info".into(),
             web: lyceum_web::WebConfig::default(),
+            retention: lyceum_store::retention::RetentionConfig::default(),
         }
     }
 }
@@ -76,6 +79,14 @@ impl Config {
             .merge(Env::prefixed("LYCEUM_").split("__"))
             .merge(Serialized::defaults(overrides));
         let mut config: Config = fig.extract().context("the configuration is not valid")?;
+        anyhow::ensure!(
+            config.retention.closed_account_days
+                <= lyceum_store::retention::MAX_CLOSED_ACCOUNT_DAYS,
+            "retention.closed_account_days is {}, but a closed account must be erased within {} days: set it to {} or less",
+            config.retention.closed_account_days,
+            lyceum_store::retention::MAX_CLOSED_ACCOUNT_DAYS,
+            lyceum_store::retention::MAX_CLOSED_ACCOUNT_DAYS
+        );
         if config.database_url.as_deref().is_some_and(str::is_empty) {
             config.database_url = None;
         }

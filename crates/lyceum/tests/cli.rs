@@ -436,3 +436,55 @@ fn a_new_data_directory_is_private_to_the_service_user() {
     assert_eq!(mode(&data), 0o700);
     assert_eq!(mode(&data.join("instance.key")), 0o600);
 }
+
+#[tokio::test]
+async fn scrub_runs_with_an_explicit_clock_and_explains_bad_input() {
+    // `lyceum scrub --now` applies retention as of the given time; mistakes are explained.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dbs = Databases::new().await;
+    let (mut server, base) = start(dir.path(), &dbs.vars());
+    let signup = serde_json::json!({"email": "scrub@example.org", "display_name": "Scrub", "password": PASSWORD});
+    assert_eq!(
+        client()
+            .post(format!("{base}/api/v1/auth/signup"))
+            .json(&signup)
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        201
+    );
+    terminate(&mut server);
+    let run = |now: &str| {
+        let mut cmd = lyceum(dir.path());
+        cmd.args(["scrub", "--now", now]);
+        for (k, v) in dbs.vars() {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run")
+    };
+    let today = run(&chrono::Utc::now().to_rfc3339());
+    assert!(
+        today.status.success(),
+        "{}",
+        String::from_utf8_lossy(&today.stderr)
+    );
+    assert!(String::from_utf8_lossy(&today.stdout).contains(": 0 expired sessions"));
+    let later = run("2100-01-01T00:00:00Z");
+    assert!(later.status.success());
+    let out = String::from_utf8_lossy(&later.stdout);
+    assert!(
+        out.contains("scrubbed as of 2100-01-01T00:00:00+00:00: 1 expired sessions"),
+        "{out}"
+    );
+    let bad = run("next tuesday");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not an RFC 3339 time"));
+    let too_long = lyceum(dir.path())
+        .arg("scrub")
+        .env("LYCEUM_RETENTION__CLOSED_ACCOUNT_DAYS", "90")
+        .output()
+        .expect("run");
+    assert_eq!(too_long.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_long.stderr).contains("set it to 30 or less"));
+}

@@ -235,16 +235,20 @@ impl std::fmt::Debug for Worker {
 impl Worker {
     /// A worker with the built-in handlers and schedules.
     pub fn new(store: Store) -> Self {
+        Self::with_retention(store, crate::retention::RetentionConfig::default())
+    }
+
+    /// A worker whose scrubber uses the operator's retention settings.
+    pub fn with_retention(store: Store, retention: crate::retention::RetentionConfig) -> Self {
         let mut w = Self {
             store,
             handlers: HashMap::new(),
             schedules: Vec::new(),
         };
-        w.register("sessions.purge_expired", |store, _job| {
+        w.register("retention.scrub", move |store, _job| {
             Box::pin(async move {
                 store
-                    .sessions()
-                    .purge_expired()
+                    .scrub(retention)
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string())
@@ -265,7 +269,7 @@ impl Worker {
             })
         });
         w.schedules.push(Schedule {
-            kind: "sessions.purge_expired",
+            kind: "retention.scrub",
             every: Duration::from_secs(3600),
         });
         w

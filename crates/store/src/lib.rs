@@ -25,6 +25,7 @@ pub mod export;
 pub mod jobs;
 pub mod keyring;
 pub mod migration;
+pub mod retention;
 pub mod sessions;
 pub mod zip;
 

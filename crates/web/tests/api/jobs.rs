@@ -102,3 +102,106 @@ async fn the_scheduled_purge_removes_expired_sessions() {
         reqwest::StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn the_scrubber_removes_exactly_what_has_expired_per_category() {
+    // Sessions go at their expiry; a closed account goes after the grace period, not a day before.
+    use lyceum_store::entity::member;
+    use lyceum_store::retention::RetentionConfig;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let bo = app.sign_up("bo@example.org", "Bo").await;
+    let (_, bo_me) = app.get_json(&bo.client, "/api/v1/me").await;
+    let bo_id: uuid::Uuid = bo_me["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    // Bo's account was closed but its erasure job never ran (a crash, a failed job).
+    member::Entity::update_many()
+        .col_expr(member::Column::Status, Expr::value("closed"))
+        .col_expr(member::Column::ClosedAt, Expr::value(app.store.now_ms()))
+        .filter(member::Column::Id.eq(bo_id))
+        .exec(&app.store.writer)
+        .await
+        .expect("close");
+    let config = RetentionConfig::default();
+    let count_members = || member::Entity::find().count(&app.store.db);
+
+    app.clock.advance(chrono::Duration::days(29));
+    let report = app.store.scrub(config).await.expect("scrub");
+    assert_eq!(
+        (report.expired_sessions, report.erased_accounts),
+        (0, 0),
+        "nothing has expired after 29 days"
+    );
+    assert_eq!(count_members().await.expect("count"), 2);
+    assert_eq!(
+        app.get_json(&ann.client, "/api/v1/me").await.0,
+        reqwest::StatusCode::OK
+    );
+
+    app.clock.advance(chrono::Duration::days(2));
+    let report = app.store.scrub(config).await.expect("scrub");
+    assert_eq!(
+        report.erased_accounts, 1,
+        "the closed account is gone after 30 days"
+    );
+    assert_eq!(
+        report.expired_sessions, 2,
+        "both 30-day sessions have expired"
+    );
+    assert_eq!(count_members().await.expect("count"), 1);
+    assert_eq!(
+        app.get_json(&ann.client, "/api/v1/me").await.0,
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+    assert!(matches!(
+        app.store
+            .keyring
+            .get(lyceum_core::domain::SubjectId(bo_id))
+            .await,
+        Err(lyceum_store::StoreError::KeyDestroyed)
+    ));
+    // Ann's account itself stays: it is open.
+    let (s, _, _) = app
+        .post_json(
+            &client(),
+            "/api/v1/auth/signin",
+            serde_json::json!({"email": "ann@example.org", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_operator_may_keep_closed_accounts_for_less_time() {
+    // With a 7-day grace period, a closed account is erased on day 8.
+    use lyceum_store::entity::member;
+    use lyceum_store::retention::RetentionConfig;
+    use sea_orm::{EntityTrait, PaginatorTrait, sea_query::Expr};
+    let app = spawn_app().await;
+    app.sign_up("bo@example.org", "Bo").await;
+    member::Entity::update_many()
+        .col_expr(member::Column::Status, Expr::value("closed"))
+        .col_expr(member::Column::ClosedAt, Expr::value(app.store.now_ms()))
+        .exec(&app.store.writer)
+        .await
+        .expect("close");
+    app.clock.advance(chrono::Duration::days(8));
+    let report = app
+        .store
+        .scrub(RetentionConfig {
+            closed_account_days: 7,
+        })
+        .await
+        .expect("scrub");
+    assert_eq!(report.erased_accounts, 1);
+    assert_eq!(
+        member::Entity::find()
+            .count(&app.store.db)
+            .await
+            .expect("count"),
+        0
+    );
+}

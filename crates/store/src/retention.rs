@@ -1,0 +1,74 @@
+//! The retention scrubber: deletes what the data map says has been kept
+//! long enough. It runs from the job queue every hour, and on demand as
+//! `lyceum scrub --now <RFC3339>`, where the store's clock is set to the
+//! given time so every rule can be checked without waiting.
+//!
+//! What it removes today:
+//! - sessions past their expiry (`Retention::UntilExpiry`);
+//! - accounts closed longer ago than the operator's grace period (at most
+//!   30 days, privacy invariant 4). Erasure normally removes an account
+//!   within moments through the job queue; this catches any that a failed
+//!   job left behind, and is the guarantee behind the 30-day promise.
+
+use crate::entity::{member, session};
+use crate::{Store, StoreError};
+use lyceum_core::domain::SubjectId;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+/// The longest an operator may keep a closed account.
+pub const MAX_CLOSED_ACCOUNT_DAYS: u32 = 30;
+
+/// Operator settings for retention.
+#[derive(Debug, Clone, Copy, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct RetentionConfig {
+    /// Days a closed account may remain before it is erased (at most 30).
+    pub closed_account_days: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            closed_account_days: MAX_CLOSED_ACCOUNT_DAYS,
+        }
+    }
+}
+
+/// What one run removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ScrubReport {
+    /// Sessions past their expiry.
+    pub expired_sessions: u64,
+    /// Closed accounts past the grace period, with all their rows.
+    pub erased_accounts: u64,
+}
+
+impl Store {
+    /// Removes everything whose retention has passed, as of the store's clock.
+    pub async fn scrub(&self, config: RetentionConfig) -> Result<ScrubReport, StoreError> {
+        let now = self.now_ms();
+        let expired_sessions = self.sessions().purge_expired().await?;
+        let days = i64::from(config.closed_account_days.min(MAX_CLOSED_ACCOUNT_DAYS));
+        let cutoff = now - days * 24 * 3600 * 1000;
+        let closed: Vec<uuid::Uuid> = member::Entity::find()
+            .select_only()
+            .column(member::Column::Id)
+            .filter(member::Column::Status.eq("closed"))
+            .filter(member::Column::ClosedAt.lte(cutoff))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for id in &closed {
+            self.erase_rows(SubjectId(*id)).await?;
+        }
+        // Sessions of closed accounts end at closing; make sure of it.
+        session::Entity::delete_many()
+            .filter(session::Column::MemberId.is_in(closed.clone()))
+            .exec(&self.writer)
+            .await?;
+        Ok(ScrubReport {
+            expired_sessions,
+            erased_accounts: closed.len() as u64,
+        })
+    }
+}
