@@ -39,6 +39,25 @@ enum Command {
         #[arg(long)]
         now: Option<String>,
     },
+    /// Write a consistent copy of the data (SQLite) while Lyceum runs.
+    /// The keyring is copied only with --keyring, so it can be kept apart.
+    Backup {
+        /// An empty or new directory for the copy.
+        #[arg(long)]
+        to: PathBuf,
+        /// Copy the keyring instead of the data.
+        #[arg(long)]
+        keyring: bool,
+    },
+    /// Bring back a backup into the data directory (stop Lyceum first).
+    Restore {
+        /// A directory written by `lyceum backup`.
+        #[arg(long)]
+        from: PathBuf,
+        /// A directory written by `lyceum backup --keyring`.
+        #[arg(long)]
+        keyring_from: Option<PathBuf>,
+    },
     /// Load a demo into an empty data directory.
     Demo {
         /// The password for every demo account (default: a random one, printed).
@@ -87,6 +106,10 @@ pub fn try_main() -> anyhow::Result<()> {
                 println!("migrations are current");
                 Ok(())
             }
+            Command::Backup { to, keyring } => backup(&config, &to, keyring).await,
+            Command::Restore { from, keyring_from } => {
+                restore(&config, &from, keyring_from.as_deref()).await
+            }
             Command::Scrub { now } => scrub(&config, now.as_deref()).await,
             Command::Demo { password } => {
                 crate::demo::load(&open_store(&config).await?, password).await
@@ -126,6 +149,100 @@ async fn open_store_with_clock(
     Store::open(&store_config, key, clock)
         .await
         .context("cannot open the database")
+}
+
+fn require_sqlite(config: &Config, what: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        config.database_url.is_none() && config.keyring_url.is_none(),
+        "lyceum {what} copies SQLite files; with PostgreSQL use pg_dump and pg_restore on the data and keyring databases, \
+         on separate schedules (see docs/operations.md)"
+    );
+    Ok(())
+}
+
+async fn backup(config: &Config, to: &std::path::Path, keyring: bool) -> anyhow::Result<()> {
+    require_sqlite(config, "backup")?;
+    let name = if keyring { "keyring.db" } else { "lyceum.db" };
+    let target = to.join(name);
+    anyhow::ensure!(
+        !target.exists(),
+        "{} already exists; back up into a new or empty directory",
+        target.display()
+    );
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", to.display()))?;
+    }
+    let store = open_store(config).await?;
+    let db = if keyring {
+        store.keyring.db()
+    } else {
+        &store.db
+    };
+    lyceum_store::sqlite_snapshot(db, &target)
+        .await
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    println!("wrote {}", target.display());
+    if !keyring {
+        println!(
+            "the keyring is not in this backup: back it up with --keyring, to another place, kept for a shorter time"
+        );
+    }
+    Ok(())
+}
+
+async fn restore(
+    config: &Config,
+    from: &std::path::Path,
+    keyring_from: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    require_sqlite(config, "restore")?;
+    let data = from.join("lyceum.db");
+    anyhow::ensure!(
+        data.is_file(),
+        "{} is not there; give --from a directory written by `lyceum backup`",
+        data.display()
+    );
+    let keyring = keyring_from.map(|d| d.join("keyring.db"));
+    if let Some(k) = &keyring {
+        anyhow::ensure!(
+            k.is_file(),
+            "{} is not there; give --keyring-from a directory written by `lyceum backup --keyring`",
+            k.display()
+        );
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let copy = |src: &std::path::Path, name: &str| -> anyhow::Result<()> {
+        let dst = config.data_dir.join(name);
+        for suffix in ["-wal", "-shm"] {
+            let side = config.data_dir.join(format!("{name}{suffix}"));
+            if side.exists() {
+                std::fs::remove_file(&side)
+                    .with_context(|| format!("cannot remove {}", side.display()))?;
+            }
+        }
+        std::fs::copy(src, &dst)
+            .with_context(|| format!("cannot copy {} to {}", src.display(), dst.display()))?;
+        Ok(())
+    };
+    copy(&data, "lyceum.db")?;
+    if let Some(k) = &keyring {
+        copy(k, "keyring.db")?;
+    }
+    // Opening runs any migrations the backup predates; the scrubber then
+    // finishes every erasure that happened after the backup was taken
+    // (those accounts' keys are gone) and applies retention.
+    let store = open_store(config).await?;
+    let report = store.scrub(config.retention).await?;
+    println!(
+        "restored; {} accounts erased since the backup were removed again, {} expired sessions removed",
+        report.erased_accounts, report.expired_sessions
+    );
+    Ok(())
 }
 
 async fn scrub(config: &Config, now: Option<&str>) -> anyhow::Result<()> {

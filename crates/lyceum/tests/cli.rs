@@ -488,3 +488,126 @@ async fn scrub_runs_with_an_explicit_clock_and_explains_bad_input() {
     assert_eq!(too_long.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&too_long.stderr).contains("set it to 30 or less"));
 }
+
+#[tokio::test]
+async fn a_restored_backup_does_not_bring_back_an_erased_member() {
+    // Data backed up before Bo's erasure plus a keyring backed up after it: Ann comes back, Bo does not.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let (mut server, base) = start(&data, &[]);
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let bo = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    for (client, email, name) in [
+        (&c, "ann@example.org", "Ann"),
+        (&bo, "bo@example.org", "Bo"),
+    ] {
+        let body = serde_json::json!({"email": email, "display_name": name, "password": PASSWORD});
+        assert_eq!(
+            client
+                .post(format!("{base}/api/v1/auth/signup"))
+                .json(&body)
+                .send()
+                .await
+                .expect("request")
+                .status(),
+            201
+        );
+    }
+    let backup = |args: &[&str]| {
+        let out = lyceum(&data)
+            .arg("backup")
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Taken while the server runs.
+    let data_backup = dir.path().join("data-backup");
+    assert!(
+        backup(&["--to", data_backup.to_str().expect("path")])
+            .contains("the keyring is not in this backup")
+    );
+    let res = bo
+        .delete(format!("{base}/api/v1/me"))
+        .json(&serde_json::json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 202);
+    let keyring_backup = dir.path().join("keyring-backup");
+    backup(&["--keyring", "--to", keyring_backup.to_str().expect("path")]);
+    let again = lyceum(&data)
+        .args(["backup", "--to", data_backup.to_str().expect("path")])
+        .output()
+        .expect("run");
+    assert!(!again.status.success(), "a backup never overwrites another");
+    terminate(&mut server);
+
+    // The disk is lost; the instance key was kept offline.
+    for entry in std::fs::read_dir(&data).expect("dir").flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("instance.key")
+        {
+            std::fs::remove_file(entry.path()).expect("remove");
+        }
+    }
+    let out = lyceum(&data)
+        .args([
+            "restore",
+            "--from",
+            data_backup.to_str().expect("path"),
+            "--keyring-from",
+            keyring_backup.to_str().expect("path"),
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("restored; 1 accounts erased since the backup were removed again")
+    );
+
+    let (mut server, base) = start(&data, &[]);
+    let signin = |email: &str| {
+        client()
+            .post(format!("{base}/api/v1/auth/signin"))
+            .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+            .send()
+    };
+    assert_eq!(
+        signin("ann@example.org").await.expect("request").status(),
+        200
+    );
+    assert_eq!(
+        signin("bo@example.org").await.expect("request").status(),
+        401
+    );
+    terminate(&mut server);
+
+    let missing = lyceum(&data)
+        .args(["restore", "--from", "/nonexistent"])
+        .output()
+        .expect("run");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("give --from a directory written by `lyceum backup`")
+    );
+}

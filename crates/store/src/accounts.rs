@@ -352,7 +352,13 @@ impl<'a> Accounts<'a> {
             .filter(credential::Column::Id.eq(cred.id))
             .exec(&self.store.writer)
             .await?;
-        self.decode(row).await.map(Some)
+        match self.decode(row).await {
+            Ok(m) => Ok(Some(m)),
+            // A row restored from a backup taken before its owner was
+            // erased: the key is gone, so the account does not exist.
+            Err(StoreError::KeyDestroyed) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn password_credential(

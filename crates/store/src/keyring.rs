@@ -103,6 +103,18 @@ impl Keyring {
         Ok(key)
     }
 
+    /// Every subject that still has a key.
+    pub async fn subjects(&self) -> Result<std::collections::HashSet<uuid::Uuid>, StoreError> {
+        use sea_orm::QuerySelect;
+        let ids: Vec<uuid::Uuid> = subject_key::Entity::find()
+            .select_only()
+            .column(subject_key::Column::SubjectId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ids.into_iter().collect())
+    }
+
     /// Destroys the subject's key. Irreversible by design.
     pub async fn destroy(&self, subject: SubjectId) -> Result<(), StoreError> {
         self.cache

@@ -206,3 +206,17 @@ pub fn to_ms(t: DateTime<Utc>) -> i64 {
 pub fn from_ms(ms: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
 }
+
+/// Writes a consistent copy of a SQLite database while it is in use
+/// (`VACUUM INTO`: one read transaction, so the copy is a single point in
+/// time, compacted, with no WAL to carry along).
+pub async fn sqlite_snapshot(
+    db: &DatabaseConnection,
+    to: &std::path::Path,
+) -> Result<(), StoreError> {
+    use sea_orm::ConnectionTrait;
+    let path = to.to_string_lossy().replace('\'', "''");
+    db.execute_unprepared(&format!("VACUUM INTO '{path}'"))
+        .await?;
+    Ok(())
+}

@@ -8,7 +8,9 @@
 //! - accounts closed longer ago than the operator's grace period (at most
 //!   30 days, privacy invariant 4). Erasure normally removes an account
 //!   within moments through the job queue; this catches any that a failed
-//!   job left behind, and is the guarantee behind the 30-day promise.
+//!   job left behind, and is the guarantee behind the 30-day promise;
+//! - accounts whose key no longer exists, which only a restore of a backup
+//!   taken before their erasure can bring back.
 
 use crate::entity::{member, session};
 use crate::{Store, StoreError};
@@ -39,7 +41,8 @@ impl Default for RetentionConfig {
 pub struct ScrubReport {
     /// Sessions past their expiry.
     pub expired_sessions: u64,
-    /// Closed accounts past the grace period, with all their rows.
+    /// Closed accounts past the grace period, and accounts whose key was
+    /// already destroyed (restored from an old backup), with all their rows.
     pub erased_accounts: u64,
 }
 
@@ -58,6 +61,24 @@ impl Store {
             .into_tuple()
             .all(&self.db)
             .await?;
+        // Accounts whose key is gone: rows brought back by restoring a
+        // backup taken before their owner was erased. They can never be
+        // read again; finish the erasure.
+        // Accounts are read before keys: a key is always written before its
+        // account, so an account that is being created right now is never
+        // mistaken for one whose key is gone.
+        let all: Vec<uuid::Uuid> = member::Entity::find()
+            .select_only()
+            .column(member::Column::Id)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let keys = self.keyring.subjects().await?;
+        let orphaned: Vec<uuid::Uuid> = all
+            .into_iter()
+            .filter(|id| !keys.contains(id) && !closed.contains(id))
+            .collect();
+        let closed: Vec<uuid::Uuid> = closed.into_iter().chain(orphaned).collect();
         for id in &closed {
             self.erase_rows(SubjectId(*id)).await?;
         }
