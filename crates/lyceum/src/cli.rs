@@ -283,7 +283,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let worker = tokio::spawn(
         lyceum_store::jobs::Worker::with_retention(store.clone(), config.retention).run(stop_rx),
     );
-    let state = lyceum_web::AppState::new(store, config.web.clone());
+    let state = lyceum_web::AppState::new(store, config.web.clone())
+        .with_recipients(config.privacy.recipients.clone());
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{addr}")?;

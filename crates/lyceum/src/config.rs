@@ -33,6 +33,17 @@ pub struct Config {
     pub web: lyceum_web::WebConfig,
     /// Retention settings.
     pub retention: lyceum_store::retention::RetentionConfig,
+    /// Privacy settings: who outside the instance may receive personal data.
+    pub privacy: PrivacyConfig,
+}
+
+/// The operator's privacy settings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PrivacyConfig {
+    /// Every recipient of personal data outside the instance (mail relay,
+    /// SMS gateway, …), named once here and listed on the privacy notice.
+    pub recipients: Vec<lyceum_store::ledger::Recipient>,
 }
 
 impl Default for Config {
@@ -47,6 +58,7 @@ impl Default for Config {
             log: "info".into(),
             web: lyceum_web::WebConfig::default(),
             retention: lyceum_store::retention::RetentionConfig::default(),
+            privacy: PrivacyConfig::default(),
         }
     }
 }
@@ -87,6 +99,26 @@ impl Config {
             lyceum_store::retention::MAX_CLOSED_ACCOUNT_DAYS,
             lyceum_store::retention::MAX_CLOSED_ACCOUNT_DAYS
         );
+        for (i, r) in config.privacy.recipients.iter().enumerate() {
+            anyhow::ensure!(
+                !r.key.trim().is_empty()
+                    && !r.name.trim().is_empty()
+                    && !r.country.trim().is_empty()
+                    && !r.purpose.trim().is_empty(),
+                "privacy.recipients[{i}] needs a key, a name, a country and a purpose: people are told each of them"
+            );
+            anyhow::ensure!(
+                config
+                    .privacy
+                    .recipients
+                    .iter()
+                    .filter(|o| o.key == r.key)
+                    .count()
+                    == 1,
+                "privacy.recipients has the key {:?} twice; give each recipient its own key",
+                r.key
+            );
+        }
         if config.database_url.as_deref().is_some_and(str::is_empty) {
             config.database_url = None;
         }

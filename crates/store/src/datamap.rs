@@ -2,7 +2,7 @@
 //! schema introspection that proves the declarations cover every column.
 
 use crate::StoreError;
-use crate::entity::{consent_event, credential, job, member, session, subject_key};
+use crate::entity::{consent_event, credential, disclosure, job, member, session, subject_key};
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
@@ -28,6 +28,7 @@ pub const MAIN: &[TableDecl] = &[
     session::DATA_MAP,
     job::DATA_MAP,
     consent_event::DATA_MAP,
+    disclosure::DATA_MAP,
     MIGRATIONS,
 ];
 

@@ -5,6 +5,7 @@
 
 pub mod consent_event;
 pub mod credential;
+pub mod disclosure;
 pub mod job;
 pub mod member;
 pub mod session;

@@ -24,6 +24,7 @@ pub mod erasure;
 pub mod export;
 pub mod jobs;
 pub mod keyring;
+pub mod ledger;
 pub mod migration;
 pub mod retention;
 pub mod sessions;

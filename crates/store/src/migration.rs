@@ -12,7 +12,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Foundation), Box::new(M0002Consents)]
+        vec![
+            Box::new(M0001Foundation),
+            Box::new(M0002Consents),
+            Box::new(M0003Disclosures),
+        ]
     }
 }
 
@@ -182,6 +186,40 @@ impl MigrationTrait for M0002Consents {
                 .table(t("consent_events"))
                 .col(t("subject_id"))
                 .col(t("purpose"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0003Disclosures;
+
+impl MigrationName for M0003Disclosures {
+    fn name(&self) -> &str {
+        "m0003_disclosures"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0003Disclosures {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("disclosures"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("subject_id")))
+                .col(string_len(t("recipient"), 64))
+                .col(text(t("purpose")))
+                .col(text(t("categories")))
+                .col(big_integer(t("at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("disclosures_subject")
+                .table(t("disclosures"))
+                .col(t("subject_id"))
                 .to_owned(),
         )
         .await

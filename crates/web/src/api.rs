@@ -40,7 +40,7 @@ pub fn router() -> Router<AppState> {
 #[openapi(
     info(title = "Lyceum API", description = "Privacy-first learning and professional network. Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `type` URN."),
     paths(signup, signin, signout, signout_everywhere, me, erase_me, change_password, privacy, export, list_consents, set_consent),
-    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, ConsentResponse, ConsentRequest, EraseRequest, ErasureReceipt, HoldingResponse, PrivacyResponse, Problem, FieldError)),
+    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, ConsentResponse, ConsentRequest, EraseRequest, ErasureReceipt, HoldingResponse, PrivacyResponse, DisclosureResponse, Problem, FieldError)),
     servers((url = "/api/v1")),
     tags((name = "auth", description = "Accounts and sessions"), (name = "me", description = "The signed-in member"))
 )]
@@ -386,13 +386,48 @@ pub struct HoldingResponse {
     pub is_encrypted: bool,
 }
 
+/// One disclosure from the recipients ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisclosureResponse {
+    /// The recipient's key.
+    pub recipient: String,
+    /// The recipient's name and country.
+    pub recipient_name: String,
+    /// Why the data was sent.
+    pub purpose: String,
+    /// The data map categories sent.
+    pub categories: Vec<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// The member's recipients ledger.
+pub async fn disclosures(
+    state: &AppState,
+    member: &Member,
+) -> Result<Vec<DisclosureResponse>, ApiError> {
+    Ok(state
+        .store
+        .disclosures(lyceum_core::domain::SubjectId::from(member.id))
+        .await?
+        .into_iter()
+        .map(|d| DisclosureResponse {
+            recipient_name: state.recipient_label(&d.recipient),
+            recipient: d.recipient,
+            purpose: d.purpose,
+            categories: d.categories,
+            at: d.at,
+        })
+        .collect())
+}
+
 /// What is held about the member and who received it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PrivacyResponse {
     /// Every kind of personal data held now.
     pub holdings: Vec<HoldingResponse>,
-    /// Everyone outside this instance who received any of it (none yet).
-    pub recipients: Vec<String>,
+    /// Every time any of it left this instance: recipient, purpose, kinds of data, time.
+    pub disclosures: Vec<DisclosureResponse>,
 }
 
 /// What Lyceum holds about the signed-in member, why, until when, and who received it.
@@ -431,7 +466,7 @@ async fn privacy(
                 is_encrypted: h.field.is_encrypted,
             })
             .collect(),
-        recipients: Vec::new(),
+        disclosures: disclosures(&state, member).await?,
     }))
 }
 

@@ -24,6 +24,7 @@ struct IndexPage {
     generated: String,
     tables: Vec<TableView>,
     consents: Vec<(String, &'static str, &'static str, &'static str)>,
+    disclosures: Vec<(String, String, String, String)>,
 }
 
 fn shown(v: &Value) -> String {
@@ -92,8 +93,25 @@ pub async fn archive(state: &AppState, member: &Member) -> Result<Vec<u8>, AppEr
         .map(|c| json!({"purpose": c.purpose.key(), "granted": c.granted, "wording_version": c.wording_version, "wording": c.purpose.wording(), "at": c.at}))
         .collect();
     zip.add("consents.json", &pretty(&Value::Array(consent_json)));
-    zip.add("recipients.json", &pretty(&json!([])));
+    let ledger = crate::api::disclosures(state, member)
+        .await
+        .map_err(|e| e.0)?;
+    zip.add(
+        "recipients.json",
+        &pretty(&serde_json::to_value(&ledger).unwrap_or(Value::Null)),
+    );
     let index = IndexPage {
+        disclosures: ledger
+            .iter()
+            .map(|d| {
+                (
+                    d.at.format("%-d %B %Y %H:%M UTC").to_string(),
+                    d.recipient_name.clone(),
+                    d.purpose.clone(),
+                    d.categories.join(", "),
+                )
+            })
+            .collect(),
         generated: now.format("%-d %B %Y at %H:%M UTC").to_string(),
         tables: views,
         consents: consents

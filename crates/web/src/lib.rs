@@ -100,6 +100,9 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Everyone outside the instance who may receive personal data, as
+    /// the operator configured them; the privacy notice lists them.
+    pub recipients: Arc<Vec<lyceum_store::ledger::Recipient>>,
     /// Set once the first operator exists, so the home page stops asking
     /// the database (it never goes back to false).
     set_up: Arc<AtomicBool>,
@@ -113,8 +116,24 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::new(RateLimiter::default()),
             metrics: metrics_handle(),
+            recipients: Arc::new(Vec::new()),
             set_up: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Sets the configured recipients.
+    pub fn with_recipients(mut self, recipients: Vec<lyceum_store::ledger::Recipient>) -> Self {
+        self.recipients = Arc::new(recipients);
+        self
+    }
+
+    /// A recipient's name and country, for display.
+    pub fn recipient_label(&self, key: &str) -> String {
+        self.recipients
+            .iter()
+            .find(|r| r.key == key)
+            .map(|r| format!("{} ({})", r.name, r.country))
+            .unwrap_or_else(|| key.to_owned())
     }
 
     /// Whether the first operator account exists.

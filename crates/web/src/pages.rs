@@ -204,6 +204,7 @@ struct PrivacyCategory {
 struct PrivacyPage {
     layout: Layout,
     categories: Vec<PrivacyCategory>,
+    recipients: Vec<lyceum_store::ledger::Recipient>,
 }
 
 /// Renders a template as a page that no cache keeps (pages can show
@@ -868,6 +869,8 @@ async fn erased(
 struct PrivacyDashboardPage {
     layout: Layout,
     categories: Vec<PrivacyCategory>,
+    /// (when ISO, when human, recipient, purpose, categories)
+    disclosures: Vec<(String, String, String, String, String)>,
 }
 
 /// What is held about the signed-in member, why and until when.
@@ -900,11 +903,28 @@ async fn privacy_dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Re
             }),
         }
     }
+    let disclosures = state
+        .store
+        .disclosures(lyceum_core::domain::SubjectId::from(member.id))
+        .await?
+        .into_iter()
+        .map(|d| {
+            let (iso, human) = when(d.at);
+            (
+                iso,
+                human,
+                state.recipient_label(&d.recipient),
+                d.purpose,
+                d.categories.join(", ").replace('_', " "),
+            )
+        })
+        .collect();
     Ok(page(
         StatusCode::OK,
         &PrivacyDashboardPage {
             layout: Layout::new("What we hold about you", &ctx, "privacy-dashboard"),
             categories,
+            disclosures,
         },
     ))
 }
@@ -960,7 +980,7 @@ fn erase_words(e: EraseAction) -> &'static str {
 
 /// The privacy notice, generated from the data map so it cannot drift
 /// from what the code stores.
-async fn privacy(ctx: Ctx) -> Response {
+async fn privacy(State(state): State<AppState>, ctx: Ctx) -> Response {
     let order = [
         Category::Identity,
         Category::Contact,
@@ -971,6 +991,7 @@ async fn privacy(ctx: Ctx) -> Response {
         Category::Messages,
         Category::Technical,
         Category::Consents,
+        Category::Disclosures,
     ];
     let mut categories = Vec::new();
     for cat in order {
@@ -998,6 +1019,7 @@ async fn privacy(ctx: Ctx) -> Response {
         &PrivacyPage {
             layout: Layout::new("Privacy notice", &ctx, "privacy"),
             categories,
+            recipients: state.recipients.as_ref().clone(),
         },
     )
 }

@@ -34,6 +34,8 @@ pub enum Category {
     Technical,
     /// Choices about optional features (consents and withdrawals).
     Consents,
+    /// Records of who outside the instance received personal data.
+    Disclosures,
 }
 
 impl Category {
@@ -49,6 +51,7 @@ impl Category {
             Category::Messages => "Messages",
             Category::Technical => "Technical records",
             Category::Consents => "Your choices",
+            Category::Disclosures => "Who received your data",
         }
     }
 }

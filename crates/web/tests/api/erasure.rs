@@ -45,7 +45,7 @@ async fn rows_of(app: &TestApp, who: SubjectId) -> Vec<(&'static str, i64)> {
 #[tokio::test]
 async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
     // A member with a consent and two sessions erases themself; nothing of them remains, others are untouched.
-    let app = spawn_app().await;
+    let app = spawn_app_with_recipients(vec![mail_relay()]).await;
     let ann = app.sign_up("ann@example.org", "Ann").await;
     let bo = app.sign_up("bo@example.org", "Bo").await;
     let phone = client();
@@ -62,6 +62,17 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         .await
         .expect("consent");
     let id = subject(&app, &ann.client).await;
+    app.store
+        .disclose(
+            &[mail_relay()],
+            id,
+            "mail-relay",
+            "A security email",
+            &[lyceum_core::domain::datamap::Category::Contact],
+            || async { Ok(()) },
+        )
+        .await
+        .expect("disclose");
     assert!(
         rows_of(&app, id).await.iter().all(|(_, n)| *n > 0),
         "the member has rows in every table"

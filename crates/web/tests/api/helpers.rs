@@ -75,8 +75,29 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(WebConfig::default()).await
 }
 
+/// A recipient configured for tests: a mail relay.
+pub fn mail_relay() -> lyceum_store::ledger::Recipient {
+    lyceum_store::ledger::Recipient {
+        key: "mail-relay".into(),
+        name: "Example Mail Relay Ltd".into(),
+        country: "Ireland".into(),
+        purpose: "Delivering security emails".into(),
+    }
+}
+
 /// Starts the app with the given HTTP settings.
 pub async fn spawn_app_with(web: WebConfig) -> TestApp {
+    spawn(web, Vec::new()).await
+}
+
+/// Starts the app with configured recipients of personal data.
+pub async fn spawn_app_with_recipients(
+    recipients: Vec<lyceum_store::ledger::Recipient>,
+) -> TestApp {
+    spawn(WebConfig::default(), recipients).await
+}
+
+async fn spawn(web: WebConfig, recipients: Vec<lyceum_store::ledger::Recipient>) -> TestApp {
     let data_dir = tempfile::tempdir().expect("tempdir");
     let (config, pg) = match std::env::var("LYCEUM_TEST_POSTGRES_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
@@ -126,7 +147,7 @@ pub async fn spawn_app_with(web: WebConfig) -> TestApp {
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState::new(store.clone(), web);
+    let state = AppState::new(store.clone(), web).with_recipients(recipients);
     tokio::spawn(lyceum_web::serve(listener, state, async move {
         let _ = rx.await;
     }));

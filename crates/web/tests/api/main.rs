@@ -9,6 +9,7 @@ mod erasure;
 mod export;
 mod helpers;
 mod jobs;
+mod ledger;
 mod ops;
 mod pages;
 mod privacy;

@@ -198,7 +198,7 @@ async fn the_dashboard_shows_what_is_held_why_and_until_when() {
         (29..=30).contains(&(until - app.clock.now()).num_days()),
         "a session is kept 30 days at most"
     );
-    assert_eq!(before["recipients"], serde_json::json!([]));
+    assert_eq!(before["disclosures"], serde_json::json!([]));
 
     ann.client
         .put(app.url("/api/v1/me/consents/email_digests"))

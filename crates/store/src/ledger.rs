@@ -1,0 +1,122 @@
+//! The recipients ledger (privacy invariant 6). Every disclosure of
+//! personal data outside the instance goes through [`Store::disclose`],
+//! which records recipient, purpose, categories and time *before* the data
+//! is sent. Code that sends personal data any other way is a bug.
+//!
+//! Recipients are configured by the operator (name, country, purpose) and
+//! listed on the privacy notice; a disclosure names one of them by key.
+
+use crate::entity::disclosure;
+use crate::{Store, StoreError, from_ms};
+use chrono::{DateTime, Utc};
+use lyceum_core::domain::SubjectId;
+use lyceum_core::domain::datamap::Category;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+
+/// A recipient the operator has configured.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Recipient {
+    /// A short stable key (`mail-relay`).
+    pub key: String,
+    /// Who it is (`Example Mail Ltd`).
+    pub name: String,
+    /// Where it processes the data (`Ireland`).
+    pub country: String,
+    /// What it receives data for.
+    pub purpose: String,
+}
+
+/// One recorded disclosure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Disclosure {
+    /// The recipient's key.
+    pub recipient: String,
+    /// Why.
+    pub purpose: String,
+    /// What kinds of data.
+    pub categories: Vec<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Why a disclosure was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DisclosureError {
+    /// The recipient is not in the instance's configuration.
+    #[error("recipient {0:?} is not configured; add it to [[privacy.recipients]] first")]
+    UnknownRecipient(String),
+    /// Recording failed, so nothing was sent.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Sending failed after recording; the ledger keeps the attempt.
+    #[error("sending failed: {0}")]
+    Send(String),
+}
+
+impl Store {
+    /// Records a disclosure, then runs `send`. If recording fails, nothing
+    /// is sent. If sending fails, the record stays: the person is told of
+    /// every attempt to send their data, not only the successful ones.
+    pub async fn disclose<F, Fut>(
+        &self,
+        recipients: &[Recipient],
+        subject: SubjectId,
+        recipient: &str,
+        purpose: &str,
+        categories: &[Category],
+        send: F,
+    ) -> Result<(), DisclosureError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<(), String>>,
+    {
+        if !recipients.iter().any(|r| r.key == recipient) {
+            return Err(DisclosureError::UnknownRecipient(recipient.to_owned()));
+        }
+        let names: Vec<String> = categories
+            .iter()
+            .filter_map(|c| {
+                serde_json::to_value(c)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+            })
+            .collect();
+        disclosure::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            subject_id: Set(subject.0),
+            recipient: Set(recipient.to_owned()),
+            purpose: Set(purpose.to_owned()),
+            categories: Set(names.join(",")),
+            at: Set(self.now_ms()),
+        }
+        .insert(&self.writer)
+        .await
+        .map_err(StoreError::from)?;
+        send().await.map_err(DisclosureError::Send)
+    }
+
+    /// A subject's ledger, oldest first.
+    pub async fn disclosures(&self, subject: SubjectId) -> Result<Vec<Disclosure>, StoreError> {
+        let rows = disclosure::Entity::find()
+            .filter(disclosure::Column::SubjectId.eq(subject.0))
+            .order_by_asc(disclosure::Column::At)
+            .order_by_asc(disclosure::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Disclosure {
+                recipient: r.recipient,
+                purpose: r.purpose,
+                categories: r
+                    .categories
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                at: from_ms(r.at),
+            })
+            .collect())
+    }
+}
