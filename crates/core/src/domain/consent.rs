@@ -65,7 +65,7 @@ impl Purpose {
                 "Look for news articles that may mention you and show them to you first. Nothing is shown to anyone else unless you confirm it."
             }
             Purpose::EmailDigests => {
-                "Send you a summary by email, daily or weekly, of activity you would otherwise see only when you visit. Security messages are sent whatever you choose here."
+                "Send you a summary by email, daily or weekly, of activity you would otherwise see only when you visit. Security messages, such as a notice that your password changed, do not depend on this choice."
             }
             Purpose::RecruiterVisibility => {
                 "Let employers' recruiters find your profile in searches and see the sections you have made visible to members."
