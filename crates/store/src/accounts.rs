@@ -226,6 +226,7 @@ impl<'a> Accounts<'a> {
             status: Set("active".to_owned()),
             created_at: Set(now),
             closed_at: Set(None),
+            processing_paused_at: Set(None),
         };
         let role = new.role;
         let result = self

@@ -2,10 +2,11 @@
 //! for an optional purpose; the answer is no unless the person said yes,
 //! and their latest word counts.
 
-use crate::entity::consent_event;
+use crate::entity::{consent_event, member};
 use crate::{Store, StoreError, from_ms};
 use chrono::{DateTime, Utc};
 use lyceum_core::domain::{Purpose, SubjectId};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 /// One recorded grant or withdrawal.
@@ -109,8 +110,36 @@ impl<'a> Consents<'a> {
             .collect())
     }
 
-    /// Whether the subject has consented to the purpose, now.
+    /// Since when the subject has paused all optional processing, if they have.
+    pub async fn paused_since(
+        &self,
+        subject: SubjectId,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = member::Entity::find_by_id(subject.0)
+            .one(&self.store.db)
+            .await?;
+        Ok(row.and_then(|m| m.processing_paused_at).map(from_ms))
+    }
+
+    /// Pauses (GDPR Art. 18 restriction) or resumes all optional processing.
+    /// While paused, [`Consents::has`] answers no for every purpose, whatever
+    /// was granted; the choices themselves are kept for when it resumes.
+    pub async fn set_paused(&self, subject: SubjectId, paused: bool) -> Result<(), StoreError> {
+        let at = paused.then(|| self.store.now_ms());
+        member::Entity::update_many()
+            .col_expr(member::Column::ProcessingPausedAt, Expr::value(at))
+            .filter(member::Column::Id.eq(subject.0))
+            .exec(&self.store.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the subject has consented to the purpose, now, and has not
+    /// paused processing.
     pub async fn has(&self, subject: SubjectId, purpose: Purpose) -> Result<bool, StoreError> {
+        if self.paused_since(subject).await?.is_some() {
+            return Ok(false);
+        }
         let last = consent_event::Entity::find()
             .filter(consent_event::Column::SubjectId.eq(subject.0))
             .filter(consent_event::Column::Purpose.eq(purpose.key()))

@@ -101,7 +101,7 @@ pub struct Holding {
     pub column: &'static str,
     /// Its declaration.
     pub field: lyceum_core::domain::datamap::PersonalField,
-    /// How many rows hold it.
+    /// How many rows hold a value in it.
     pub rows: i64,
     /// When the last of those rows expires, for fields kept until expiry.
     pub until: Option<chrono::DateTime<chrono::Utc>>,
@@ -125,8 +125,16 @@ pub async fn holdings(
         } else {
             "NULL"
         };
+        let fields: Vec<_> = table.personal_fields().collect();
+        // COUNT(column) counts the rows where the column holds a value: a
+        // field that is empty for this person is not "held".
+        let counts: String = fields
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| format!(", COUNT({name}) AS c{i}"))
+            .collect();
         let mut sql = format!(
-            "SELECT COUNT(*) AS n, {expiry} AS until FROM {} WHERE {column} = $1",
+            "SELECT COUNT(*) AS n{counts}, {expiry} AS until FROM {} WHERE {column} = $1",
             table.table
         );
         if backend == DbBackend::Sqlite {
@@ -145,14 +153,17 @@ pub async fn holdings(
         } else {
             None
         };
-        for (name, field) in table.personal_fields() {
-            out.push(Holding {
-                about: table.about,
-                column: name,
-                field,
-                rows,
-                until: until.map(crate::from_ms),
-            });
+        for (i, (name, field)) in fields.into_iter().enumerate() {
+            let with_value: i64 = row.try_get("", &format!("c{i}"))?;
+            if with_value > 0 {
+                out.push(Holding {
+                    about: table.about,
+                    column: name,
+                    field,
+                    rows: with_value,
+                    until: until.map(crate::from_ms),
+                });
+            }
         }
     }
     Ok(out)

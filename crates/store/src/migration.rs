@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0001Foundation),
             Box::new(M0002Consents),
             Box::new(M0003Disclosures),
+            Box::new(M0004Restriction),
         ]
     }
 }
@@ -220,6 +221,27 @@ impl MigrationTrait for M0003Disclosures {
                 .name("disclosures_subject")
                 .table(t("disclosures"))
                 .col(t("subject_id"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0004Restriction;
+
+impl MigrationName for M0004Restriction {
+    fn name(&self) -> &str {
+        "m0004_restriction"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0004Restriction {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(t("members"))
+                .add_column(big_integer_null(t("processing_paused_at")))
                 .to_owned(),
         )
         .await

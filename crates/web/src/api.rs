@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/me/password", put(change_password))
         .route("/me/privacy", get(privacy))
         .route("/me/export", get(export))
+        .route("/me/restriction", get(get_restriction).put(set_restriction))
         .route("/me/consents", get(list_consents))
         .route("/me/consents/{purpose}", put(set_consent))
         .route("/openapi.json", get(openapi))
@@ -39,8 +40,8 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lyceum API", description = "Privacy-first learning and professional network. Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `type` URN."),
-    paths(signup, signin, signout, signout_everywhere, me, erase_me, change_password, privacy, export, list_consents, set_consent),
-    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, ConsentResponse, ConsentRequest, EraseRequest, ErasureReceipt, HoldingResponse, PrivacyResponse, DisclosureResponse, Problem, FieldError)),
+    paths(signup, signin, signout, signout_everywhere, me, erase_me, change_password, privacy, export, get_restriction, set_restriction, list_consents, set_consent),
+    components(schemas(SignUpRequest, SignInRequest, ChangePasswordRequest, MeResponse, ConsentResponse, ConsentRequest, EraseRequest, ErasureReceipt, HoldingResponse, PrivacyResponse, DisclosureResponse, RestrictionBody, RestrictionResponse, Problem, FieldError)),
     servers((url = "/api/v1")),
     tags((name = "auth", description = "Accounts and sessions"), (name = "me", description = "The signed-in member"))
 )]
@@ -482,4 +483,68 @@ async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Api
     let member = ctx.member()?;
     let bytes = crate::export::archive(&state, member).await?;
     Ok(crate::export::download(bytes, state.store.clock.now()))
+}
+
+/// Pause or resume all optional processing.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionBody {
+    /// `true` to pause, `false` to resume.
+    pub paused: bool,
+}
+
+/// Whether optional processing is paused (GDPR Art. 18).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RestrictionResponse {
+    /// Whether it is paused.
+    pub paused: bool,
+    /// Since when.
+    pub since: Option<DateTime<Utc>>,
+}
+
+async fn restriction(state: &AppState, member: &Member) -> Result<RestrictionResponse, ApiError> {
+    let since = state
+        .store
+        .consents()
+        .paused_since(lyceum_core::domain::SubjectId::from(member.id))
+        .await?;
+    Ok(RestrictionResponse {
+        paused: since.is_some(),
+        since,
+    })
+}
+
+/// Whether the member has paused all optional processing.
+#[utoipa::path(get, path = "/me/restriction", tag = "me",
+    responses(
+        (status = 200, description = "The restriction state", body = RestrictionResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_restriction(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<RestrictionResponse>, ApiError> {
+    Ok(Json(restriction(&state, ctx.member()?).await?))
+}
+
+/// Pause (restrict) or resume all optional processing. While paused, no
+/// optional purpose is processed whatever was granted; the account stays
+/// readable, exportable and erasable.
+#[utoipa::path(put, path = "/me/restriction", tag = "me", request_body = RestrictionBody,
+    responses(
+        (status = 200, description = "The restriction state after the change", body = RestrictionResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn set_restriction(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(req): ApiJson<RestrictionBody>,
+) -> Result<Json<RestrictionResponse>, ApiError> {
+    let member = ctx.member()?;
+    state
+        .store
+        .consents()
+        .set_paused(lyceum_core::domain::SubjectId::from(member.id), req.paused)
+        .await?;
+    Ok(Json(restriction(&state, member).await?))
 }

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/erased", get(erased))
         .route("/me/choices", get(choices))
         .route("/me/choices/{purpose}", post(set_choice))
+        .route("/me/pause", post(set_pause))
         .route("/me/privacy", get(privacy_dashboard))
         .route("/me/export", get(export))
         .route("/privacy", get(privacy))
@@ -685,6 +686,7 @@ struct Choice {
 struct ChoicesPage {
     layout: Layout,
     notice: Option<String>,
+    paused: Option<(String, String)>,
     choices: Vec<Choice>,
     history: Vec<(String, String, &'static str, &'static str, i32)>,
 }
@@ -702,9 +704,16 @@ async fn choices_page(
     let subject = lyceum_core::domain::SubjectId::from(member.id);
     let states = state.store.consents().states(subject).await?;
     let history = state.store.consents().history(subject).await?;
+    let paused = state
+        .store
+        .consents()
+        .paused_since(subject)
+        .await?
+        .map(when);
     let t = ChoicesPage {
         layout: Layout::new("Your choices", ctx, "choices"),
         notice,
+        paused,
         choices: states
             .into_iter()
             .map(|s| Choice {
@@ -765,6 +774,19 @@ async fn choices(
             purpose.title(),
             if on { "on" } else { "off" }
         ));
+    }
+    if query_value(&q, "changed") == Some("pause") {
+        let paused = state
+            .store
+            .consents()
+            .paused_since(lyceum_core::domain::SubjectId::from(member.id))
+            .await?
+            .is_some();
+        notice = Some(if paused {
+            "Optional processing is paused.".into()
+        } else {
+            "Optional processing has resumed.".into()
+        });
     }
     choices_page(&state, &ctx, notice).await
 }
@@ -956,6 +978,36 @@ pub fn kept_until(r: Retention, until: Option<chrono::DateTime<chrono::Utc>>) ->
         (Retention::WhileAccountOpen, _) => "Until you erase your account".into(),
         (other, _) => retention_words(other),
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct PauseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    paused: String,
+}
+
+async fn set_pause(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<PauseForm>,
+) -> Result<Response, PageError> {
+    let Some(member) = &ctx.member else {
+        return Ok(see_other("/signin"));
+    };
+    ctx.check_csrf(&form.csrf)?;
+    let paused = match form.paused.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(AppError::BadRequest("Choose pause or resume.".into()).into()),
+    };
+    state
+        .store
+        .consents()
+        .set_paused(lyceum_core::domain::SubjectId::from(member.id), paused)
+        .await?;
+    Ok(see_other("/me/choices?changed=pause"))
 }
 
 fn retention_words(r: Retention) -> String {

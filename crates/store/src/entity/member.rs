@@ -26,6 +26,9 @@ pub struct Model {
     pub created_at: i64,
     /// When the member closed the account; erasure completes within the grace period.
     pub closed_at: Option<i64>,
+    /// Since when the member has paused all optional processing (GDPR Art.
+    /// 18 restriction); empty when not paused.
+    pub processing_paused_at: Option<i64>,
 }
 
 /// No relations are navigated through SeaORM; queries join explicitly.
@@ -113,6 +116,17 @@ pub const DATA_MAP: TableDecl = TableDecl {
             PersonalField {
                 category: Category::Technical,
                 purpose: "Erasing your account on time after you close it",
+                basis: LawfulBasis::LegalObligation,
+                retention: Retention::WhileAccountOpen,
+                erase: EraseAction::Delete,
+                is_encrypted: false,
+            },
+        ),
+        ColumnDecl::personal(
+            "processing_paused_at",
+            PersonalField {
+                category: Category::Consents,
+                purpose: "Remembering that you paused all optional processing of your data",
                 basis: LawfulBasis::LegalObligation,
                 retention: Retention::WhileAccountOpen,
                 erase: EraseAction::Delete,

@@ -146,3 +146,85 @@ async fn the_choices_page_turns_a_purpose_on_and_shows_the_history() {
     let (status, _, _) = app.get_page(&client(), "/me/choices").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn pausing_processing_answers_no_to_every_purpose_and_resuming_restores_the_choices() {
+    // Restriction (Art. 18): one switch stops all optional processing without losing the choices.
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let id = member_id(&app, &ann.client).await;
+    ann.client
+        .put(app.url("/api/v1/me/consents/email_digests"))
+        .json(&json!({"granted": true}))
+        .send()
+        .await
+        .expect("consent");
+    assert!(
+        app.store
+            .consents()
+            .has(id, Purpose::EmailDigests)
+            .await
+            .expect("ask")
+    );
+
+    let res = ann
+        .client
+        .put(app.url("/api/v1/me/restriction"))
+        .json(&json!({"paused": true}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["paused"], true);
+    assert!(body["since"].is_string());
+    for p in Purpose::ALL {
+        assert!(
+            !app.store.consents().has(id, p).await.expect("ask"),
+            "{p:?} must be off while paused"
+        );
+    }
+    // The account stays readable and exportable while paused.
+    assert_eq!(
+        app.get_json(&ann.client, "/api/v1/me").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        ann.client
+            .get(app.url("/api/v1/me/export"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        StatusCode::OK
+    );
+
+    let (_, _, html) = app.get_page(&ann.client, "/me/choices").await;
+    assert!(html.contains("Resume optional processing"));
+    let (status, headers, _) = app
+        .submit_form(
+            &ann.client,
+            "/me/choices",
+            "/me/pause",
+            &[("paused", "false")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = headers["location"].to_str().expect("location").to_owned();
+    let (_, _, html) = app.get_page(&ann.client, &location).await;
+    assert!(html.contains("Optional processing has resumed."));
+    assert!(
+        app.store
+            .consents()
+            .has(id, Purpose::EmailDigests)
+            .await
+            .expect("ask"),
+        "the choice survives the pause"
+    );
+    let (_, state) = app.get_json(&ann.client, "/api/v1/me/restriction").await;
+    assert_eq!(state["paused"], false);
+    assert_eq!(
+        app.get_json(&client(), "/api/v1/me/restriction").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
