@@ -2,14 +2,9 @@
 //! every change recorded with its time and wording.
 
 use crate::helpers::*;
-use lyceum_core::domain::{Purpose, SubjectId};
+use lyceum_core::domain::Purpose;
 use reqwest::StatusCode;
 use serde_json::json;
-
-async fn member_id(app: &TestApp, c: &reqwest::Client) -> SubjectId {
-    let (_, me) = app.get_json(c, "/api/v1/me").await;
-    SubjectId(me["id"].as_str().and_then(|s| s.parse().ok()).expect("id"))
-}
 
 #[tokio::test]
 async fn every_optional_purpose_starts_off() {
@@ -24,7 +19,7 @@ async fn every_optional_purpose_starts_off() {
         list.iter()
             .all(|c| c["granted"] == false && c["since"].is_null())
     );
-    let id = member_id(&app, &ann.client).await;
+    let id = subject_of(&app, &ann.client).await;
     for p in Purpose::ALL {
         assert!(!app.store.consents().has(id, p).await.expect("ask"));
     }
@@ -35,7 +30,7 @@ async fn granting_and_withdrawing_are_recorded_with_time_and_wording() {
     // Turning one purpose on and off again leaves the others untouched and a two-line history.
     let app = spawn_app().await;
     let ann = app.sign_up("ann@example.org", "Ann").await;
-    let id = member_id(&app, &ann.client).await;
+    let id = subject_of(&app, &ann.client).await;
     let put = |granted: bool| {
         ann.client
             .put(app.url("/api/v1/me/consents/email_digests"))
@@ -135,7 +130,7 @@ async fn the_choices_page_turns_a_purpose_on_and_shows_the_history() {
     assert!(html.contains("Personalised course recommendations is now on."));
     assert_eq!(html.matches(">Turn off</button>").count(), 1);
     assert!(html.contains("<td>On</td>"));
-    let id = member_id(&app, &ann.client).await;
+    let id = subject_of(&app, &ann.client).await;
     assert!(
         app.store
             .consents()
@@ -152,7 +147,7 @@ async fn pausing_processing_answers_no_to_every_purpose_and_resuming_restores_th
     // Restriction (Art. 18): one switch stops all optional processing without losing the choices.
     let app = spawn_app().await;
     let ann = app.sign_up("ann@example.org", "Ann").await;
-    let id = member_id(&app, &ann.client).await;
+    let id = subject_of(&app, &ann.client).await;
     ann.client
         .put(app.url("/api/v1/me/consents/email_digests"))
         .json(&json!({"granted": true}))

@@ -8,11 +8,6 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
-async fn subject(app: &TestApp, c: &reqwest::Client) -> SubjectId {
-    let (_, me) = app.get_json(c, "/api/v1/me").await;
-    SubjectId(me["id"].as_str().and_then(|s| s.parse().ok()).expect("id"))
-}
-
 /// Rows that name the subject, table by table, per the data map.
 async fn rows_of(app: &TestApp, who: SubjectId) -> Vec<(&'static str, i64)> {
     let mut out = Vec::new();
@@ -61,7 +56,7 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         .send()
         .await
         .expect("consent");
-    let id = subject(&app, &ann.client).await;
+    let id = subject_of(&app, &ann.client).await;
     app.store
         .disclose(
             &[mail_relay()],
@@ -138,7 +133,7 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         app.get_json(&bo.client, "/api/v1/me").await.0,
         StatusCode::OK
     );
-    let bo_id = subject(&app, &bo.client).await;
+    let bo_id = subject_of(&app, &bo.client).await;
     assert!(
         !app.store
             .consents()

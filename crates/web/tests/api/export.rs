@@ -137,8 +137,3 @@ async fn the_export_holds_every_declared_field_of_the_member_and_nothing_of_othe
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "application/zip");
 }
-
-async fn subject_of(app: &TestApp, c: &reqwest::Client) -> lyceum_core::domain::SubjectId {
-    let (_, me) = app.get_json(c, "/api/v1/me").await;
-    lyceum_core::domain::SubjectId(me["id"].as_str().and_then(|s| s.parse().ok()).expect("id"))
-}

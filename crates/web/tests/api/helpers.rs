@@ -286,6 +286,17 @@ impl TestApp {
     }
 }
 
+/// The data subject id of the member signed in on a client.
+pub async fn subject_of(app: &TestApp, c: &reqwest::Client) -> lyceum_core::domain::SubjectId {
+    let (_, me) = app.get_json(c, "/api/v1/me").await;
+    lyceum_core::domain::SubjectId(
+        me["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("the account has an id"),
+    )
+}
+
 /// The CSRF token in a rendered form.
 pub fn csrf_from(html: &str) -> Option<String> {
     let marker = "name=\"csrf\" value=\"";

@@ -3,23 +3,17 @@
 //! notice.
 
 use crate::helpers::*;
-use lyceum_core::domain::SubjectId;
 use lyceum_core::domain::datamap::Category;
 use lyceum_store::ledger::DisclosureError;
 use lyceum_store::zip::read_stored;
 use reqwest::StatusCode;
-
-async fn subject(app: &TestApp, c: &reqwest::Client) -> SubjectId {
-    let (_, me) = app.get_json(c, "/api/v1/me").await;
-    SubjectId(me["id"].as_str().and_then(|s| s.parse().ok()).expect("id"))
-}
 
 #[tokio::test]
 async fn a_disclosure_is_recorded_before_sending_and_shown_everywhere_the_person_looks() {
     // The dashboard, the API and the export all name the recipient, the purpose, the data and the time.
     let app = spawn_app_with_recipients(vec![mail_relay()]).await;
     let ann = app.sign_up("ann@example.org", "Ann").await;
-    let id = subject(&app, &ann.client).await;
+    let id = subject_of(&app, &ann.client).await;
     let sent = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = sent.clone();
     let store = app.store.clone();
@@ -81,7 +75,7 @@ async fn an_unconfigured_recipient_is_refused_and_a_failed_send_is_still_recorde
     // Nothing goes to a recipient the operator has not named; an attempt that fails is still shown.
     let app = spawn_app_with_recipients(vec![mail_relay()]).await;
     let ann = app.sign_up("ann@example.org", "Ann").await;
-    let id = subject(&app, &ann.client).await;
+    let id = subject_of(&app, &ann.client).await;
     let refused = app
         .store
         .disclose(
