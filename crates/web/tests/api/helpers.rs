@@ -262,6 +262,29 @@ impl TestApp {
         (status, headers, res.text().await.unwrap_or_default())
     }
 
+    /// Posts a form that answers with a redirect (post, redirect, get) and
+    /// follows it, returning where it led and that page's status and HTML.
+    pub async fn submit_form_and_follow(
+        &self,
+        client: &reqwest::Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (String, StatusCode, String) {
+        let (status, headers, body) = self.submit_form(client, page, action, fields).await;
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "{action} should redirect after posting: {body}"
+        );
+        let location = headers["location"]
+            .to_str()
+            .expect("a redirect has a location")
+            .to_owned();
+        let (status, _, html) = self.get_page(client, &location).await;
+        (location, status, html)
+    }
+
     /// Creates the operator through the setup page.
     pub async fn set_up(&self) -> reqwest::Client {
         let c = client();
