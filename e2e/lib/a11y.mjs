@@ -123,6 +123,44 @@ export async function expectVisibleFocus(page) {
   assert.ok(focus.width > 0 && focus.height > 0, `focused element is not rendered with a size: ${focus.html}`);
 }
 
+// More than any page has focus stops, twice over (Tab wraps around).
+const MAX_TABS = 60;
+
+/** What has focus now, in a form a test can compare. */
+export function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) return null;
+    return {
+      tag: el.tagName.toLowerCase(),
+      id: el.id,
+      name: el.getAttribute('name'),
+      type: el.getAttribute('type'),
+      value: el.getAttribute('value'),
+      checked: el.checked === true,
+      className: el.className,
+      href: el.getAttribute('href'),
+      text: (el.textContent ?? '').replace(/\s+/g, ' ').trim(),
+      inMain: !!el.closest('main'),
+      inNav: !!el.closest('header nav[aria-label="Main"]'),
+    };
+  });
+}
+
+/** Presses Tab until `wanted(focus)` holds, checking the focus indicator at every stop. */
+export async function tabTo(page, description, wanted) {
+  const seen = [];
+  for (let i = 0; i < MAX_TABS; i++) {
+    await page.keyboard.press('Tab');
+    const focus = await focused(page);
+    if (focus === null) continue; // Focus left the document and will wrap to the top.
+    await expectVisibleFocus(page);
+    if (wanted(focus)) return focus;
+    seen.push(`${focus.tag}${focus.name ? `[name=${focus.name}]` : ''} "${focus.text.slice(0, 30)}"`);
+  }
+  assert.fail(`pressed Tab ${MAX_TABS} times on ${page.url()} without reaching ${description}; focus went to: ${seen.join(' → ')}`);
+}
+
 function truncate(text, max) {
   const oneLine = String(text ?? '').replace(/\s+/g, ' ');
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;

@@ -32,14 +32,16 @@ const CHROMIUM_ARGS = [
 
 /**
  * Declares the file's server and browser and returns `lyceumTest`, a drop-in
- * for `test` whose body receives `{ newVisitor, server }`.
+ * for `test` whose body receives `{ newVisitor, server }`. `options.setup`,
+ * when given, prepares the data directory before the server starts (see
+ * startServer).
  */
-export function lyceumSuite() {
+export function lyceumSuite(options = {}) {
   let server;
   let browser;
 
   before(async () => {
-    server = await startServer();
+    server = await startServer(options);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
 

@@ -6,6 +6,10 @@
 // `listening on http://127.0.0.1:PORT`, on stdout; we wait for that line rather
 // than polling the port, so a server that binds but never finishes start-up is
 // reported as such.
+//
+// A file that needs more than an empty instance (a library, an operator made
+// on the command line) passes `setup(dataDir)`, which runs before `serve`;
+// `runLyceum` runs the binary's other commands against that data directory.
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -31,12 +35,8 @@ export function lyceumBinary() {
   return path.join(targetDir, 'debug', 'lyceum');
 }
 
-/**
- * Starts `lyceum serve` on 127.0.0.1 with a fresh data directory.
- * Resolves once the server has printed its ready line.
- * @returns {Promise<{url: string, dataDir: string, stderr: () => string, stop: () => Promise<void>}>}
- */
-export async function startServer() {
+/** The binary, or a clear error when it has not been built. */
+function existingBinary() {
   const bin = lyceumBinary();
   if (!existsSync(bin)) {
     throw new Error(
@@ -44,7 +44,60 @@ export async function startServer() {
         'or point LYCEUM_BIN (or CARGO_TARGET_DIR) at it.',
     );
   }
+  return bin;
+}
+
+/**
+ * Runs one command of the binary (`admin ...`, `dev ...`) against `dataDir`
+ * and resolves with its stdout; `input` is written to its standard input
+ * (the commands read passwords from there). Rejects with the command and its
+ * output when it exits non-zero.
+ */
+export async function runLyceum(dataDir, args, { input = '' } = {}) {
+  const bin = existingBinary();
+  const fullArgs = ['--data-dir', dataDir, ...args];
+  const child = spawn(bin, fullArgs, {
+    cwd: dataDir,
+    env: { ...process.env, LYCEUM_LOG: 'warn' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  child.stdin.end(input);
+  const { code, signal } = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    // 'close', not 'exit': it comes after stdout and stderr are drained.
+    child.once('close', (c, s) => resolve({ code: c, signal: s }));
+  });
+  if (code !== 0) {
+    throw new Error(
+      `\`lyceum ${fullArgs.join(' ')}\` failed (code ${code}, signal ${signal})\n` +
+        `stdout:\n${stdout.trimEnd() || '(nothing)'}\nstderr:\n${stderr.trimEnd() || '(nothing)'}`,
+    );
+  }
+  return stdout;
+}
+
+/**
+ * Starts `lyceum serve` on 127.0.0.1 with a fresh data directory, after
+ * `setup(dataDir)` when given. Resolves once the server has printed its
+ * ready line.
+ * @param {{setup?: (dataDir: string) => Promise<void>}} [options]
+ * @returns {Promise<{url: string, dataDir: string, stderr: () => string, stop: () => Promise<void>}>}
+ */
+export async function startServer({ setup } = {}) {
+  const bin = existingBinary();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lyceum-e2e-'));
+  if (setup) {
+    try {
+      await setup(dataDir);
+    } catch (err) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
   const child = spawn(bin, args, {
     cwd: dataDir,
@@ -121,7 +174,7 @@ export async function startServer() {
 }
 
 /** SIGTERM, then wait for the exit; SIGKILL if it does not come in time. */
-async function stopChild(child, exited) {
+export async function stopChild(child, exited) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timedOut = Symbol('timed out');

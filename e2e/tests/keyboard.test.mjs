@@ -3,48 +3,12 @@
 // at every step (WCAG 2.1.1, 2.4.1, 2.4.7).
 
 import assert from 'node:assert/strict';
-import { expectVisibleFocus } from '../lib/a11y.mjs';
+import { expectVisibleFocus, focused, tabTo } from '../lib/a11y.mjs';
 import { lyceumSuite } from '../lib/harness.mjs';
 import { expectPath, expectSignedInAs, expectSignInPage, expectStatus, person, setUpOperator, signOut } from '../lib/flows.mjs';
 
 const lyceumTest = lyceumSuite();
 const operator = person('olga', 'Olga Operator');
-
-// More than any of these pages has focus stops, twice over (Tab wraps around).
-const MAX_TABS = 60;
-
-/** What has focus now, in a form a test can compare. */
-function focused(page) {
-  return page.evaluate(() => {
-    const el = document.activeElement;
-    if (!el || el === document.body || el === document.documentElement) return null;
-    return {
-      tag: el.tagName.toLowerCase(),
-      id: el.id,
-      name: el.getAttribute('name'),
-      type: el.getAttribute('type'),
-      className: el.className,
-      href: el.getAttribute('href'),
-      text: (el.textContent ?? '').replace(/\s+/g, ' ').trim(),
-      inMain: !!el.closest('main'),
-      inNav: !!el.closest('header nav[aria-label="Main"]'),
-    };
-  });
-}
-
-/** Presses Tab until `wanted(focus)` holds, checking the focus indicator at every stop. */
-async function tabTo(page, description, wanted) {
-  const seen = [];
-  for (let i = 0; i < MAX_TABS; i++) {
-    await page.keyboard.press('Tab');
-    const focus = await focused(page);
-    if (focus === null) continue; // Focus left the document and will wrap to the top.
-    await expectVisibleFocus(page);
-    if (wanted(focus)) return focus;
-    seen.push(`${focus.tag}${focus.name ? `[name=${focus.name}]` : ''} "${focus.text.slice(0, 30)}"`);
-  }
-  assert.fail(`pressed Tab ${MAX_TABS} times on ${page.url()} without reaching ${description}; focus went to: ${seen.join(' → ')}`);
-}
 
 lyceumTest('the operator sets Lyceum up', async ({ newVisitor }) => {
   const visitor = await newVisitor();

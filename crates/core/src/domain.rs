@@ -5,7 +5,11 @@ pub mod account;
 pub mod consent;
 pub mod datamap;
 pub mod ids;
+pub mod library;
 
 pub use account::{DisplayName, Email, NewPassword, Role};
 pub use consent::Purpose;
-pub use ids::{JobId, MemberId, SessionId, SubjectId};
+pub use ids::{GuestId, JobId, LibraryId, MemberId, SessionId, SubjectId};
+pub use library::{
+    BrandColour, CardNumber, LibraryName, LibrarySlug, Licence, Month, PatronAuthMethod, Pin,
+};

@@ -4,9 +4,8 @@ use crate::config::{Config, Overrides};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use lyceum_core::clock::SystemClock;
-use lyceum_core::domain::Role;
 use lyceum_store::Store;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -69,10 +68,29 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Tools for development and demonstrations.
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
-enum AdminCommand {
+enum DevCommand {
+    /// Run a SIP2 test server with the patrons in a TOML file (see
+    /// crates/sip2/patrons.example.toml). Prints `listening on HOST:PORT`.
+    Sip2Server {
+        /// The patrons file.
+        #[arg(long)]
+        patrons: PathBuf,
+        /// Address for the SIP2 server to listen on.
+        #[arg(long, default_value = "127.0.0.1:6001")]
+        bind: std::net::SocketAddr,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminCommand {
     /// Create an operator account; the password is read from standard input.
     CreateOperator {
         /// The operator's email address.
@@ -81,6 +99,77 @@ enum AdminCommand {
         /// The name shown for the operator.
         #[arg(long, default_value = "Operator")]
         name: String,
+    },
+    /// Add a library (a tenant). Patron sign-in starts switched off.
+    CreateLibrary {
+        /// Short name for addresses: lower-case letters, digits and hyphens.
+        #[arg(long)]
+        slug: String,
+        /// The library's name.
+        #[arg(long)]
+        name: String,
+        /// Town or area, for the "choose your library" search.
+        #[arg(long)]
+        town: Option<String>,
+    },
+    /// Set a library's SIP2 connection and switch patron sign-in to SIP2.
+    /// The SIP2 password is read from standard input.
+    SetSip2 {
+        /// The library's short name.
+        #[arg(long)]
+        library: String,
+        /// SIP2 server host.
+        #[arg(long)]
+        host: String,
+        /// SIP2 server port.
+        #[arg(long)]
+        port: u16,
+        /// Use TLS.
+        #[arg(long)]
+        tls: bool,
+        /// The SIP2 login user (CN).
+        #[arg(long)]
+        login_user: String,
+        /// Read the SIP2 password (CO) from standard input.
+        #[arg(long, required = true)]
+        login_password_stdin: bool,
+        /// Institution id (AO).
+        #[arg(long)]
+        institution: String,
+        /// Location code (CP).
+        #[arg(long)]
+        location: Option<String>,
+        /// Turn off sequence numbers and checksums (AY/AZ).
+        #[arg(long)]
+        no_error_detection: bool,
+        /// End messages with CR LF instead of CR.
+        #[arg(long)]
+        crlf: bool,
+        /// Ask with patron status (23) instead of patron information (63).
+        #[arg(long)]
+        patron_status: bool,
+        /// Time limit per request in milliseconds.
+        #[arg(long, default_value_t = 5000)]
+        timeout_ms: u32,
+    },
+    /// Make an existing member account staff of a library.
+    AddStaff {
+        /// The library's short name.
+        #[arg(long)]
+        library: String,
+        /// The member's email address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Replace a library's card list from a file of `card,argon2-hash`
+    /// lines and switch patron sign-in to the list.
+    SetCardList {
+        /// The library's short name.
+        #[arg(long)]
+        library: String,
+        /// The file.
+        #[arg(long)]
+        file: PathBuf,
     },
 }
 
@@ -114,12 +203,13 @@ pub fn try_main() -> anyhow::Result<()> {
             Command::Demo { password } => {
                 crate::demo::load(&open_store(&config).await?, password).await
             }
-            Command::Admin {
-                command: AdminCommand::CreateOperator { email, name },
-            } => {
+            Command::Admin { command } => {
                 let store = open_store(&config).await?;
-                create_operator(&store, &email, &name).await
+                crate::admin::run(&store, command).await
             }
+            Command::Dev {
+                command: DevCommand::Sip2Server { patrons, bind },
+            } => sip2_server(&patrons, bind).await,
         }
     })
 }
@@ -322,26 +412,23 @@ async fn shutdown_signal() {
     }
 }
 
-async fn create_operator(store: &Store, email: &str, name: &str) -> anyhow::Result<()> {
-    let mut password = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut password)
-        .context("cannot read the password from standard input")?;
-    let password = password.trim_end_matches(['\n', '\r']);
-    let input = lyceum_web::auth::SignUpInput {
-        email: email.into(),
-        display_name: name.into(),
-        password: password.into(),
-    };
-    let new = lyceum_web::auth::parse_sign_up(&input, Role::Operator).map_err(|errors| {
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect();
-        anyhow::anyhow!("{}", lines.join("; "))
-    })?;
-    let member = store.accounts().create(new).await?;
-    println!("created operator {}", member.id);
+async fn sip2_server(
+    patrons: &std::path::Path,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    use lyceum_sip2::testserver::{TestServer, TestServerConfig};
+    let config = TestServerConfig::from_file(patrons)?;
+    let n = config.patrons.len();
+    let server = TestServer::start(config, listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", server.addr())?;
+        out.flush()?;
+    }
+    tracing::info!(patrons = n, "SIP2 test server running; Ctrl-C stops it");
+    shutdown_signal().await;
+    server.shutdown().await;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! chain, so every failure reaches the operator as a sentence that says
 //! what to fix, never as a panic.
 
+mod admin;
 mod cli;
 mod config;
 mod demo;

@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use lyceum_core::domain::{DisplayName, Email, MemberId, NewPassword, Role, SubjectId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use std::sync::LazyLock;
 
@@ -114,7 +115,7 @@ impl From<sea_orm::DbErr> for SignUpError {
 
 /// argon2id with the OWASP Password Storage Cheat Sheet's first
 /// recommended setting: 19 MiB of memory, 2 passes, 1 lane.
-fn hasher() -> Argon2<'static> {
+pub(crate) fn hasher() -> Argon2<'static> {
     Argon2::new(
         Algorithm::Argon2id,
         Version::V0x13,
@@ -126,7 +127,7 @@ fn hasher() -> Argon2<'static> {
 /// password against it costs what a real check costs, so "no such
 /// account" takes as long as "wrong password" and timing does not reveal
 /// who has an account.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     let salt = SaltString::generate(&mut OsRng);
     hasher()
         .hash_password(uuid::Uuid::new_v4().to_string().as_bytes(), &salt)
@@ -145,7 +146,7 @@ async fn hash_password(password: NewPassword) -> Result<String, StoreError> {
     .await?
 }
 
-async fn verify(password: &str, phc: String) -> Result<bool, StoreError> {
+pub(crate) async fn verify(password: &str, phc: String) -> Result<bool, StoreError> {
     let password = password.to_owned();
     Ok(tokio::task::spawn_blocking(move || {
         let Ok(parsed) = PasswordHash::new(&phc) else {
@@ -280,6 +281,29 @@ impl<'a> Accounts<'a> {
                 })
             }
         }
+    }
+
+    /// The oldest operator account, if any: changes made from the shell are
+    /// recorded as theirs.
+    pub async fn first_operator(&self) -> Result<Option<MemberId>, StoreError> {
+        Ok(member::Entity::find()
+            .filter(member::Column::Role.eq(Role::Operator.as_str()))
+            .filter(member::Column::Status.eq("active"))
+            .order_by_asc(member::Column::CreatedAt)
+            .one(&self.store.db)
+            .await?
+            .map(|r| MemberId(r.id)))
+    }
+
+    /// The account with this email address, if any (for adding staff).
+    pub async fn find_by_email(&self, email: &Email) -> Result<Option<MemberId>, StoreError> {
+        let index = self.email_index(email);
+        Ok(member::Entity::find()
+            .filter(member::Column::EmailIndex.eq(index))
+            .filter(member::Column::Status.eq("active"))
+            .one(&self.store.db)
+            .await?
+            .map(|r| MemberId(r.id)))
     }
 
     /// Loads and decrypts an account.

@@ -111,6 +111,18 @@ impl InstanceKey {
         Ok(DataKey(key))
     }
 
+    /// Seals an instance-level secret (a library's pseudonym key, its SIP2
+    /// password) under the wrapping key; `context` names what it is and
+    /// whose, so a sealed value cannot be moved to another place.
+    pub fn seal_secret(&self, context: &str, secret: &[u8]) -> Vec<u8> {
+        seal(&self.wrap, context.as_bytes(), secret)
+    }
+
+    /// Opens a value sealed by [`InstanceKey::seal_secret`] with the same context.
+    pub fn open_secret(&self, context: &str, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        open(&self.wrap, context.as_bytes(), sealed)
+    }
+
     /// The blind index of a normalised value, for a named purpose.
     pub fn blind_index(&self, purpose: &str, normalised: &str) -> Vec<u8> {
         let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.blind)

@@ -2,7 +2,10 @@
 //! schema introspection that proves the declarations cover every column.
 
 use crate::StoreError;
-use crate::entity::{consent_event, credential, disclosure, job, member, session, subject_key};
+use crate::entity::{
+    consent_event, credential, disclosure, guest, guest_link, job, library, library_audit,
+    library_staff, member, oidc_login, seat_use, session, static_patron, subject_key, usage_count,
+};
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
@@ -29,6 +32,15 @@ pub const MAIN: &[TableDecl] = &[
     job::DATA_MAP,
     consent_event::DATA_MAP,
     disclosure::DATA_MAP,
+    library::DATA_MAP,
+    library_staff::DATA_MAP,
+    library_audit::DATA_MAP,
+    guest::DATA_MAP,
+    guest_link::DATA_MAP,
+    static_patron::DATA_MAP,
+    seat_use::DATA_MAP,
+    usage_count::DATA_MAP,
+    oidc_login::DATA_MAP,
     MIGRATIONS,
 ];
 
@@ -116,7 +128,7 @@ pub async fn holdings(
     let backend = store.backend();
     let mut out = Vec::new();
     for table in MAIN {
-        let Some(column) = table.subject_column() else {
+        let Some(condition) = table.subject_condition() else {
             continue;
         };
         let has_expiry = table.columns.iter().any(|c| c.name == "expires_at");
@@ -134,7 +146,7 @@ pub async fn holdings(
             .map(|(i, (name, _))| format!(", COUNT({name}) AS c{i}"))
             .collect();
         let mut sql = format!(
-            "SELECT COUNT(*) AS n{counts}, {expiry} AS until FROM {} WHERE {column} = $1",
+            "SELECT COUNT(*) AS n{counts}, {expiry} AS until FROM {} WHERE {condition}",
             table.table
         );
         if backend == DbBackend::Sqlite {

@@ -6,7 +6,16 @@
 pub mod consent_event;
 pub mod credential;
 pub mod disclosure;
+pub mod guest;
+pub mod guest_link;
 pub mod job;
+pub mod library;
+pub mod library_audit;
+pub mod library_staff;
 pub mod member;
+pub mod oidc_login;
+pub mod seat_use;
 pub mod session;
+pub mod static_patron;
 pub mod subject_key;
+pub mod usage_count;

@@ -12,7 +12,7 @@ use crate::datamap::MAIN;
 use crate::entity::{member, session};
 use crate::{Store, StoreError};
 use lyceum_core::domain::{MemberId, SubjectId};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -26,7 +26,11 @@ impl Store {
     pub async fn erase_now(&self, subject: SubjectId) -> Result<(), StoreError> {
         let now = self.now_ms();
         session::Entity::delete_many()
-            .filter(session::Column::MemberId.eq(subject.0))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(session::Column::MemberId.eq(subject.0))
+                    .add(session::Column::GuestId.eq(subject.0)),
+            )
             .exec(&self.writer)
             .await?;
         member::Entity::update_many()
@@ -47,11 +51,12 @@ impl Store {
     /// Tables whose subject column is their own `id` (the account itself)
     /// go last, after the rows that refer to them. Idempotent.
     pub async fn erase_rows(&self, subject: SubjectId) -> Result<u64, StoreError> {
-        let mut tables: Vec<_> = MAIN
+        let mut tables: Vec<(&str, Vec<&str>)> = MAIN
             .iter()
-            .filter_map(|t| Some((t.table, t.subject_column()?)))
+            .map(|t| (t.table, t.subject_columns().collect::<Vec<_>>()))
+            .filter(|(_, columns)| !columns.is_empty())
             .collect();
-        tables.sort_by_key(|(_, column)| *column == "id");
+        tables.sort_by_key(|(_, columns)| columns.contains(&"id"));
         let backend = self.backend();
         let id = subject.0;
         let deleted = self
@@ -59,10 +64,14 @@ impl Store {
             .transaction::<_, u64, sea_orm::DbErr>(|tx| {
                 Box::pin(async move {
                     let mut n = 0;
-                    for (table, column) in tables {
+                    for (table, columns) in tables {
+                        let mut any = Condition::any();
+                        for column in columns {
+                            any = any.add(Expr::col(Alias::new(column)).eq(id));
+                        }
                         let stmt = Query::delete()
                             .from_table(Alias::new(table))
-                            .and_where(Expr::col(Alias::new(column)).eq(id))
+                            .cond_where(any)
                             .to_owned();
                         n += tx.execute(&stmt).await?.rows_affected();
                     }

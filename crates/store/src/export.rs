@@ -68,10 +68,10 @@ pub async fn collect(store: &Store, subject: SubjectId) -> Result<Vec<ExportTabl
     let key = store.keyring.get(subject).await.ok();
     let mut out = Vec::new();
     for decl in MAIN {
-        let Some(subject_column) = decl.subject_column() else {
+        let Some(condition) = decl.subject_condition() else {
             continue;
         };
-        let mut sql = format!("SELECT * FROM {} WHERE {subject_column} = $1", decl.table);
+        let mut sql = format!("SELECT * FROM {} WHERE {condition}", decl.table);
         if backend == DbBackend::Sqlite {
             sql = sql.replace('$', "?");
         }

@@ -74,6 +74,22 @@ impl Store {
         if !recipients.iter().any(|r| r.key == recipient) {
             return Err(DisclosureError::UnknownRecipient(recipient.to_owned()));
         }
+        self.record_disclosure(subject, recipient, purpose, categories)
+            .await?;
+        send().await.map_err(DisclosureError::Send)
+    }
+
+    /// Records a disclosure that happened as part of creating the subject
+    /// itself (a library card check: until the library says the card is
+    /// good, there is no guest to record it for, and a card that fails is
+    /// kept nowhere). Everything else uses [`Store::disclose`].
+    pub async fn record_disclosure(
+        &self,
+        subject: SubjectId,
+        recipient: &str,
+        purpose: &str,
+        categories: &[Category],
+    ) -> Result<(), StoreError> {
         let names: Vec<String> = categories
             .iter()
             .filter_map(|c| {
@@ -91,9 +107,8 @@ impl Store {
             at: Set(self.now_ms()),
         }
         .insert(&self.writer)
-        .await
-        .map_err(StoreError::from)?;
-        send().await.map_err(DisclosureError::Send)
+        .await?;
+        Ok(())
     }
 
     /// A subject's ledger, oldest first.

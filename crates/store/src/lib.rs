@@ -22,9 +22,11 @@ pub mod datamap;
 pub mod entity;
 pub mod erasure;
 pub mod export;
+pub mod guests;
 pub mod jobs;
 pub mod keyring;
 pub mod ledger;
+pub mod libraries;
 pub mod migration;
 pub mod retention;
 pub mod sessions;
@@ -156,6 +158,16 @@ impl Store {
     /// The consent registry.
     pub fn consents(&self) -> consents::Consents<'_> {
         consents::Consents::new(self)
+    }
+
+    /// Libraries, their staff and card lists.
+    pub fn libraries(&self) -> libraries::Libraries<'_> {
+        libraries::Libraries::new(self)
+    }
+
+    /// Guest learners, seats and usage counters.
+    pub fn guests(&self) -> guests::Guests<'_> {
+        guests::Guests::new(self)
     }
 
     /// The durable job queue.

@@ -17,6 +17,9 @@ impl MigratorTrait for Migrator {
             Box::new(M0002Consents),
             Box::new(M0003Disclosures),
             Box::new(M0004Restriction),
+            Box::new(M0005Libraries),
+            Box::new(M0006GuestLinks),
+            Box::new(M0007Oidc),
         ]
     }
 }
@@ -242,6 +245,297 @@ impl MigrationTrait for M0004Restriction {
             Table::alter()
                 .table(t("members"))
                 .add_column(big_integer_null(t("processing_paused_at")))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0005Libraries;
+
+impl MigrationName for M0005Libraries {
+    fn name(&self) -> &str {
+        "m0005_libraries"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0005Libraries {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("libraries"))
+                .col(pk_uuid(t("id")))
+                .col(string_len(t("slug"), 40).unique_key())
+                .col(text(t("name")))
+                .col(text_null(t("town")))
+                .col(text(t("contact")))
+                .col(string_len(t("brand_colour"), 7))
+                .col(integer_null(t("seats_per_month")))
+                .col(text_null(t("consortium")))
+                .col(string_len(t("auth_method"), 16))
+                .col(text_null(t("sip2_settings")))
+                .col(blob_null(t("sip2_password")))
+                .col(boolean(t("shared_computer_default")))
+                .col(integer(t("idle_minutes")))
+                .col(integer(t("guest_retention_days")))
+                .col(blob(t("pseudonym_secret")))
+                .col(big_integer(t("created_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("library_staff"))
+                .col(uuid(t("library_id")))
+                .col(uuid(t("member_id")))
+                .col(string_len(t("role"), 16))
+                .col(big_integer(t("added_at")))
+                .primary_key(Index::create().col(t("library_id")).col(t("member_id")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("library_staff"), t("library_id"))
+                        .to(t("libraries"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("library_staff_member")
+                .table(t("library_staff"))
+                .col(t("member_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("library_audit"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("library_id")))
+                .col(uuid(t("actor_id")))
+                .col(text(t("action")))
+                .col(big_integer(t("at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("library_audit_library")
+                .table(t("library_audit"))
+                .col(t("library_id"))
+                .col(t("at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("guests"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("library_id")))
+                .col(blob(t("pseudonym")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer(t("last_seen_at")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("guests"), t("library_id"))
+                        .to(t("libraries"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("guests_pseudonym")
+                .table(t("guests"))
+                .col(t("library_id"))
+                .col(t("pseudonym"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("guests_last_seen")
+                .table(t("guests"))
+                .col(t("last_seen_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("static_patrons"))
+                .col(uuid(t("library_id")))
+                .col(blob(t("pseudonym")))
+                .col(text(t("pin_hash")))
+                .primary_key(Index::create().col(t("library_id")).col(t("pseudonym")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("static_patrons"), t("library_id"))
+                        .to(t("libraries"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("seat_uses"))
+                .col(uuid(t("library_id")))
+                .col(integer(t("month")))
+                .col(uuid(t("guest_id")))
+                .col(big_integer(t("expires_at")))
+                .primary_key(
+                    Index::create()
+                        .col(t("library_id"))
+                        .col(t("month"))
+                        .col(t("guest_id")),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("seat_uses_guest")
+                .table(t("seat_uses"))
+                .col(t("guest_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("usage_counts"))
+                .col(uuid(t("library_id")))
+                .col(integer(t("month")))
+                .col(string_len(t("metric"), 32))
+                .col(string_len(t("dimension"), 128))
+                .col(big_integer(t("count")))
+                .primary_key(
+                    Index::create()
+                        .col(t("library_id"))
+                        .col(t("month"))
+                        .col(t("metric"))
+                        .col(t("dimension")),
+                )
+                .to_owned(),
+        )
+        .await?;
+        // Sessions of guests: the guest link, and the idle limit of a
+        // shared computer. No foreign key: SQLite cannot add one to an
+        // existing table, and erasure removes a guest's sessions through
+        // the data map like every other row of theirs.
+        m.alter_table(
+            Table::alter()
+                .table(t("sessions"))
+                .add_column(uuid_null(t("guest_id")))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(t("sessions"))
+                .add_column(big_integer_null(t("idle_timeout_ms")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("sessions_guest")
+                .table(t("sessions"))
+                .col(t("guest_id"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0006GuestLinks;
+
+impl MigrationName for M0006GuestLinks {
+    fn name(&self) -> &str {
+        "m0006_guest_links"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0006GuestLinks {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("guest_links"))
+                .col(pk_uuid(t("guest_id")))
+                .col(uuid(t("member_id")))
+                .col(big_integer(t("linked_at")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("guest_links"), t("guest_id"))
+                        .to(t("guests"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("guest_links"), t("member_id"))
+                        .to(t("members"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("guest_links_member")
+                .table(t("guest_links"))
+                .col(t("member_id"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0007Oidc;
+
+impl MigrationName for M0007Oidc {
+    fn name(&self) -> &str {
+        "m0007_oidc"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0007Oidc {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(t("libraries"))
+                .add_column(text_null(t("oidc_settings")))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(t("libraries"))
+                .add_column(blob_null(t("oidc_client_secret")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("oidc_logins"))
+                .col(blob(t("state_hash")).primary_key())
+                .col(uuid(t("library_id")))
+                .col(blob(t("verifier")))
+                .col(text(t("nonce")))
+                .col(boolean(t("is_shared_device")))
+                .col(big_integer(t("expires_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("oidc_logins_expiry")
+                .table(t("oidc_logins"))
+                .col(t("expires_at"))
                 .to_owned(),
         )
         .await

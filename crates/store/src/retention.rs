@@ -10,9 +10,13 @@
 //!   within moments through the job queue; this catches any that a failed
 //!   job left behind, and is the guarantee behind the 30-day promise;
 //! - accounts whose key no longer exists, which only a restore of a backup
-//!   taken before their erasure can bring back.
+//!   taken before their erasure can bring back;
+//! - guest learners not seen for their library's guest retention period
+//!   (365 days unless the library set less or more), and guests whose key
+//!   is gone;
+//! - seat records once the month after their month has ended.
 
-use crate::entity::{member, session};
+use crate::entity::{guest, library, member, oidc_login, seat_use, session};
 use crate::{Store, StoreError};
 use lyceum_core::domain::SubjectId;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -44,6 +48,11 @@ pub struct ScrubReport {
     /// Closed accounts past the grace period, and accounts whose key was
     /// already destroyed (restored from an old backup), with all their rows.
     pub erased_accounts: u64,
+    /// Guest learners past their library's retention period, with all
+    /// their rows.
+    pub erased_guests: u64,
+    /// Seat records of months that are over.
+    pub expired_seats: u64,
 }
 
 impl Store {
@@ -87,9 +96,61 @@ impl Store {
             .filter(session::Column::MemberId.is_in(closed.clone()))
             .exec(&self.writer)
             .await?;
+        let (erased_guests, expired_seats) = self.scrub_guests(now).await?;
         Ok(ScrubReport {
             expired_sessions,
             erased_accounts: closed.len() as u64,
+            erased_guests,
+            expired_seats,
         })
+    }
+
+    async fn scrub_guests(&self, now: i64) -> Result<(u64, u64), StoreError> {
+        oidc_login::Entity::delete_many()
+            .filter(oidc_login::Column::ExpiresAt.lte(now))
+            .exec(&self.writer)
+            .await?;
+        let expired_seats = seat_use::Entity::delete_many()
+            .filter(seat_use::Column::ExpiresAt.lte(now))
+            .exec(&self.writer)
+            .await?
+            .rows_affected;
+        let libraries: Vec<(uuid::Uuid, i32)> = library::Entity::find()
+            .select_only()
+            .column(library::Column::Id)
+            .column(library::Column::GuestRetentionDays)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut stale: Vec<uuid::Uuid> = Vec::new();
+        for (id, days) in libraries {
+            let cutoff = now - i64::from(days.max(1)) * 24 * 3600 * 1000;
+            let ids: Vec<uuid::Uuid> = guest::Entity::find()
+                .select_only()
+                .column(guest::Column::Id)
+                .filter(guest::Column::LibraryId.eq(id))
+                .filter(guest::Column::LastSeenAt.lt(cutoff))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            stale.extend(ids);
+        }
+        // Guests whose key is gone (a backup restored over their erasure).
+        // Read before the keys, for the reason given for accounts above.
+        let all: Vec<uuid::Uuid> = guest::Entity::find()
+            .select_only()
+            .column(guest::Column::Id)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let keys = self.keyring.subjects().await?;
+        stale.extend(all.into_iter().filter(|id| !keys.contains(id)));
+        stale.sort();
+        stale.dedup();
+        for id in &stale {
+            self.erase_now(SubjectId(*id)).await?;
+            self.erase_rows(SubjectId(*id)).await?;
+        }
+        Ok((stale.len() as u64, expired_seats))
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::entity::session;
 use crate::{Store, StoreError};
-use lyceum_core::domain::MemberId;
+use lyceum_core::domain::{GuestId, MemberId};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -14,9 +14,32 @@ use sha2::{Digest, Sha256};
 pub const MEMBER_SESSION_MS: i64 = 30 * 24 * 3600 * 1000;
 /// How long the anonymous session behind a sign-in form lasts.
 pub const ANONYMOUS_SESSION_MS: i64 = 2 * 3600 * 1000;
+/// How long a session on a shared computer lasts at most, however busy.
+pub const SHARED_SESSION_MS: i64 = 12 * 3600 * 1000;
+/// The idle limit on a shared computer when nothing else is configured.
+pub const DEFAULT_IDLE_MS: i64 = 15 * 60 * 1000;
 /// `last_seen_at` is only rewritten when older than this, so reading pages
 /// does not turn into a write per request.
 const TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
+
+/// Who a session is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// Nobody yet: the session behind a sign-in form.
+    Anonymous,
+    /// A member.
+    Member(MemberId),
+    /// A guest learner.
+    Guest(GuestId),
+}
+
+/// On a shared computer a session is a browser-session cookie, ends after
+/// `idle_ms` without a request, and lasts at most [`SHARED_SESSION_MS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedDevice {
+    /// Inactivity after which the session ends.
+    pub idle_ms: i64,
+}
 
 /// A live session.
 #[derive(Debug, Clone)]
@@ -25,6 +48,10 @@ pub struct Session {
     pub token_hash: Vec<u8>,
     /// Who is signed in, if anyone.
     pub member_id: Option<MemberId>,
+    /// The guest learner signed in, if any.
+    pub guest_id: Option<GuestId>,
+    /// The idle limit on a shared computer.
+    pub idle_timeout_ms: Option<i64>,
     /// The CSRF token forms in this session must carry.
     pub csrf_token: String,
     /// Shared-computer mode.
@@ -45,9 +72,11 @@ pub struct NewSession {
 }
 
 impl NewSession {
-    /// The cookie's Max-Age: the session's lifetime in seconds.
-    pub fn max_age_secs(&self) -> i64 {
-        self.lifetime_ms / 1000
+    /// The cookie's Max-Age: the session's lifetime in seconds. None on a
+    /// shared computer: the cookie then lives only as long as the browser
+    /// window, so closing it signs the person out.
+    pub fn max_age_secs(&self) -> Option<i64> {
+        (!self.session.is_shared_device).then_some(self.lifetime_ms / 1000)
     }
 }
 
@@ -79,26 +108,49 @@ impl<'a> Sessions<'a> {
         member: Option<MemberId>,
         is_shared_device: bool,
     ) -> Result<NewSession, StoreError> {
+        let holder = member.map_or(Holder::Anonymous, Holder::Member);
+        let shared = is_shared_device.then_some(SharedDevice {
+            idle_ms: DEFAULT_IDLE_MS,
+        });
+        self.start(holder, shared).await
+    }
+
+    /// Starts a session for anyone, on a shared computer or not.
+    pub async fn start(
+        &self,
+        holder: Holder,
+        shared: Option<SharedDevice>,
+    ) -> Result<NewSession, StoreError> {
         let token = random_token();
         let now = self.store.now_ms();
-        let lifetime = if member.is_some() {
-            MEMBER_SESSION_MS
-        } else {
-            ANONYMOUS_SESSION_MS
+        let lifetime = match (holder, shared) {
+            (Holder::Anonymous, _) => ANONYMOUS_SESSION_MS,
+            (_, Some(_)) => SHARED_SESSION_MS,
+            (_, None) => MEMBER_SESSION_MS,
         };
+        let (member, guest) = match holder {
+            Holder::Anonymous => (None, None),
+            Holder::Member(m) => (Some(m), None),
+            Holder::Guest(g) => (None, Some(g)),
+        };
+        let idle_timeout_ms = shared.map(|s| s.idle_ms.max(60_000));
         let session = Session {
             token_hash: hash_token(&token),
             member_id: member,
+            guest_id: guest,
+            idle_timeout_ms,
             csrf_token: random_token(),
-            is_shared_device,
+            is_shared_device: shared.is_some(),
             expires_at: now + lifetime,
             last_seen_at: now,
         };
         session::ActiveModel {
             token_hash: Set(session.token_hash.clone()),
             member_id: Set(member.map(|m| m.0)),
+            guest_id: Set(guest.map(|g| g.0)),
+            idle_timeout_ms: Set(idle_timeout_ms),
             csrf_token: Set(session.csrf_token.clone()),
-            is_shared_device: Set(is_shared_device),
+            is_shared_device: Set(shared.is_some()),
             created_at: Set(now),
             last_seen_at: Set(now),
             expires_at: Set(session.expires_at),
@@ -128,15 +180,30 @@ impl<'a> Sessions<'a> {
         if row.expires_at <= now {
             return Ok(None);
         }
+        if let Some(idle) = row.idle_timeout_ms
+            && now - row.last_seen_at > idle
+        {
+            // Left idle on a shared computer: end it for good, so the
+            // next person at the keyboard finds nobody signed in.
+            self.delete(&row.token_hash).await?;
+            return Ok(None);
+        }
         let s = Session {
             token_hash: row.token_hash,
             member_id: row.member_id.map(MemberId),
+            guest_id: row.guest_id.map(GuestId),
+            idle_timeout_ms: row.idle_timeout_ms,
             csrf_token: row.csrf_token,
             is_shared_device: row.is_shared_device,
             expires_at: row.expires_at,
             last_seen_at: row.last_seen_at,
         };
-        if now - s.last_seen_at > TOUCH_EVERY_MS {
+        // An idle limit needs a fresher last-seen time: within a fifteenth
+        // of the limit (a minute for the default fifteen).
+        let touch_every = s
+            .idle_timeout_ms
+            .map_or(TOUCH_EVERY_MS, |idle| (idle / 15).min(TOUCH_EVERY_MS));
+        if now - s.last_seen_at > touch_every {
             session::Entity::update_many()
                 .col_expr(session::Column::LastSeenAt, Expr::value(now))
                 .filter(session::Column::TokenHash.eq(s.token_hash.clone()))
@@ -144,6 +211,12 @@ impl<'a> Sessions<'a> {
                 .await?;
         }
         Ok(Some(s))
+    }
+
+    /// Milliseconds since the last request was seen (to within the touch
+    /// interval); shared-computer pages use it to time their warning.
+    pub fn idle_for(&self, session: &Session) -> i64 {
+        self.store.now_ms() - session.last_seen_at
     }
 
     /// Ends one session.

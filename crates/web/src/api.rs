@@ -49,6 +49,7 @@ pub struct ApiDoc;
 
 async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
+    doc.merge(crate::library_api::LibraryApiDoc::openapi());
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
     Json(doc).into_response()
 }
@@ -123,11 +124,7 @@ fn signed_in(
     let mut res = (status, Json(MeResponse::from(member))).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(
-            &s.token,
-            Some(s.max_age_secs()),
-            state.config.secure_cookies,
-        ),
+        set_cookie(&s.token, s.max_age_secs(), state.config.secure_cookies),
     );
     res
 }

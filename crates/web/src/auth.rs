@@ -231,6 +231,12 @@ pub async fn erase_account(
             "You are the only operator of this Lyceum. Create another operator account (lyceum admin create-operator) before erasing yours.".into(),
         ));
     }
+    // Library cards the member linked carry their learning: "erase
+    // everything about me" includes it. (A member who wants to keep the
+    // card's history as a guest detaches it first.)
+    for (guest, _) in state.store.guests().linked_to(member.id).await? {
+        state.store.guests().erase(guest.id).await?;
+    }
     state
         .store
         .erase_now(lyceum_core::domain::SubjectId::from(member.id))

@@ -65,6 +65,17 @@ pub enum AppError {
         /// Seconds until a retry may succeed.
         retry_after: u64,
     },
+    /// Forbidden for a reason the client can act on, with its own problem
+    /// type (a blocked or expired library card, no seats left) (403).
+    #[error("{detail}")]
+    Refused {
+        /// The stable problem type.
+        problem: &'static str,
+        /// A short title.
+        title: &'static str,
+        /// What happened and what to do.
+        detail: String,
+    },
     /// A dependency is down (503).
     #[error("{0}")]
     Unavailable(String),
@@ -86,7 +97,7 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Refused { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -104,6 +115,7 @@ impl AppError {
             AppError::BadRequest(_) => "urn:lyceum:problem:bad-request",
             AppError::Unauthorized(_) => "urn:lyceum:problem:unauthorized",
             AppError::Forbidden(_) => "urn:lyceum:problem:forbidden",
+            AppError::Refused { problem, .. } => problem,
             AppError::NotFound => "urn:lyceum:problem:not-found",
             AppError::Conflict(_) => "urn:lyceum:problem:conflict",
             AppError::PayloadTooLarge => "urn:lyceum:problem:payload-too-large",
@@ -121,6 +133,7 @@ impl AppError {
             AppError::BadRequest(_) => "The request could not be read",
             AppError::Unauthorized(_) => "Not signed in",
             AppError::Forbidden(_) => "Not allowed",
+            AppError::Refused { title, .. } => title,
             AppError::NotFound => "Page not found",
             AppError::Conflict(_) => "Conflict",
             AppError::PayloadTooLarge => "Too large",
@@ -151,6 +164,7 @@ impl AppError {
             | AppError::Conflict(m)
             | AppError::UnsupportedMediaType(m)
             | AppError::Unavailable(m) => m.clone(),
+            AppError::Refused { detail, .. } => detail.clone(),
         }
     }
 

@@ -11,8 +11,12 @@ pub mod auth;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod library_api;
+pub mod library_pages;
+pub mod oidc;
 pub mod ops;
 pub mod pages;
+pub mod patrons;
 pub mod security;
 pub mod session;
 
@@ -42,6 +46,12 @@ pub struct RateLimits {
     pub signin_per_account: Limit,
     /// Sign-ups per client address.
     pub signup_per_ip: Limit,
+    /// Card sign-in attempts per card (counted by pseudonym), so a PIN
+    /// cannot be guessed.
+    pub patron_per_card: Limit,
+    /// Card sign-in attempts per library, so many cards cannot be tried
+    /// at once against one library's system.
+    pub patron_per_library: Limit,
 }
 
 impl Default for RateLimits {
@@ -58,6 +68,14 @@ impl Default for RateLimits {
             signup_per_ip: Limit {
                 max: 10,
                 window_secs: 3600,
+            },
+            patron_per_card: Limit {
+                max: 8,
+                window_secs: 15 * 60,
+            },
+            patron_per_library: Limit {
+                max: 600,
+                window_secs: 60,
             },
         }
     }
@@ -76,6 +94,10 @@ pub struct WebConfig {
     /// Reverse proxies whose `X-Forwarded-For` is believed (for rate
     /// limits). Empty: the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The address people reach this instance at (`https://learn.example.org`),
+    /// for links that leave it, such as the OpenID Connect return address.
+    /// Unset: taken from the request's Host header.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -85,6 +107,7 @@ impl Default for WebConfig {
             max_body_bytes: 64 * 1024,
             rate_limits: RateLimits::default(),
             trusted_proxies: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -103,6 +126,10 @@ pub struct AppState {
     /// Everyone outside the instance who may receive personal data, as
     /// the operator configured them; the privacy notice lists them.
     pub recipients: Arc<Vec<lyceum_store::ledger::Recipient>>,
+    /// One SIP2 client (with its pooled connection) per library.
+    pub sip2: Arc<patrons::Sip2Clients>,
+    /// OpenID Connect: the HTTP client and discovered provider metadata.
+    pub oidc: Arc<oidc::OidcClient>,
     /// Set once the first operator exists, so the home page stops asking
     /// the database (it never goes back to false).
     set_up: Arc<AtomicBool>,
@@ -117,6 +144,8 @@ impl AppState {
             limiter: Arc::new(RateLimiter::default()),
             metrics: metrics_handle(),
             recipients: Arc::new(Vec::new()),
+            sip2: Arc::new(patrons::Sip2Clients::default()),
+            oidc: Arc::new(oidc::OidcClient::default()),
             set_up: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -174,7 +203,8 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     Router::new()
         .merge(pages::router())
-        .nest("/api/v1", api::router())
+        .merge(library_pages::router())
+        .nest("/api/v1", api::router().merge(library_api::router()))
         .merge(ops::router())
         .route_layer(from_fn(security::metrics))
         .fallback(fallback)

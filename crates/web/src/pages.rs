@@ -43,17 +43,37 @@ pub fn router() -> Router<AppState> {
 /// What every page's frame needs.
 #[derive(Debug, Default)]
 pub struct Layout {
-    title: String,
-    member_name: Option<String>,
-    csrf: String,
-    current: &'static str,
-    noindex: bool,
+    pub(crate) title: String,
+    pub(crate) member_name: Option<String>,
+    /// The library of the signed-in guest: short name and name.
+    pub(crate) guest_library: Option<(String, String)>,
+    /// The library whose colours the page wears, by short name.
+    pub(crate) theme: Option<String>,
+    /// On a shared computer: seconds of inactivity before sign-out, for
+    /// the warning script.
+    pub(crate) idle_seconds: Option<i64>,
+    pub(crate) csrf: String,
+    pub(crate) current: &'static str,
+    pub(crate) noindex: bool,
 }
 
 impl Layout {
-    fn new(title: &str, ctx: &Ctx, current: &'static str) -> Self {
+    pub(crate) fn new(title: &str, ctx: &Ctx, current: &'static str) -> Self {
+        let guest_library = ctx
+            .guest
+            .as_ref()
+            .map(|(_, l)| (l.slug.to_string(), l.name.clone()));
+        let signed_in = ctx.member.is_some() || ctx.guest.is_some();
         Self {
             title: title.to_owned(),
+            theme: guest_library.as_ref().map(|(slug, _)| slug.clone()),
+            guest_library,
+            idle_seconds: ctx
+                .session
+                .as_ref()
+                .filter(|_| signed_in)
+                .and_then(|s| s.idle_timeout_ms)
+                .map(|ms| ms / 1000),
             member_name: ctx
                 .member
                 .as_ref()
@@ -68,17 +88,17 @@ impl Layout {
 /// One input of a form.
 #[derive(Debug, Clone)]
 pub struct Field {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    value: String,
-    autocomplete: &'static str,
-    hint: Option<&'static str>,
-    error: Option<String>,
+    pub(crate) name: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) value: String,
+    pub(crate) autocomplete: &'static str,
+    pub(crate) hint: Option<&'static str>,
+    pub(crate) error: Option<String>,
 }
 
 impl Field {
-    fn new(
+    pub(crate) fn new(
         name: &'static str,
         label: &'static str,
         kind: &'static str,
@@ -95,12 +115,12 @@ impl Field {
         }
     }
 
-    fn hint(mut self, hint: &'static str) -> Self {
+    pub(crate) fn hint(mut self, hint: &'static str) -> Self {
         self.hint = Some(hint);
         self
     }
 
-    fn value(mut self, v: &str) -> Self {
+    pub(crate) fn value(mut self, v: &str) -> Self {
         // Passwords are never sent back to the browser.
         if self.kind != "password" {
             self.value = v.to_owned();
@@ -121,7 +141,7 @@ impl Field {
     }
 }
 
-fn with_errors(mut fields: Vec<Field>, errors: &[FieldError]) -> Vec<Field> {
+pub(crate) fn with_errors(mut fields: Vec<Field>, errors: &[FieldError]) -> Vec<Field> {
     for f in &mut fields {
         f.error = errors
             .iter()
@@ -160,6 +180,8 @@ struct MePage {
     role: &'static str,
     created_iso: String,
     created_human: String,
+    /// Libraries the member manages (all of them for an operator): short name, name.
+    libraries: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -206,11 +228,12 @@ struct PrivacyPage {
     layout: Layout,
     categories: Vec<PrivacyCategory>,
     recipients: Vec<lyceum_store::ledger::Recipient>,
+    library_systems: Vec<String>,
 }
 
 /// Renders a template as a page that no cache keeps (pages can show
 /// personal data and are often viewed on shared library computers).
-fn page(status: StatusCode, t: &impl Template) -> Response {
+pub(crate) fn page(status: StatusCode, t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => {
             let mut res = (status, axum::response::Html(html)).into_response();
@@ -246,18 +269,21 @@ pub fn render_error_page(status: StatusCode, title: &str, detail: &str) -> Respo
     )
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-fn with_cookie(mut res: Response, cookie: HeaderValue) -> Response {
+pub(crate) fn with_cookie(mut res: Response, cookie: HeaderValue) -> Response {
     res.headers_mut().append(header::SET_COOKIE, cookie);
     res
 }
 
 /// Makes sure an anonymous visitor has a session, so the form they are
 /// about to see can carry a CSRF token. Returns the cookie to set, if new.
-async fn ensure_session(state: &AppState, ctx: &mut Ctx) -> Result<Option<HeaderValue>, AppError> {
+pub(crate) async fn ensure_session(
+    state: &AppState,
+    ctx: &mut Ctx,
+) -> Result<Option<HeaderValue>, AppError> {
     if ctx.session.is_some() {
         return Ok(None);
     }
@@ -390,11 +416,7 @@ async fn setup_submit(
 fn signed_in(state: &AppState, s: &lyceum_store::sessions::NewSession) -> Response {
     with_cookie(
         see_other("/me"),
-        set_cookie(
-            &s.token,
-            Some(s.max_age_secs()),
-            state.config.secure_cookies,
-        ),
+        set_cookie(&s.token, s.max_age_secs(), state.config.secure_cookies),
     )
 }
 
@@ -584,10 +606,22 @@ async fn signout_everywhere(
     ))
 }
 
-async fn me(ctx: Ctx) -> Result<Response, PageError> {
+async fn me(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let Some(m) = &ctx.member else {
-        return Ok(see_other("/signin"));
+        return Ok(see_other(if ctx.guest.is_some() {
+            "/my-data"
+        } else {
+            "/signin"
+        }));
     };
+    let libraries = if m.role == Role::Operator {
+        state.store.libraries().search("").await?
+    } else {
+        state.store.libraries().staffed_by(m.id).await?
+    }
+    .into_iter()
+    .map(|l| (l.slug.to_string(), l.name))
+    .collect();
     let t = MePage {
         layout: Layout::new("Your account", &ctx, "me"),
         notice: None,
@@ -599,6 +633,7 @@ async fn me(ctx: Ctx) -> Result<Response, PageError> {
         },
         created_iso: m.created_at.to_rfc3339(),
         created_human: m.created_at.format("%-d %B %Y").to_string(),
+        libraries,
     };
     Ok(page(StatusCode::OK, &t))
 }
@@ -1032,7 +1067,7 @@ fn erase_words(e: EraseAction) -> &'static str {
 
 /// The privacy notice, generated from the data map so it cannot drift
 /// from what the code stores.
-async fn privacy(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn privacy(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let order = [
         Category::Identity,
         Category::Contact,
@@ -1066,14 +1101,26 @@ async fn privacy(State(state): State<AppState>, ctx: Ctx) -> Response {
             });
         }
     }
-    page(
+    // A library that checks cards over SIP2 receives the card number and
+    // PIN a patron types, so each one is a named recipient too.
+    let library_systems = state
+        .store
+        .libraries()
+        .search("")
+        .await?
+        .into_iter()
+        .filter(|l| l.auth_method == lyceum_core::domain::library::PatronAuthMethod::Sip2)
+        .map(|l| l.name)
+        .collect();
+    Ok(page(
         StatusCode::OK,
         &PrivacyPage {
             layout: Layout::new("Privacy notice", &ctx, "privacy"),
             categories,
             recipients: state.recipients.as_ref().clone(),
+            library_systems,
         },
-    )
+    ))
 }
 
 async fn stylesheet() -> Response {

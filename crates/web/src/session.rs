@@ -11,6 +11,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use lyceum_store::accounts::Member;
+use lyceum_store::guests::Guest;
+use lyceum_store::libraries::Library;
 use lyceum_store::sessions::Session;
 use std::net::{IpAddr, SocketAddr};
 
@@ -25,6 +27,8 @@ pub struct Ctx {
     pub session: Option<Session>,
     /// The signed-in member.
     pub member: Option<Member>,
+    /// The signed-in guest learner and their library.
+    pub guest: Option<(Guest, Library)>,
     /// The client's address.
     pub ip: Option<IpAddr>,
 }
@@ -35,6 +39,13 @@ impl Ctx {
         self.member
             .as_ref()
             .ok_or_else(|| AppError::Unauthorized("Sign in to continue.".into()))
+    }
+
+    /// The signed-in guest learner and their library, or 401.
+    pub fn guest(&self) -> Result<&(Guest, Library), AppError> {
+        self.guest.as_ref().ok_or_else(|| {
+            AppError::Unauthorized("Sign in with your library card to continue.".into())
+        })
     }
 
     /// Checks a form's CSRF token against the session that rendered it.
@@ -159,6 +170,7 @@ impl Ctx {
             return Ok(Ctx {
                 session: None,
                 member: None,
+                guest: None,
                 ip,
             });
         };
@@ -172,9 +184,22 @@ impl Ctx {
             },
             None => None,
         };
+        let guest = match session.as_ref().and_then(|s| s.guest_id) {
+            Some(id) => match state.store.guests().get(id).await? {
+                Some(g) => state
+                    .store
+                    .libraries()
+                    .get(g.library_id)
+                    .await?
+                    .map(|l| (g, l)),
+                None => None,
+            },
+            None => None,
+        };
         Ok(Ctx {
             session,
             member,
+            guest,
             ip,
         })
     }

@@ -197,12 +197,30 @@ impl TableDecl {
         })
     }
 
-    /// The column naming the data subject, if rows belong to one person.
+    /// The first column naming the data subject, if rows belong to one person.
     pub fn subject_column(&self) -> Option<&'static str> {
+        self.subject_columns().next()
+    }
+
+    /// Every column naming a data subject. A row can belong to more than
+    /// one kind of subject (a session is a member's or a guest's); export,
+    /// erasure and the dashboard take a row as a person's when any of
+    /// these columns names them.
+    pub fn subject_columns(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.columns
             .iter()
-            .find(|c| c.usage == ColumnUse::Subject)
+            .filter(|c| c.usage == ColumnUse::Subject)
             .map(|c| c.name)
+    }
+
+    /// The SQL condition that selects a subject's rows, with the subject id
+    /// as parameter `$1`; `None` when rows belong to nobody.
+    pub fn subject_condition(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .subject_columns()
+            .map(|c| format!("{c} = $1"))
+            .collect();
+        (!parts.is_empty()).then(|| format!("({})", parts.join(" OR ")))
     }
 }
 

@@ -64,3 +64,20 @@ impl From<MemberId> for SubjectId {
         SubjectId(id.0)
     }
 }
+
+typed_id!(
+    /// A library (a tenant): the organisation whose patrons sign in with a card.
+    LibraryId
+);
+typed_id!(
+    /// A guest learner: a library patron known only by a keyed pseudonym of
+    /// their card. A guest is a data subject with a key of its own.
+    GuestId
+);
+
+impl From<GuestId> for SubjectId {
+    /// A guest is its own data subject, like a member.
+    fn from(id: GuestId) -> Self {
+        SubjectId(id.0)
+    }
+}

@@ -16,6 +16,11 @@ pub struct Model {
     /// The signed-in member, if any.
     #[sea_orm(indexed)]
     pub member_id: Option<Uuid>,
+    /// The signed-in guest learner, if any.
+    #[sea_orm(indexed)]
+    pub guest_id: Option<Uuid>,
+    /// On a shared computer: the session ends after this much inactivity.
+    pub idle_timeout_ms: Option<i64>,
     /// The CSRF token for forms in this session.
     pub csrf_token: String,
     /// Whether the person said this is a shared computer.
@@ -54,6 +59,8 @@ pub const DATA_MAP: TableDecl = TableDecl {
             "hash of a random token; identifies the session, not the person",
         ),
         ColumnDecl::subject("member_id"),
+        ColumnDecl::subject("guest_id"),
+        ColumnDecl::personal("idle_timeout_ms", KEEP_SIGNED_IN),
         ColumnDecl::not_personal("csrf_token", "random token that protects forms"),
         ColumnDecl::personal("is_shared_device", KEEP_SIGNED_IN),
         ColumnDecl::personal("created_at", KEEP_SIGNED_IN),

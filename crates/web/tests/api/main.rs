@@ -10,6 +10,8 @@ mod export;
 mod helpers;
 mod jobs;
 mod ledger;
+mod library;
+mod oidc;
 mod ops;
 mod pages;
 mod privacy;
