@@ -23,7 +23,7 @@ pub(crate) async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<
                 .create(NewLibrary { slug, name }, None)
                 .await?;
             if let Some(town) = town {
-                let mut changes = changes_of(&library);
+                let mut changes = library.as_changes();
                 changes.town = Some(town);
                 update_as_operator(store, &library, changes).await?;
             }
@@ -70,7 +70,7 @@ pub(crate) async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<
                 .set_sip2(library.id, settings, Some(&password), None)
                 .await?;
             let library = find(store, library.slug.as_str()).await?;
-            let mut changes = changes_of(&library);
+            let mut changes = library.as_changes();
             changes.auth_method = PatronAuthMethod::Sip2;
             update_as_operator(store, &library, changes).await?;
             println!(
@@ -120,7 +120,7 @@ pub(crate) async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<
                 .libraries()
                 .replace_card_list(&library, entries, None)
                 .await?;
-            let mut changes = changes_of(&library);
+            let mut changes = library.as_changes();
             changes.auth_method = PatronAuthMethod::StaticList;
             update_as_operator(store, &library, changes).await?;
             println!(
@@ -138,22 +138,6 @@ async fn find(store: &Store, slug: &str) -> anyhow::Result<Library> {
         .by_slug(slug)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no library has the short name {slug:?}"))
-}
-
-fn changes_of(l: &Library) -> LibraryChanges {
-    LibraryChanges {
-        name: LibraryName::parse(&l.name)
-            .unwrap_or_else(|_| LibraryName::parse("Library").expect("a fixed valid name")),
-        town: l.town.clone(),
-        contact: l.contact.clone(),
-        brand_colour: l.brand_colour,
-        licence: l.licence,
-        consortium: l.consortium.clone(),
-        auth_method: l.auth_method,
-        shared_computer_default: l.shared_computer_default,
-        idle_minutes: l.idle_minutes,
-        guest_retention_days: l.guest_retention_days,
-    }
 }
 
 /// Changes made from the shell are recorded in the library's audit log as

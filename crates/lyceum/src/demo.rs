@@ -22,6 +22,66 @@ const PEOPLE: &[(&str, &str, Role)] = &[
     ("李明", "liming@demo.lyceum.test", Role::Member),
 ];
 
+/// The PIN of every demo library card.
+const DEMO_PIN: &str = "1234";
+
+/// A demo library whose patrons sign in from a card list (no SIP2 server
+/// needed), with Amara Okafor as its staff. Returns the card numbers.
+async fn library(store: &Store) -> anyhow::Result<Vec<String>> {
+    use lyceum_core::domain::library::PatronAuthMethod;
+    use lyceum_core::domain::{BrandColour, CardNumber, LibraryName, LibrarySlug, Licence};
+    use lyceum_store::libraries::{LibraryChanges, NewLibrary};
+    let libs = store.libraries();
+    let operator = store
+        .accounts()
+        .first_operator()
+        .await?
+        .context("the demo operator exists")?;
+    let library = libs
+        .create(
+            NewLibrary {
+                slug: LibrarySlug::parse("riverside").context("slug")?,
+                name: LibraryName::parse("Riverside Public Library").context("name")?,
+            },
+            Some(operator),
+        )
+        .await?;
+    let cards: Vec<String> = (1..=20).map(|i| format!("2900{i:04}")).collect();
+    let mut entries = Vec::new();
+    for card in &cards {
+        entries.push((
+            CardNumber::parse(card).context("card")?,
+            lyceum_store::libraries::hash_pin(DEMO_PIN)?,
+        ));
+    }
+    libs.replace_card_list(&library, entries, Some(operator))
+        .await?;
+    libs.update(
+        library.id,
+        LibraryChanges {
+            name: LibraryName::parse("Riverside Public Library").context("name")?,
+            town: Some("Riverside".into()),
+            contact: "Ask at any desk, or call 01632 960123".into(),
+            brand_colour: BrandColour::parse("#1d5e4a").context("colour")?,
+            licence: Licence::SeatsPerMonth(500),
+            consortium: Some("Valley Libraries".into()),
+            auth_method: PatronAuthMethod::StaticList,
+            shared_computer_default: true,
+            idle_minutes: 15,
+            guest_retention_days: 365,
+        },
+        operator,
+    )
+    .await?;
+    let amara = store
+        .accounts()
+        .find_by_email(&Email::parse("amara@demo.lyceum.test").context("email")?)
+        .await?
+        .context("the demo staff member exists")?;
+    libs.add_staff(library.id, amara, Some(operator)).await?;
+    Ok(cards)
+}
+
 /// Loads the demo; refuses to touch an instance that already has accounts.
 pub async fn load(store: &Store, password: Option<String>) -> anyhow::Result<()> {
     anyhow::ensure!(
@@ -42,7 +102,13 @@ pub async fn load(store: &Store, password: Option<String>) -> anyhow::Result<()>
         };
         store.accounts().create(new).await?;
     }
+    let cards = library(store).await?;
     println!("demo loaded: {} accounts", PEOPLE.len());
+    println!(
+        "library card sign-in: /libraries/riverside with card {} and PIN {DEMO_PIN} (any of {} demo cards)",
+        cards[0],
+        cards.len()
+    );
     println!(
         "sign in as operator@demo.lyceum.test (or any of the others) with the password: {password}"
     );

@@ -330,6 +330,10 @@ fn demo_loads_once_and_refuses_a_populated_instance() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("demo loaded"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("/libraries/riverside with card 29000001"),
+        "the demo names a library card to try"
+    );
     let out = lyceum(dir.path())
         .args(["demo", "--password", PASSWORD])
         .output()
@@ -609,5 +613,119 @@ async fn a_restored_backup_does_not_bring_back_an_erased_member() {
     assert!(
         String::from_utf8_lossy(&missing.stderr)
             .contains("give --from a directory written by `lyceum backup`")
+    );
+}
+
+/// Runs a command with `input` on standard input.
+fn run_with_input(cmd: &mut Command, input: &str) -> std::process::Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn library_admin_commands_set_up_a_library_and_explain_mistakes() {
+    // create-library, set-sip2 and set-card-list work, and each mistake says what to fix.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run_with_input(
+        lyceum(dir.path()).args(["admin", "create-operator", "--email", "root@example.org"]),
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = lyceum(dir.path())
+        .args([
+            "admin",
+            "create-library",
+            "--slug",
+            "Riverside",
+            "--name",
+            "Riverside Library",
+            "--town",
+            "Riverside",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created library riverside"));
+    let out = lyceum(dir.path())
+        .args([
+            "admin",
+            "create-library",
+            "--slug",
+            "riverside",
+            "--name",
+            "Again",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already uses the short name"));
+    let out = lyceum(dir.path())
+        .args(["admin", "create-library", "--slug", "-bad-", "--name", "X"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--slug"));
+    let sip2 = |library: &str| {
+        let mut c = lyceum(dir.path());
+        c.args([
+            "admin",
+            "set-sip2",
+            "--library",
+            library,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "6001",
+            "--login-user",
+            "lyceum",
+            "--login-password-stdin",
+            "--institution",
+            "DEMO",
+        ]);
+        c
+    };
+    let out = run_with_input(&mut sip2("nowhere"), "sip-secret\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no library has the short name"));
+    let out = run_with_input(&mut sip2("riverside"), "\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password on standard input is empty"));
+    let out = run_with_input(&mut sip2("riverside"), "sip-secret\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = dir.path().join("cards.csv");
+    std::fs::write(&list, "20000001,not-a-hash\n").expect("write");
+    let out = lyceum(dir.path())
+        .args(["admin", "set-card-list", "--library", "riverside", "--file"])
+        .arg(&list)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Line 1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -97,6 +97,27 @@ pub struct Library {
     pseudonym_secret: Vec<u8>,
 }
 
+impl Library {
+    /// The current settings, as changes to start from.
+    pub fn as_changes(&self) -> LibraryChanges {
+        LibraryChanges {
+            // Stored names were checked when they were saved.
+            name: LibraryName::parse(&self.name).unwrap_or_else(|_| {
+                LibraryName::parse(self.slug.as_str()).expect("a slug is a valid name")
+            }),
+            town: self.town.clone(),
+            contact: self.contact.clone(),
+            brand_colour: self.brand_colour,
+            licence: self.licence,
+            consortium: self.consortium.clone(),
+            auth_method: self.auth_method,
+            shared_computer_default: self.shared_computer_default,
+            idle_minutes: self.idle_minutes,
+            guest_retention_days: self.guest_retention_days,
+        }
+    }
+}
+
 /// What a new library starts with.
 #[derive(Debug, Clone)]
 pub struct NewLibrary {

@@ -76,6 +76,10 @@ pub struct SignInRequest {
     pub email: String,
     /// Password.
     pub password: String,
+    /// A shared computer: the cookie ends with the browser and the session
+    /// after 15 minutes without a request.
+    #[serde(default)]
+    pub shared_computer: bool,
 }
 
 /// A password change.
@@ -162,7 +166,8 @@ async fn signin(
     ctx: Ctx,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Response, ApiError> {
-    let (member, session) = auth::sign_in(&state, &ctx, &req.email, &req.password).await?;
+    let (member, session) =
+        auth::sign_in(&state, &ctx, &req.email, &req.password, req.shared_computer).await?;
     Ok(signed_in(&state, StatusCode::OK, &member, &session))
 }
 

@@ -91,7 +91,7 @@ pub async fn sign_up(
     if role == Role::Operator {
         state.mark_set_up();
     }
-    let session = start_session(state, ctx, &member).await?;
+    let session = start_session(state, ctx, &member, false).await?;
     Ok((member, session))
 }
 
@@ -101,6 +101,7 @@ pub async fn sign_in(
     ctx: &Ctx,
     email: &str,
     password: &str,
+    is_shared_device: bool,
 ) -> Result<(Member, NewSession), AppError> {
     state.limiter.hit(
         &format!("signin-ip:{}", ip_key(ctx)),
@@ -126,7 +127,7 @@ pub async fn sign_in(
         .verify_password(&email, password)
         .await?
         .ok_or_else(unauthorized)?;
-    let session = start_session(state, ctx, &member).await?;
+    let session = start_session(state, ctx, &member, is_shared_device).await?;
     Ok((member, session))
 }
 
@@ -136,6 +137,7 @@ async fn start_session(
     state: &AppState,
     ctx: &Ctx,
     member: &Member,
+    is_shared_device: bool,
 ) -> Result<NewSession, AppError> {
     if let Some(old) = &ctx.session {
         state.store.sessions().delete(&old.token_hash).await?;
@@ -143,7 +145,7 @@ async fn start_session(
     Ok(state
         .store
         .sessions()
-        .create(Some(member.id), false)
+        .create(Some(member.id), is_shared_device)
         .await?)
 }
 

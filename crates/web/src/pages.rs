@@ -162,6 +162,8 @@ struct FormPage {
     fields: Vec<Field>,
     errors: Vec<FieldError>,
     links: Vec<(&'static str, &'static str)>,
+    /// Ask "Is this a shared computer?" (the sign-in form).
+    shared_question: bool,
 }
 
 #[derive(Template)]
@@ -373,6 +375,7 @@ fn setup_page(layout: Layout, form: Option<&SignUpForm>, errors: Vec<FieldError>
         fields: with_errors(account_fields(email, name), &errors),
         errors,
         links: vec![],
+        shared_question: false,
     }
 }
 
@@ -464,6 +467,7 @@ fn signup_page(layout: Layout, form: Option<&SignUpForm>, errors: Vec<FieldError
         fields: with_errors(account_fields(email, name), &errors),
         errors,
         links: vec![("/signin", "Already have an account? Sign in")],
+        shared_question: false,
     }
 }
 
@@ -508,6 +512,8 @@ struct SignInForm {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    shared_computer: String,
 }
 
 fn signin_page(layout: Layout, email: &str, errors: Vec<FieldError>) -> FormPage {
@@ -525,7 +531,11 @@ fn signin_page(layout: Layout, email: &str, errors: Vec<FieldError>) -> FormPage
             &errors,
         ),
         errors,
-        links: vec![("/signup", "No account yet? Create one")],
+        links: vec![
+            ("/signup", "No account yet? Create one"),
+            ("/libraries", "Sign in with a library card instead"),
+        ],
+        shared_question: true,
     }
 }
 
@@ -550,7 +560,15 @@ async fn signin_submit(
     PageForm(form): PageForm<SignInForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    match auth::sign_in(&state, &ctx, &form.email, &form.password).await {
+    match auth::sign_in(
+        &state,
+        &ctx,
+        &form.email,
+        &form.password,
+        form.shared_computer == "yes",
+    )
+    .await
+    {
         Ok((_, s)) => Ok(signed_in(&state, &s)),
         Err(AppError::Unauthorized(msg)) => {
             let errors = vec![FieldError::new("email", msg)];

@@ -331,3 +331,35 @@ async fn an_expired_session_is_signed_out() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_member_on_a_shared_computer_gets_a_browser_session_that_ends_when_idle() {
+    // The sign-in form's "shared computer" answer: no cookie lifetime, signed out after 15 idle minutes.
+    let app = spawn_app().await;
+    app.sign_up("ann@example.org", "Ann").await;
+    let c = client();
+    let (status, headers, _) = app
+        .submit_form(
+            &c,
+            "/signin",
+            "/signin",
+            &[
+                ("email", "ann@example.org"),
+                ("password", PASSWORD),
+                ("shared_computer", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let cookie = set_cookies(&headers)
+        .into_iter()
+        .find(|c| c.starts_with("lyceum_session="))
+        .expect("cookie");
+    assert!(!cookie.contains("Max-Age"), "{cookie}");
+    assert_eq!(app.get_json(&c, "/api/v1/me").await.0, StatusCode::OK);
+    app.clock.advance(chrono::Duration::minutes(16));
+    assert_eq!(
+        app.get_json(&c, "/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}

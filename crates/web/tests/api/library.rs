@@ -955,3 +955,52 @@ async fn a_member_links_a_card_and_detaching_restores_a_pure_guest() {
     assert_eq!(guest_count(&app).await, 0);
     assert!(app.store.keyring.get(SubjectId::from(guest)).await.is_err());
 }
+
+#[tokio::test]
+async fn an_operator_adds_a_library_from_the_pages() {
+    // /admin/libraries: operators add libraries; a taken short name is a clear 409; members may not.
+    let app = spawn_app().await;
+    let (op_client, _) = operator(&app).await;
+    let (location, status, html) = app
+        .submit_form_and_follow(
+            &op_client,
+            "/admin/libraries",
+            "/admin/libraries",
+            &[
+                ("slug", "eastgate"),
+                ("name", "Eastgate Library"),
+                ("town", "Eastgate"),
+            ],
+        )
+        .await;
+    assert_eq!(location, "/libraries/eastgate/admin");
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Eastgate Library: settings"));
+    let (status, _, html) = app
+        .submit_form(
+            &op_client,
+            "/admin/libraries",
+            "/admin/libraries",
+            &[("slug", "eastgate"), ("name", "Another")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("already uses the short name"));
+    let (status, _, html) = app
+        .submit_form(
+            &op_client,
+            "/admin/libraries",
+            "/admin/libraries",
+            &[("slug", "x"), ("name", "")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Enter the library"));
+    let (_, list) = app
+        .get_json(&client(), "/api/v1/libraries?q=eastgate")
+        .await;
+    assert_eq!(list[0]["town"], "Eastgate");
+    let member = app.sign_up("cy@example.org", "Cy").await;
+    let (status, _, _) = app.get_page(&member.client, "/admin/libraries").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
