@@ -222,6 +222,23 @@ impl<'a> Libraries<'a> {
         Self { store }
     }
 
+    fn seal(&self, context: &str, secret: &str) -> Vec<u8> {
+        self.store
+            .keyring
+            .instance_key()
+            .seal_secret(context, secret.as_bytes())
+    }
+
+    fn unseal(&self, context: &str, sealed: &[u8]) -> Result<String, StoreError> {
+        let bytes = self
+            .store
+            .keyring
+            .instance_key()
+            .open_secret(context, sealed)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        String::from_utf8(bytes).map_err(|_| StoreError::Corrupt(format!("{context} is not UTF-8")))
+    }
+
     fn decode(&self, row: library::Model) -> Result<Library, StoreError> {
         let slug = LibrarySlug::parse(&row.slug)
             .map_err(|_| StoreError::Corrupt(format!("library slug {:?}", row.slug)))?;
@@ -460,12 +477,7 @@ impl<'a> Libraries<'a> {
             ..Default::default()
         };
         if let Some(pw) = password {
-            row.sip2_password = Set(Some(
-                self.store
-                    .keyring
-                    .instance_key()
-                    .seal_secret(&sip2_password_context(id), pw.as_bytes()),
-            ));
+            row.sip2_password = Set(Some(self.seal(&sip2_password_context(id), pw)));
         }
         row.update(&self.store.writer).await?;
         if let Some(actor) = actor {
@@ -509,12 +521,7 @@ impl<'a> Libraries<'a> {
             ..Default::default()
         };
         if let Some(secret) = client_secret {
-            row.oidc_client_secret = Set(Some(
-                self.store
-                    .keyring
-                    .instance_key()
-                    .seal_secret(&oidc_secret_context(id), secret.as_bytes()),
-            ));
+            row.oidc_client_secret = Set(Some(self.seal(&oidc_secret_context(id), secret)));
         }
         row.update(&self.store.writer).await?;
         if let Some(actor) = actor {
@@ -529,18 +536,9 @@ impl<'a> Libraries<'a> {
         let row = library::Entity::find_by_id(id.0)
             .one(&self.store.db)
             .await?;
-        let Some(sealed) = row.and_then(|r| r.oidc_client_secret) else {
-            return Ok(None);
-        };
-        let bytes = self
-            .store
-            .keyring
-            .instance_key()
-            .open_secret(&oidc_secret_context(id), &sealed)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| StoreError::Corrupt("client secret is not UTF-8".into()))
+        row.and_then(|r| r.oidc_client_secret)
+            .map(|sealed| self.unseal(&oidc_secret_context(id), &sealed))
+            .transpose()
     }
 
     /// The pseudonym for a subject identifier from the library's identity
@@ -568,11 +566,7 @@ impl<'a> Libraries<'a> {
         oidc_login::ActiveModel {
             state_hash: Set(Sha256::digest(state.as_bytes()).to_vec()),
             library_id: Set(library.0),
-            verifier: Set(self
-                .store
-                .keyring
-                .instance_key()
-                .seal_secret("oidc_logins.verifier", verifier.as_bytes())),
+            verifier: Set(self.seal("oidc_logins.verifier", verifier)),
             nonce: Set(nonce.to_owned()),
             is_shared_device: Set(shared),
             expires_at: Set(self.store.now_ms() + 10 * 60 * 1000),
@@ -605,14 +599,7 @@ impl<'a> Libraries<'a> {
         if deleted == 0 || row.library_id != library.0 || row.expires_at <= self.store.now_ms() {
             return Ok(None);
         }
-        let verifier = self
-            .store
-            .keyring
-            .instance_key()
-            .open_secret("oidc_logins.verifier", &row.verifier)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let verifier = String::from_utf8(verifier)
-            .map_err(|_| StoreError::Corrupt("verifier is not UTF-8".into()))?;
+        let verifier = self.unseal("oidc_logins.verifier", &row.verifier)?;
         Ok(Some((verifier, row.nonce, row.is_shared_device)))
     }
 
@@ -621,18 +608,9 @@ impl<'a> Libraries<'a> {
         let row = library::Entity::find_by_id(id.0)
             .one(&self.store.db)
             .await?;
-        let Some(sealed) = row.and_then(|r| r.sip2_password) else {
-            return Ok(None);
-        };
-        let bytes = self
-            .store
-            .keyring
-            .instance_key()
-            .open_secret(&sip2_password_context(id), &sealed)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| StoreError::Corrupt("sip2 password is not UTF-8".into()))
+        row.and_then(|r| r.sip2_password)
+            .map(|sealed| self.unseal(&sip2_password_context(id), &sealed))
+            .transpose()
     }
 
     /// The pseudonym that stands for a card at this library: HMAC-SHA-256

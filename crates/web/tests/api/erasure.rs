@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
 /// Rows that name the subject, table by table, per the data map.
-async fn rows_of(app: &TestApp, who: SubjectId) -> Vec<(&'static str, i64)> {
+pub(crate) async fn rows_of(app: &TestApp, who: SubjectId) -> Vec<(&'static str, i64)> {
     let mut out = Vec::new();
     for table in lyceum_store::datamap::MAIN {
         let Some(condition) = table.subject_condition() else {
