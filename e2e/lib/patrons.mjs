@@ -230,3 +230,60 @@ export async function onlySessionCookie(visitor) {
   );
   return cookies[0];
 }
+
+/**
+ * The page wears the library's brand: it links and loads
+ * /libraries/{slug}/theme.css, and the header's background is the library's
+ * colour (`library.brandColour`, as #rrggbb).
+ */
+export async function expectLibraryTheme(page, library) {
+  const href = `/libraries/${library.slug}/theme.css`;
+  const theme = await page.evaluate((wanted) => {
+    const header = document.querySelector('header.site-header');
+    return {
+      links: document.querySelectorAll(`link[rel="stylesheet"][href="${wanted}"]`).length,
+      loaded: [...document.styleSheets].some((s) => s.href && new URL(s.href).pathname === wanted && s.cssRules.length > 0),
+      headerBackground: header ? getComputedStyle(header).backgroundColor : null,
+    };
+  }, href);
+  assert.equal(theme.links, 1, `the page should link the library's stylesheet ${href} on ${page.url()}`);
+  assert.ok(theme.loaded, `the browser should have loaded ${href} with its rules on ${page.url()}`);
+  const hex = library.brandColour.replace('#', '');
+  const rgb = `rgb(${[0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+  assert.equal(theme.headerBackground, rgb, `the header should be in ${library.name}'s colour ${library.brandColour} on ${page.url()}`);
+}
+
+/**
+ * The page of a library whose patrons sign in on the library's own page
+ * (OpenID Connect): "Sign in with your library account", the two "shared
+ * computer" radios and the button, and no card or PIN field. A refused
+ * sign-in shows this page again at the address that refused it
+ * (`{ at: path }`).
+ */
+export async function expectOidcLibraryPage(page, library, { at = `/libraries/${library.slug}` } = {}) {
+  await expectPath(page, at);
+  await expectHeading(page, library.name);
+  const main = page.locator('main');
+  const heading = main.getByRole('heading', { name: 'Sign in with your library account', exact: true });
+  assert.equal(await heading.count(), 1, `expected the heading "Sign in with your library account" on ${page.url()}`);
+  for (const name of ['card', 'pin']) {
+    assert.equal(await main.locator(`[name="${name}"]`).count(), 0, `a library with its own sign-in page asks for no "${name}" field`);
+  }
+  const fieldset = main.locator('fieldset').filter({ has: page.locator('legend', { hasText: 'Is this a shared computer?' }) });
+  assert.equal(await fieldset.count(), 1, 'expected a fieldset with the legend "Is this a shared computer?"');
+  const shared = {
+    yes: fieldset.getByRole('radio', { name: 'Yes, this is a shared or public computer', exact: true }),
+    no: fieldset.getByRole('radio', { name: 'No, this is my own device', exact: true }),
+  };
+  for (const [value, radio] of Object.entries(shared)) {
+    assert.equal(await radio.count(), 1, `expected one "${value}" radio in the shared-computer fieldset`);
+    assert.equal(await radio.getAttribute('name'), 'shared_computer');
+    assert.equal(await radio.getAttribute('value'), value);
+  }
+  const submit = await mainButton(page, 'Sign in with your library account');
+  const form = await submit.evaluate((b) => b.form && { method: b.form.method, action: b.form.action });
+  assert.ok(form, 'the "Sign in with your library account" button should belong to a form');
+  assert.equal(form.method, 'get', 'starting the sign-in changes nothing here, so the form should use method="get"');
+  assert.equal(new URL(form.action).pathname, `/libraries/${library.slug}/oidc/start`);
+  return { shared, submit };
+}

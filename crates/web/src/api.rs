@@ -326,7 +326,9 @@ async fn set_consent(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EraseRequest {
-    /// The member's password.
+    /// The member's password. A guest learner sends `{}`: their signed-in
+    /// library session is the proof.
+    #[serde(default)]
     pub password: String,
 }
 
@@ -354,6 +356,20 @@ async fn erase_me(
     ctx: Ctx,
     ApiJson(req): ApiJson<EraseRequest>,
 ) -> Result<Response, ApiError> {
+    if let Some((guest, _)) = &ctx.guest {
+        state.store.guests().erase(guest.id).await?;
+        let receipt = ErasureReceipt {
+            status: "erased".into(),
+            key_destroyed_at: state.store.clock.now(),
+            detail: "Everything Lyceum kept about you as a guest learner has been deleted, and your key destroyed.".into(),
+        };
+        let mut res = (StatusCode::ACCEPTED, Json(receipt)).into_response();
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            clear_cookie(state.config.secure_cookies),
+        );
+        return Ok(res);
+    }
     let at = auth::erase_account(&state, &ctx, &req.password).await?;
     let receipt = ErasureReceipt {
         status: "erasing".into(),
@@ -407,21 +423,28 @@ pub struct DisclosureResponse {
 /// The member's recipients ledger.
 pub async fn disclosures(
     state: &AppState,
-    member: &Member,
-) -> Result<Vec<DisclosureResponse>, ApiError> {
-    Ok(state
-        .store
-        .disclosures(lyceum_core::domain::SubjectId::from(member.id))
-        .await?
-        .into_iter()
-        .map(|d| DisclosureResponse {
-            recipient_name: state.recipient_label(&d.recipient),
+    subject: lyceum_core::domain::SubjectId,
+) -> Result<Vec<DisclosureResponse>, crate::error::AppError> {
+    let mut out = Vec::new();
+    for d in state.store.disclosures(subject).await? {
+        // A library's card system is a recipient named by the library
+        // itself rather than in the operator's configuration.
+        let recipient_name = match d.recipient.strip_prefix("library-system:") {
+            Some(slug) => match state.store.libraries().by_slug(slug).await? {
+                Some(l) => format!("{}'s card system", l.name),
+                None => "A library's card system (the library has since left)".to_owned(),
+            },
+            None => state.recipient_label(&d.recipient),
+        };
+        out.push(DisclosureResponse {
+            recipient_name,
             recipient: d.recipient,
             purpose: d.purpose,
             categories: d.categories,
             at: d.at,
-        })
-        .collect())
+        });
+    }
+    Ok(out)
 }
 
 /// What is held about the member and who received it.
@@ -469,7 +492,7 @@ async fn privacy(
                 is_encrypted: h.field.is_encrypted,
             })
             .collect(),
-        disclosures: disclosures(&state, member).await?,
+        disclosures: disclosures(&state, lyceum_core::domain::SubjectId::from(member.id)).await?,
     }))
 }
 
@@ -483,7 +506,7 @@ async fn privacy(
     ))]
 async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
     let member = ctx.member()?;
-    let bytes = crate::export::archive(&state, member).await?;
+    let bytes = crate::export::archive(&state, crate::export::Owner::Member(member)).await?;
     Ok(crate::export::download(bytes, state.store.clock.now()))
 }
 

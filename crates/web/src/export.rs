@@ -9,6 +9,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lyceum_core::domain::SubjectId;
 use lyceum_store::accounts::Member;
+use lyceum_store::guests::Guest;
+use lyceum_store::libraries::Library;
 use lyceum_store::zip::ZipWriter;
 use serde_json::{Value, json};
 
@@ -35,23 +37,49 @@ fn shown(v: &Value) -> String {
     }
 }
 
-/// Builds the archive for a member.
-pub async fn archive(state: &AppState, member: &Member) -> Result<Vec<u8>, AppError> {
-    let subject = SubjectId::from(member.id);
+/// Whose archive it is.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'a> {
+    /// A member account.
+    Member(&'a Member),
+    /// A guest learner and their library.
+    Guest(&'a Guest, &'a Library),
+}
+
+/// Builds the archive for a member or a guest learner.
+pub async fn archive(state: &AppState, owner: Owner<'_>) -> Result<Vec<u8>, AppError> {
+    let now = state.store.clock.now();
+    let (subject, account) = match owner {
+        Owner::Member(member) => (
+            SubjectId::from(member.id),
+            json!({
+                "id": member.id.0,
+                "email": member.email.as_str(),
+                "display_name": member.display_name.as_str(),
+                "role": member.role.as_str(),
+                "created_at": member.created_at,
+                "exported_at": now,
+            }),
+        ),
+        Owner::Guest(guest, library) => (
+            SubjectId::from(guest.id),
+            json!({
+                "guest_learner_id": guest.id.0,
+                "library": library.name,
+                "first_signed_in_at": guest.created_at,
+                "last_signed_in_at": guest.last_seen_at,
+                "kept_until_unless_you_return": guest.last_seen_at
+                    + chrono::Duration::days(i64::from(library.guest_retention_days)),
+                "not_kept": ["your library card number", "your PIN", "your name", "your email address"],
+                "exported_at": now,
+            }),
+        ),
+    };
     let tables = lyceum_store::export::collect(&state.store, subject).await?;
     let consents = state.store.consents().history(subject).await?;
-    let now = state.store.clock.now();
 
     let mut zip = ZipWriter::new();
     let pretty = |v: &Value| serde_json::to_vec_pretty(v).unwrap_or_default();
-    let account = json!({
-        "id": member.id.0,
-        "email": member.email.as_str(),
-        "display_name": member.display_name.as_str(),
-        "role": member.role.as_str(),
-        "created_at": member.created_at,
-        "exported_at": now,
-    });
     zip.add("account.json", &pretty(&account));
     let mut views = Vec::new();
     for t in &tables {
@@ -93,9 +121,7 @@ pub async fn archive(state: &AppState, member: &Member) -> Result<Vec<u8>, AppEr
         .map(|c| json!({"purpose": c.purpose.key(), "granted": c.granted, "wording_version": c.wording_version, "wording": c.purpose.wording(), "at": c.at}))
         .collect();
     zip.add("consents.json", &pretty(&Value::Array(consent_json)));
-    let ledger = crate::api::disclosures(state, member)
-        .await
-        .map_err(|e| e.0)?;
+    let ledger = crate::api::disclosures(state, subject).await?;
     zip.add(
         "recipients.json",
         &pretty(&serde_json::to_value(&ledger).unwrap_or(Value::Null)),

@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/libraries/{slug}/reports.csv", get(get_report_csv))
         .route("/libraries/{slug}/audit", get(get_audit))
         .route("/guest", get(get_guest).delete(delete_guest))
+        .route("/guest/export", get(export_guest))
         .route("/session", get(get_session))
         .route("/me/library-cards", get(list_cards).post(link_card))
         .route(
@@ -55,7 +56,7 @@ pub fn router() -> Router<AppState> {
 /// The library paths of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(put_oidc, list_cards, link_card, detach_card, list_libraries, create_patron_session, get_settings, put_settings, put_sip2, test_sip2, put_card_list, get_report, get_report_csv, get_audit, get_guest, delete_guest, get_session),
+    paths(export_guest, put_oidc, list_cards, link_card, detach_card, list_libraries, create_patron_session, get_settings, put_settings, put_sip2, test_sip2, put_card_list, get_report, get_report_csv, get_audit, get_guest, delete_guest, get_session),
     components(schemas(OidcRequest, LinkedCard, LinkCardRequest, LibrarySummary, PatronSessionRequest, PatronSessionResponse, SettingsResponse, SettingsInput, Sip2Request, Sip2TestResponse, CardListRequest, CardListResponse, ReportResponse, ReportCellResponse, AuditResponse, GuestResponse, GuestHolding, SessionResponse)),
     tags((name = "libraries", description = "Libraries, card sign-in and library staff"), (name = "guest", description = "The signed-in guest learner"))
 )]
@@ -823,4 +824,17 @@ async fn put_oidc(
         .await
         .map_err(library_error)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everything kept about the signed-in guest learner, as a ZIP: JSON for
+/// programs and an `index.html` to read offline.
+#[utoipa::path(get, path = "/guest/export", tag = "guest",
+    responses(
+        (status = 200, description = "The archive", content_type = "application/zip"),
+        (status = 401, description = "Not signed in with a library card", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn export_guest(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+    let (guest, library) = ctx.guest()?;
+    let bytes = crate::export::archive(&state, crate::export::Owner::Guest(guest, library)).await?;
+    Ok(crate::export::download(bytes, state.store.clock.now()))
 }

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/libraries/{slug}/theme.css", get(theme))
         .route("/my-data", get(my_data))
         .route("/my-data/erase", post(erase_guest))
+        .route("/my-data/export", get(export_guest))
         .route("/libraries/{slug}/admin", get(admin))
         .route("/libraries/{slug}/admin/settings", post(save_settings))
         .route("/libraries/{slug}/admin/sip2", post(save_sip2))
@@ -484,23 +485,16 @@ async fn render_my_data(
 ) -> Result<Response, PageError> {
     let (guest, library) = ctx.guest()?;
     let held = guest_holdings(state, ctx).await?;
-    let disclosures = state
-        .store
-        .disclosures(SubjectId::from(guest.id))
+    let disclosures = crate::api::disclosures(state, SubjectId::from(guest.id))
         .await?
         .into_iter()
         .rev()
         .take(50)
         .map(|d| {
-            let who = if d.recipient.starts_with("library-system:") {
-                format!("{}'s card system", library.name)
-            } else {
-                state.recipient_label(&d.recipient)
-            };
             (
                 d.at.to_rfc3339(),
                 d.at.format("%-d %B %Y %H:%M UTC").to_string(),
-                who,
+                d.recipient_name,
                 d.purpose,
             )
         })
@@ -515,6 +509,12 @@ async fn render_my_data(
             erase_error,
         },
     ))
+}
+
+async fn export_guest(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let (guest, library) = ctx.guest()?;
+    let bytes = crate::export::archive(&state, crate::export::Owner::Guest(guest, library)).await?;
+    Ok(crate::export::download(bytes, state.store.clock.now()))
 }
 
 async fn my_data(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {

@@ -1009,7 +1009,7 @@ async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Pag
     let Some(member) = &ctx.member else {
         return Ok(see_other("/signin"));
     };
-    let bytes = crate::export::archive(&state, member).await?;
+    let bytes = crate::export::archive(&state, crate::export::Owner::Member(member)).await?;
     Ok(crate::export::download(bytes, state.store.clock.now()))
 }
 

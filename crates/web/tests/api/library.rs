@@ -971,3 +971,54 @@ async fn an_operator_adds_a_library_from_the_pages() {
     let (status, _, _) = app.get_page(&member.client, "/admin/libraries").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_guest_exports_their_data_and_erases_through_the_common_endpoint() {
+    // Art. 15/20 for guests: the archive holds every field kept for them and the ledger, never the card.
+    let app = spawn_app().await;
+    let (_, _op, _server) = riverside(&app).await;
+    let c = client();
+    card_sign_in(&app, &c, "riverside", CARD, PIN).await;
+    let res = c
+        .get(app.url("/api/v1/guest/export"))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.expect("body");
+    assert!(!contains(&bytes, CARD.as_bytes()), "the card number is not in the archive");
+    let files = lyceum_store::zip::read_stored(&bytes).expect("a valid ZIP");
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in [
+        "account.json",
+        "data/guests.json",
+        "data/sessions.json",
+        "data/seat_uses.json",
+        "data/disclosures.json",
+        "recipients.json",
+        "index.html",
+    ] {
+        assert!(names.contains(&expected), "{expected} is missing from {names:?}");
+    }
+    let file = |name: &str| -> Value {
+        let (_, data) = files.iter().find(|(n, _)| n == name).expect("file");
+        serde_json::from_slice(data).expect("JSON")
+    };
+    assert_eq!(file("account.json")["library"], "riverside library");
+    assert_eq!(
+        file("recipients.json")[0]["recipient_name"],
+        "riverside library's card system"
+    );
+    let (status, _, html) = app.get_page(&c, "/my-data").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("/my-data/export"));
+    // DELETE /api/v1/me works for a guest session too, with no password.
+    let res = c
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("erase");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    assert_eq!(guest_count(&app).await, 0);
+}
