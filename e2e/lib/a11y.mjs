@@ -2,8 +2,9 @@
 // page skeleton every Lyceum page promises (skip link, landmarks, main target).
 //
 // The app sends `Content-Security-Policy: default-src 'self'`, which would
-// block an injected inline script; browser contexts are created with
-// `bypassCSP: true` (see browser.mjs) so axe can be added to each page.
+// block an injected inline <script>; axe is instead evaluated through the
+// DevTools protocol, which the page's policy does not govern, so the browser
+// can enforce Lyceum's real policy while axe runs (see harness.mjs).
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ export const AXE_OPTIONS = {
 /** Runs axe on the page's current document and fails with a readable list of violations. */
 export async function expectNoAxeViolations(page) {
   const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
-  if (!hasAxe) await page.addScriptTag({ content: AXE_SOURCE });
+  if (!hasAxe) await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async (options) => {
     const results = await window.axe.run(document, options);
     return results.violations.map((v) => ({

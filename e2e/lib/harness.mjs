@@ -2,13 +2,15 @@
 // file, and a fresh browser context (a "visitor", one person at one browser)
 // per person in a test.
 //
-// Two promises are kept for every test without the test having to remember
+// Three promises are kept for every test without the test having to remember
 // them:
 // - every page a visitor loads is checked with axe and for the shared page
 //   skeleton (a test that navigates around the helpers fails at the end and
 //   names the pages nobody checked);
 // - every Set-Cookie the server sends is `lyceum_session`, HttpOnly and
-//   SameSite=Lax (SPEC.md: one strictly necessary session cookie).
+//   SameSite=Lax (SPEC.md: one strictly necessary session cookie);
+// - the browser enforces Lyceum's Content-Security-Policy and blocks nothing
+//   under it (a blocked form, script or style fails the test at the end).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -35,6 +37,9 @@ const CHROMIUM_ARGS = [
  * for `test` whose body receives `{ newVisitor, server }`. `options.setup`,
  * when given, prepares the data directory before the server starts (see
  * startServer).
+ *
+ * Visitors browse with Lyceum's Content-Security-Policy enforced, as a real
+ * browser does (axe gets in without an inline script, see a11y.mjs).
  */
 export function lyceumSuite(options = {}) {
   let server;
@@ -56,7 +61,6 @@ export function lyceumSuite(options = {}) {
       const newVisitor = async () => {
         const context = await browser.newContext({
           baseURL: server.url,
-          bypassCSP: true,
           locale: 'en-GB',
           viewport: { width: 1280, height: 800 },
         });
@@ -107,8 +111,15 @@ export class Visitor {
     this.documents = [];
     this.setCookies = [];
     this.pendingHeaderReads = [];
+    this.cspViolations = [];
 
     page.on('load', () => this.documents.push({ url: page.url(), checked: false }));
+    // Chromium reports what the Content-Security-Policy blocked on the console.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/.test(message.text())) {
+        this.cspViolations.push(`${page.url()}: ${message.text().trim()}`);
+      }
+    });
     context.on('response', (response) => {
       this.pendingHeaderReads.push(
         response
@@ -184,6 +195,12 @@ export class Visitor {
       () => {
         for (const { url, line } of this.setCookies) expectSessionCookieHeader(line, url);
       },
+      () =>
+        assert.deepEqual(
+          this.cspViolations,
+          [],
+          'the browser blocked something under Lyceum\'s Content-Security-Policy',
+        ),
     ];
   }
 }

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { lyceumSuite } from './harness.mjs';
+import { OidcProvider } from './oidc-provider.mjs';
 import { lyceumBinary, runLyceum, stopChild } from './server.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -129,11 +130,8 @@ export class Sip2TestServer {
   }
 }
 
-/**
- * On the command line, before `serve`: the operator, Riverside Public
- * Library, and its SIP2 connection to the test server on `sip2Port`.
- */
-export async function setUpLibraryInstance(dataDir, sip2Port) {
+/** On the command line, before `serve`: the operator and `library` (card sign-in not switched on yet). */
+export async function createOperatorAndLibrary(dataDir, library) {
   await runLyceum(
     dataDir,
     ['admin', 'create-operator', '--email', OPERATOR.email, '--name', OPERATOR.displayName],
@@ -141,10 +139,18 @@ export async function setUpLibraryInstance(dataDir, sip2Port) {
   );
   await runLyceum(dataDir, [
     'admin', 'create-library',
-    '--slug', RIVERSIDE.slug,
-    '--name', RIVERSIDE.name,
-    '--town', RIVERSIDE.town,
+    '--slug', library.slug,
+    '--name', library.name,
+    '--town', library.town,
   ]);
+}
+
+/**
+ * On the command line, before `serve`: the operator, Riverside Public
+ * Library, and its SIP2 connection to the test server on `sip2Port`.
+ */
+export async function setUpLibraryInstance(dataDir, sip2Port) {
+  await createOperatorAndLibrary(dataDir, RIVERSIDE);
   await runLyceum(
     dataDir,
     [
@@ -177,4 +183,28 @@ export function librarySuite() {
     await sip2.stop();
   });
   return { lyceumTest, sip2 };
+}
+
+/** The library of the OpenID Connect files: its patrons sign in on their library's own page. */
+export const NORTHSIDE = { slug: 'northside', name: 'Northside Library', town: 'Northside' };
+
+/**
+ * Like lyceumSuite, for a file whose server has the operator and Northside
+ * Library (made on the command line, card sign-in not switched on), and the
+ * test OpenID provider running on a free port; the tests set the library up
+ * to use it. Returns `{ lyceumTest, provider }`; a test may
+ * `provider.stop()` and `provider.start()` it again (same port).
+ */
+export function oidcLibrarySuite() {
+  const provider = new OidcProvider();
+  const lyceumTest = lyceumSuite({
+    setup: async (dataDir) => {
+      await provider.start();
+      await createOperatorAndLibrary(dataDir, NORTHSIDE);
+    },
+  });
+  after(async () => {
+    await provider.stop();
+  });
+  return { lyceumTest, provider };
 }

@@ -86,6 +86,8 @@ pub struct Library {
     pub has_sip2_password: bool,
     /// OpenID Connect settings, when configured.
     pub oidc: Option<OidcSettings>,
+    /// Whether a logo was uploaded.
+    pub has_logo: bool,
     /// Whether "shared computer" starts ticked on the sign-in form.
     pub shared_computer_default: bool,
     /// Idle minutes before a shared-computer session ends.
@@ -194,6 +196,22 @@ impl From<sea_orm::DbErr> for LibraryError {
     }
 }
 
+/// The largest logo accepted.
+pub const MAX_LOGO_BYTES: usize = 256 * 1024;
+
+/// The media type of a PNG, JPEG or WebP image, from its first bytes.
+pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
 /// The default days a guest's data is kept after their last visit.
 pub const DEFAULT_GUEST_RETENTION_DAYS: u32 = 365;
 /// The default idle minutes on a shared computer.
@@ -265,6 +283,7 @@ impl<'a> Libraries<'a> {
                 .unwrap_or(PatronAuthMethod::Disabled),
             sip2,
             has_sip2_password: row.sip2_password.is_some(),
+            has_logo: row.logo.is_some(),
             oidc: row
                 .oidc_settings
                 .as_deref()
@@ -308,6 +327,8 @@ impl<'a> Libraries<'a> {
             sip2_password: Set(None),
             oidc_settings: Set(None),
             oidc_client_secret: Set(None),
+            logo: Set(None),
+            logo_type: Set(None),
             shared_computer_default: Set(false),
             idle_minutes: Set(DEFAULT_IDLE_MINUTES as i32),
             guest_retention_days: Set(DEFAULT_GUEST_RETENTION_DAYS as i32),
@@ -601,6 +622,59 @@ impl<'a> Libraries<'a> {
         }
         let verifier = self.unseal("oidc_logins.verifier", &row.verifier)?;
         Ok(Some((verifier, row.nonce, row.is_shared_device)))
+    }
+
+    /// Sets or removes the library's logo. Only PNG, JPEG and WebP of at
+    /// most [`MAX_LOGO_BYTES`] are taken, recognised by their first bytes
+    /// rather than by what the upload claims; SVG is refused because it can
+    /// carry scripts.
+    pub async fn set_logo(
+        &self,
+        id: LibraryId,
+        image: Option<&[u8]>,
+        actor: MemberId,
+    ) -> Result<(), LibraryError> {
+        let (logo, kind) = match image {
+            None => (None, None),
+            Some(bytes) => {
+                if bytes.len() > MAX_LOGO_BYTES {
+                    return Err(LibraryError::Invalid(format!(
+                        "The logo is {} KiB; it can be at most {} KiB.",
+                        bytes.len().div_ceil(1024),
+                        MAX_LOGO_BYTES / 1024
+                    )));
+                }
+                let kind = image_type(bytes).ok_or_else(|| {
+                    LibraryError::Invalid("The logo must be a PNG, JPEG or WebP image.".into())
+                })?;
+                (Some(bytes.to_vec()), Some(kind.to_owned()))
+            }
+        };
+        let removing = logo.is_none();
+        library::ActiveModel {
+            id: Set(id.0),
+            logo: Set(logo),
+            logo_type: Set(kind),
+            ..Default::default()
+        }
+        .update(&self.store.writer)
+        .await?;
+        let what = if removing {
+            "Removed the logo"
+        } else {
+            "Changed the logo"
+        };
+        self.audit(id, actor, what).await?;
+        Ok(())
+    }
+
+    /// The logo and its media type.
+    pub async fn logo(&self, slug: &str) -> Result<Option<(Vec<u8>, String)>, StoreError> {
+        Ok(library::Entity::find()
+            .filter(library::Column::Slug.eq(slug))
+            .one(&self.store.db)
+            .await?
+            .and_then(|r| Some((r.logo?, r.logo_type?))))
     }
 
     /// The SIP2 account password, unsealed, for the client only.

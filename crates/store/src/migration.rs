@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0005Libraries),
             Box::new(M0006GuestLinks),
             Box::new(M0007Oidc),
+            Box::new(M0008LibraryLogo),
         ]
     }
 }
@@ -536,6 +537,34 @@ impl MigrationTrait for M0007Oidc {
                 .name("oidc_logins_expiry")
                 .table(t("oidc_logins"))
                 .col(t("expires_at"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0008LibraryLogo;
+
+impl MigrationName for M0008LibraryLogo {
+    fn name(&self) -> &str {
+        "m0008_library_logo"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0008LibraryLogo {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(t("libraries"))
+                .add_column(blob_null(t("logo")))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(t("libraries"))
+                .add_column(string_len_null(t("logo_type"), 16))
                 .to_owned(),
         )
         .await

@@ -34,6 +34,13 @@ pub fn router() -> Router<AppState> {
         .route("/libraries/{slug}/admin/oidc", post(save_oidc))
         .route("/libraries/{slug}/learn", get(learn))
         .route("/libraries/{slug}/theme.css", get(theme))
+        .route("/libraries/{slug}/logo", get(logo))
+        .route(
+            "/libraries/{slug}/admin/logo",
+            post(save_logo).layer(axum::extract::DefaultBodyLimit::max(
+                lyceum_store::libraries::MAX_LOGO_BYTES + 16 * 1024,
+            )),
+        )
         .route("/my-data", get(my_data))
         .route("/my-data/erase", post(erase_guest))
         .route("/my-data/export", get(export_guest))
@@ -141,6 +148,7 @@ struct LibraryPage {
     contact: String,
     enabled: bool,
     is_oidc: bool,
+    has_logo: bool,
     idle_minutes: u32,
     shared_default: bool,
     notice: Option<&'static str>,
@@ -190,6 +198,7 @@ async fn render_library(
             contact: library.contact.clone(),
             enabled: library.auth_method != PatronAuthMethod::Disabled,
             is_oidc: library.auth_method == PatronAuthMethod::Oidc,
+            has_logo: library.has_logo,
             idle_minutes: library.idle_minutes,
             shared_default: library.shared_computer_default,
             notice,
@@ -398,6 +407,91 @@ async fn theme(
         .into_response())
 }
 
+async fn logo(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let (bytes, kind) = state
+        .store
+        .libraries()
+        .logo(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let kind = HeaderValue::from_str(&kind)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let mut res = bytes.into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, kind);
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(res)
+}
+
+async fn save_logo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let mut csrf = String::new();
+    let mut image: Option<Vec<u8>> = None;
+    let mut remove = false;
+    let unreadable = || {
+        AppError::BadRequest(
+            "The upload could not be read. Choose the file again and retry.".into(),
+        )
+    };
+    while let Some(field) = form.next_field().await.map_err(|_| unreadable())? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(|_| unreadable())?,
+            Some("remove") => remove = field.text().await.map_err(|_| unreadable())? == "yes",
+            Some("logo") => {
+                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+                if !bytes.is_empty() {
+                    image = Some(bytes.to_vec());
+                }
+            }
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    let library = staff_library(&state, &ctx, &slug).await?;
+    let member = ctx.member()?.id;
+    let result = match (image, remove) {
+        (_, true) => {
+            state
+                .store
+                .libraries()
+                .set_logo(library.id, None, member)
+                .await
+        }
+        (Some(bytes), false) => {
+            state
+                .store
+                .libraries()
+                .set_logo(library.id, Some(&bytes), member)
+                .await
+        }
+        (None, false) => Err(LibraryError::Invalid(
+            "Choose an image file to upload.".into(),
+        )),
+    };
+    let view = match result {
+        Ok(()) => AdminView::ok(Some(if remove {
+            "Logo removed.".into()
+        } else {
+            "Logo saved.".into()
+        })),
+        Err(LibraryError::Invalid(m)) => {
+            AdminView::from_error(AppError::Validation(vec![FieldError::new("logo", m)]))
+        }
+        Err(e) => return Err(library_error(e).into()),
+    };
+    let library = find_library(&state, &slug).await?;
+    render_admin(&state, &ctx, &library, view).await
+}
+
 async fn idle_script() -> Response {
     (
         [
@@ -580,6 +674,7 @@ struct AdminPage {
     sip2_patron_information: bool,
     oidc_fields: Vec<Field>,
     oidc_redirect: String,
+    has_logo: bool,
     card_count: u64,
     staff: Vec<String>,
     audit: Vec<(String, String, String, String)>,
@@ -760,6 +855,7 @@ async fn render_admin(
                     library.slug
                 ),
             },
+            has_logo: library.has_logo,
             card_count: libs.card_list_len(library.id).await?,
             staff,
             audit,

@@ -49,6 +49,8 @@ pub struct Layout {
     pub(crate) guest_library: Option<(String, String)>,
     /// The library whose colours the page wears, by short name.
     pub(crate) theme: Option<String>,
+    /// Whether that library has a logo to show in the header.
+    pub(crate) theme_logo: bool,
     /// On a shared computer: seconds of inactivity before sign-out, for
     /// the warning script.
     pub(crate) idle_seconds: Option<i64>,
@@ -67,6 +69,7 @@ impl Layout {
         Self {
             title: title.to_owned(),
             theme: guest_library.as_ref().map(|(slug, _)| slug.clone()),
+            theme_logo: ctx.guest.as_ref().is_some_and(|(_, l)| l.has_logo),
             guest_library,
             idle_seconds: ctx
                 .session

@@ -46,6 +46,10 @@ pub struct Model {
     pub idle_minutes: i32,
     /// Days a guest learner's data is kept after their last visit.
     pub guest_retention_days: i32,
+    /// The library's logo (PNG, JPEG or WebP), if uploaded.
+    pub logo: Option<Vec<u8>>,
+    /// The logo's media type.
+    pub logo_type: Option<String>,
     /// The pseudonym key, sealed by the instance key.
     pub pseudonym_secret: Vec<u8>,
     /// Milliseconds since the epoch.
@@ -83,6 +87,8 @@ pub const DATA_MAP: TableDecl = TableDecl {
         ColumnDecl::not_personal("idle_minutes", "a setting"),
         ColumnDecl::not_personal("guest_retention_days", "a setting"),
         ColumnDecl::not_personal("pseudonym_secret", "the library's pseudonym key, sealed"),
+        ColumnDecl::not_personal("logo", "branding"),
+        ColumnDecl::not_personal("logo_type", "branding"),
         ColumnDecl::not_personal("created_at", "when the library was added"),
     ],
 };

@@ -986,7 +986,10 @@ async fn a_guest_exports_their_data_and_erases_through_the_common_endpoint() {
         .expect("export");
     assert_eq!(res.status(), StatusCode::OK);
     let bytes = res.bytes().await.expect("body");
-    assert!(!contains(&bytes, CARD.as_bytes()), "the card number is not in the archive");
+    assert!(
+        !contains(&bytes, CARD.as_bytes()),
+        "the card number is not in the archive"
+    );
     let files = lyceum_store::zip::read_stored(&bytes).expect("a valid ZIP");
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     for expected in [
@@ -998,7 +1001,10 @@ async fn a_guest_exports_their_data_and_erases_through_the_common_endpoint() {
         "recipients.json",
         "index.html",
     ] {
-        assert!(names.contains(&expected), "{expected} is missing from {names:?}");
+        assert!(
+            names.contains(&expected),
+            "{expected} is missing from {names:?}"
+        );
     }
     let file = |name: &str| -> Value {
         let (_, data) = files.iter().find(|(n, _)| n == name).expect("file");
@@ -1021,4 +1027,99 @@ async fn a_guest_exports_their_data_and_erases_through_the_common_endpoint() {
         .expect("erase");
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     assert_eq!(guest_count(&app).await, 0);
+}
+
+/// A multipart/form-data body, as a browser sends a file form.
+fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----lyceum-test-boundary";
+    let mut body = Vec::new();
+    for (name, filename, data) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn staff_upload_a_logo_that_must_really_be_an_image() {
+    // Branding: PNG/JPEG/WebP up to 256 KiB, checked by content; SVG and oversize files are refused.
+    let app = spawn_app().await;
+    let (op_client, _op, _server) = riverside(&app).await;
+    let (_, _, html) = app.get_page(&op_client, "/libraries/riverside/admin").await;
+    let csrf = csrf_from(&html).expect("csrf");
+    let post = |parts: Vec<(&'static str, Option<&'static str>, Vec<u8>)>| {
+        let csrf = csrf.clone();
+        let op_client = op_client.clone();
+        let url = app.url("/libraries/riverside/admin/logo");
+        async move {
+            let mut all: Vec<(&str, Option<&str>, &[u8])> = vec![("csrf", None, csrf.as_bytes())];
+            for (n, f, d) in &parts {
+                all.push((n, *f, d.as_slice()));
+            }
+            let (ct, body) = multipart(&all);
+            let res = op_client
+                .post(url)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .expect("upload");
+            (res.status(), res.text().await.unwrap_or_default())
+        }
+    };
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec();
+    let (status, html) = post(vec![("logo", Some("logo.png"), svg)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("PNG, JPEG or WebP"));
+    let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+    big.resize(300 * 1024, 0);
+    let (status, _) = post(vec![("logo", Some("big.png"), big)]).await;
+    assert!(
+        status.is_client_error(),
+        "an oversize logo is refused: {status}"
+    );
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&[0u8; 64]);
+    let (status, html) = post(vec![("logo", Some("logo.png"), png.clone())]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Logo saved."));
+    let res = client()
+        .get(app.url("/libraries/riverside/logo"))
+        .send()
+        .await
+        .expect("logo");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.expect("bytes").to_vec(), png);
+    let (_, _, page) = app.get_page(&client(), "/libraries/riverside").await;
+    assert!(page.contains("/libraries/riverside/logo"));
+    let (status, html) = post(vec![("remove", None, b"yes".to_vec())]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Logo removed."));
+    let res = client()
+        .get(app.url("/libraries/riverside/logo"))
+        .send()
+        .await
+        .expect("logo");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Without the form's token nothing changes.
+    let (ct, body) = multipart(&[("logo", Some("x.png"), b"\x89PNG\r\n\x1a\n")]);
+    let res = op_client
+        .post(app.url("/libraries/riverside/admin/logo"))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
