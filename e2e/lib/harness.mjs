@@ -117,7 +117,9 @@ export class Visitor {
     // Chromium reports what the Content-Security-Policy blocked on the console.
     page.on('console', (message) => {
       if (message.type() === 'error' && /Content Security Policy/.test(message.text())) {
-        this.cspViolations.push(`${page.url()}: ${message.text().trim()}`);
+        const said = `${page.url()}: ${message.text().trim()}`;
+        this.cspViolations.push(said);
+        this.onCspViolation?.(said);
       }
     });
     context.on('response', (response) => {
@@ -147,7 +149,9 @@ export class Visitor {
   /**
    * Runs an action that makes the main frame load a new document (clicking a
    * submit button, pressing Enter on a link), waits for that document, checks
-   * it, and returns its response (the last one after any redirects).
+   * it, and returns its response (the last one after any redirects). Fails at
+   * once, rather than after a timeout, when the browser blocks the navigation
+   * under Lyceum's Content-Security-Policy.
    */
   async follow(action) {
     const page = this.page;
@@ -158,17 +162,21 @@ export class Visitor {
         !(r.status() >= 300 && r.status() < 400),
     );
     const loaded = page.waitForEvent('load');
+    const blocked = new Promise((_, reject) => {
+      this.onCspViolation = (said) =>
+        reject(new assert.AssertionError({ message: `the browser blocked the navigation under Lyceum's Content-Security-Policy: ${said}` }));
+    });
+    // Nobody will await the waiters if the action fails or is blocked; keep
+    // their timeouts from surfacing as unhandled rejections.
+    for (const waiter of [response, loaded, blocked]) waiter.catch(() => {});
     try {
       await action();
-    } catch (err) {
-      // Nobody will await the waiters now; keep their timeouts from surfacing as unhandled rejections.
-      response.catch(() => {});
-      loaded.catch(() => {});
-      throw err;
+      const [final] = await Promise.race([Promise.all([response, loaded]), blocked]);
+      await this.checkPage();
+      return final;
+    } finally {
+      this.onCspViolation = undefined;
     }
-    const [final] = await Promise.all([response, loaded]);
-    await this.checkPage();
-    return final;
   }
 
   /** axe and the page skeleton, on the current document. */

@@ -6,6 +6,10 @@
 // `listening on 127.0.0.1:PORT` on stdout when ready; it is started on a free
 // port, and a restart (after a test stopped it to play a card check that is
 // down) binds the same port again, so the library's settings stay right.
+//
+// `oidcLibrarySuite()` is the other instance with a library: the operator and
+// Northside Library, with the test OpenID provider (oidc-provider.mjs) beside
+// it, which the tests point the library at from its settings page.
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';

@@ -374,7 +374,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         lyceum_store::jobs::Worker::with_retention(store.clone(), config.retention).run(stop_rx),
     );
     let state = lyceum_web::AppState::new(store, config.web.clone())
-        .with_recipients(config.privacy.recipients.clone());
+        .with_recipients(config.privacy.recipients.clone())
+        .with_retention(config.retention);
+    // Record the notice this configuration gives (a new version if the
+    // operator changed retention or recipients since the last start).
+    lyceum_web::notice::current(&state)
+        .await
+        .context("cannot record the privacy notice version")?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{addr}")?;

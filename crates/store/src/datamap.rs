@@ -4,7 +4,8 @@
 use crate::StoreError;
 use crate::entity::{
     consent_event, credential, disclosure, guest, guest_link, job, library, library_audit,
-    library_staff, member, oidc_login, seat_use, session, static_patron, subject_key, usage_count,
+    library_staff, member, notice_version, oidc_login, seat_use, session, static_patron,
+    subject_key, usage_count,
 };
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -41,6 +42,7 @@ pub const MAIN: &[TableDecl] = &[
     seat_use::DATA_MAP,
     usage_count::DATA_MAP,
     oidc_login::DATA_MAP,
+    notice_version::DATA_MAP,
     MIGRATIONS,
 ];
 

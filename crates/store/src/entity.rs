@@ -13,6 +13,7 @@ pub mod library;
 pub mod library_audit;
 pub mod library_staff;
 pub mod member;
+pub mod notice_version;
 pub mod oidc_login;
 pub mod seat_use;
 pub mod session;

@@ -25,6 +25,18 @@ pub struct Recipient {
     pub country: String,
     /// What it receives data for.
     pub purpose: String,
+    /// When the recipient takes effect. Until then it is announced in the
+    /// privacy changelog and nothing may be sent to it; people learn of a
+    /// new recipient before it receives anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<DateTime<Utc>>,
+}
+
+impl Recipient {
+    /// Whether data may be sent to it at `now`.
+    pub fn is_in_effect(&self, now: DateTime<Utc>) -> bool {
+        self.from.is_none_or(|f| f <= now)
+    }
 }
 
 /// One recorded disclosure.
@@ -46,6 +58,9 @@ pub enum DisclosureError {
     /// The recipient is not in the instance's configuration.
     #[error("recipient {0:?} is not configured; add it to [[privacy.recipients]] first")]
     UnknownRecipient(String),
+    /// The recipient is announced but not in effect yet.
+    #[error("recipient {0:?} takes effect on {1}; nothing may be sent to it before then")]
+    NotYetInEffect(String, DateTime<Utc>),
     /// Recording failed, so nothing was sent.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -71,8 +86,13 @@ impl Store {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<(), String>>,
     {
-        if !recipients.iter().any(|r| r.key == recipient) {
+        let Some(r) = recipients.iter().find(|r| r.key == recipient) else {
             return Err(DisclosureError::UnknownRecipient(recipient.to_owned()));
+        };
+        if let Some(from) = r.from
+            && !r.is_in_effect(self.clock.now())
+        {
+            return Err(DisclosureError::NotYetInEffect(recipient.to_owned(), from));
         }
         self.record_disclosure(subject, recipient, purpose, categories)
             .await?;

@@ -28,6 +28,7 @@ pub mod keyring;
 pub mod ledger;
 pub mod libraries;
 pub mod migration;
+pub mod notice;
 pub mod retention;
 pub mod sessions;
 pub mod zip;

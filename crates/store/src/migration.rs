@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0006GuestLinks),
             Box::new(M0007Oidc),
             Box::new(M0008LibraryLogo),
+            Box::new(M0009NoticeVersions),
         ]
     }
 }
@@ -565,6 +566,30 @@ impl MigrationTrait for M0008LibraryLogo {
             Table::alter()
                 .table(t("libraries"))
                 .add_column(string_len_null(t("logo_type"), 16))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0009NoticeVersions;
+
+impl MigrationName for M0009NoticeVersions {
+    fn name(&self) -> &str {
+        "m0009_notice_versions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0009NoticeVersions {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("notice_versions"))
+                .col(integer(t("version")).primary_key())
+                .col(blob(t("fingerprint")))
+                .col(text(t("snapshot")))
+                .col(big_integer(t("published_at")))
                 .to_owned(),
         )
         .await

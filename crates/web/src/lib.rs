@@ -13,6 +13,7 @@ pub mod export;
 pub mod extract;
 pub mod library_api;
 pub mod library_pages;
+pub mod notice;
 pub mod oidc;
 pub mod ops;
 pub mod pages;
@@ -126,6 +127,8 @@ pub struct AppState {
     /// Everyone outside the instance who may receive personal data, as
     /// the operator configured them; the privacy notice lists them.
     pub recipients: Arc<Vec<lyceum_store::ledger::Recipient>>,
+    /// The operator's retention settings, as the privacy notice states them.
+    pub retention: lyceum_store::retention::RetentionConfig,
     /// One SIP2 client (with its pooled connection) per library.
     pub sip2: Arc<patrons::Sip2Clients>,
     /// OpenID Connect: the HTTP client and discovered provider metadata.
@@ -144,6 +147,7 @@ impl AppState {
             limiter: Arc::new(RateLimiter::default()),
             metrics: metrics_handle(),
             recipients: Arc::new(Vec::new()),
+            retention: lyceum_store::retention::RetentionConfig::default(),
             sip2: Arc::new(patrons::Sip2Clients::default()),
             oidc: Arc::new(oidc::OidcClient::default()),
             set_up: Arc::new(AtomicBool::new(false)),
@@ -153,6 +157,12 @@ impl AppState {
     /// Sets the configured recipients.
     pub fn with_recipients(mut self, recipients: Vec<lyceum_store::ledger::Recipient>) -> Self {
         self.recipients = Arc::new(recipients);
+        self
+    }
+
+    /// Sets the retention settings the notice states.
+    pub fn with_retention(mut self, retention: lyceum_store::retention::RetentionConfig) -> Self {
+        self.retention = retention;
         self
     }
 

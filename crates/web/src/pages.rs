@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/me/privacy", get(privacy_dashboard))
         .route("/me/export", get(export))
         .route("/privacy", get(privacy))
+        .route("/privacy/changes", get(crate::notice::changes))
         .route("/static/app.css", get(stylesheet))
 }
 
@@ -54,6 +55,8 @@ pub struct Layout {
     /// On a shared computer: seconds of inactivity before sign-out, for
     /// the warning script.
     pub(crate) idle_seconds: Option<i64>,
+    /// "Our privacy notice changes on …", while a change is announced.
+    pub(crate) notice_change: Option<String>,
     pub(crate) csrf: String,
     pub(crate) current: &'static str,
     pub(crate) noindex: bool,
@@ -70,6 +73,7 @@ impl Layout {
             title: title.to_owned(),
             theme: guest_library.as_ref().map(|(slug, _)| slug.clone()),
             theme_logo: ctx.guest.as_ref().is_some_and(|(_, l)| l.has_logo),
+            notice_change: ctx.notice_change.map(|d| d.format("%-d %B %Y").to_string()),
             guest_library,
             idle_seconds: ctx
                 .session
@@ -234,6 +238,9 @@ struct PrivacyPage {
     categories: Vec<PrivacyCategory>,
     recipients: Vec<lyceum_store::ledger::Recipient>,
     library_systems: Vec<String>,
+    version: i32,
+    version_since: String,
+    upcoming: Vec<(String, String)>,
 }
 
 /// Renders a template as a page that no cache keeps (pages can show
@@ -1032,7 +1039,7 @@ pub fn kept_until(r: Retention, until: Option<chrono::DateTime<chrono::Utc>>) ->
     match (r, until) {
         (Retention::UntilExpiry, Some(t)) => format!("Until {}", t.format("%-d %B %Y")),
         (Retention::WhileAccountOpen, _) => "Until you erase your account".into(),
-        (other, _) => retention_words(other),
+        (other, _) => retention_words(other, lyceum_store::retention::MAX_CLOSED_ACCOUNT_DAYS),
     }
 }
 
@@ -1066,17 +1073,19 @@ async fn set_pause(
     Ok(see_other("/me/choices?changed=pause"))
 }
 
-fn retention_words(r: Retention) -> String {
+/// How long a field is kept, in words, with the operator's grace period
+/// for closed accounts.
+pub(crate) fn retention_words(r: Retention, closed_account_days: u32) -> String {
     match r {
-        Retention::WhileAccountOpen => {
-            "While your account is open; erased within 30 days of closing it".into()
-        }
+        Retention::WhileAccountOpen => format!(
+            "While your account is open; erased within {closed_account_days} days of closing it"
+        ),
         Retention::UntilExpiry => "Until it expires (at most 30 days)".into(),
         Retention::DaysAfterLastUse(d) => format!("{d} days after you last use it"),
     }
 }
 
-fn erase_words(e: EraseAction) -> &'static str {
+pub(crate) fn erase_words(e: EraseAction) -> &'static str {
     match e {
         EraseAction::Delete => "Deleted",
         EraseAction::Anonymise => "Anonymised",
@@ -1110,7 +1119,7 @@ async fn privacy(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Pa
                     what: field_words(table.about, column),
                     why: f.purpose,
                     basis: f.basis.label(),
-                    kept: retention_words(f.retention),
+                    kept: retention_words(f.retention, state.retention.closed_account_days),
                     erase: erase_words(f.erase),
                 });
             }
@@ -1133,13 +1142,23 @@ async fn privacy(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Pa
         .filter(|l| l.auth_method == lyceum_core::domain::library::PatronAuthMethod::Sip2)
         .map(|l| l.name)
         .collect();
+    let now = state.store.clock.now();
+    let version = crate::notice::current(&state).await?;
     Ok(page(
         StatusCode::OK,
         &PrivacyPage {
             layout: Layout::new("Privacy notice", &ctx, "privacy"),
             categories,
-            recipients: state.recipients.as_ref().clone(),
+            recipients: state
+                .recipients
+                .iter()
+                .filter(|r| r.is_in_effect(now))
+                .cloned()
+                .collect(),
             library_systems,
+            version: version.version,
+            version_since: version.published_at.format("%-d %B %Y").to_string(),
+            upcoming: crate::notice::upcoming(&state, now),
         },
     ))
 }

@@ -29,6 +29,9 @@ pub struct Ctx {
     pub member: Option<Member>,
     /// The signed-in guest learner and their library.
     pub guest: Option<(Guest, Library)>,
+    /// The date of the next announced privacy change, for people who are
+    /// signed in (they are told on every page until it takes effect).
+    pub notice_change: Option<chrono::DateTime<chrono::Utc>>,
     /// The client's address.
     pub ip: Option<IpAddr>,
 }
@@ -171,6 +174,7 @@ impl Ctx {
                 session: None,
                 member: None,
                 guest: None,
+                notice_change: None,
                 ip,
             });
         };
@@ -196,10 +200,16 @@ impl Ctx {
             },
             None => None,
         };
+        let notice_change = if member.is_some() || guest.is_some() {
+            crate::notice::next_change(state, state.store.clock.now())
+        } else {
+            None
+        };
         Ok(Ctx {
             session,
             member,
             guest,
+            notice_change,
             ip,
         })
     }

@@ -82,6 +82,28 @@ pub fn mail_relay() -> lyceum_store::ledger::Recipient {
         name: "Example Mail Relay Ltd".into(),
         country: "Ireland".into(),
         purpose: "Delivering security emails".into(),
+        from: None,
+    }
+}
+
+impl TestApp {
+    /// Serves the same store again with other privacy settings, as an
+    /// operator restarting with a changed configuration would; returns the
+    /// new server's base address.
+    pub async fn serve_again(
+        &self,
+        recipients: Vec<lyceum_store::ledger::Recipient>,
+        retention: lyceum_store::retention::RetentionConfig,
+    ) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = AppState::new(self.store.clone(), WebConfig::default())
+            .with_recipients(recipients)
+            .with_retention(retention);
+        tokio::spawn(lyceum_web::serve(listener, state, std::future::pending()));
+        base
     }
 }
 

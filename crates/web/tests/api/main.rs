@@ -11,6 +11,7 @@ mod helpers;
 mod jobs;
 mod ledger;
 mod library;
+mod notice;
 mod oidc;
 mod ops;
 mod pages;
