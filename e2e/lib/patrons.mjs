@@ -172,7 +172,7 @@ export async function expectMyDataPage(page, library, { refused = false } = {}) 
   const kept = main.locator('table').first();
   const firstRow = normalise(await kept.locator('tbody tr').first().textContent());
   assert.ok(
-    firstRow.includes('A code made from your card number'),
+    firstRow.includes('A code made from your library card'),
     `the first thing kept should be the code made from the card, it is "${firstRow}"`,
   );
 

@@ -12,7 +12,6 @@ import {
   labelledField,
   mainButton,
   normalise,
-  pathOf,
 } from './flows.mjs';
 
 /** The one role="status" notice in main; returns its text. */
@@ -80,8 +79,9 @@ export async function submitNewLibrary(visitor, library) {
 }
 
 /**
- * A library's settings page, "{Name}: settings". Its forms answer with this
- * page at the address they posted to (`{ after: 'card-list' }` is
+ * A library's settings page, "{Name}: settings". A form that succeeds
+ * redirects back to it (post, redirect, get); one that is refused answers
+ * with this page at the address it posted to (`{ after: 'card-list' }` is
  * /libraries/{slug}/admin/card-list).
  */
 export async function expectLibrarySettingsPage(page, library, { after } = {}) {
@@ -145,11 +145,11 @@ export async function expectGeneralSettingsSection(page, library) {
 /**
  * "Your library cards": the linked cards (rows of library and date, each
  * with its "Detach the … card" button) and the "Link this card" form. A
- * detach answers with this page at the address it posted to
- * (`{ detached: true }`: /me/library-cards/{id}/detach).
+ * detach redirects back to this page with a notice
+ * (`{ detached: true }`: /me/library-cards?done=detached).
  */
 export async function expectLibraryCardsPage(page, { detached = false } = {}) {
-  if (detached) assert.match(pathOf(page), /^\/me\/library-cards\/[^/]+\/detach$/, `expected the page a detach answers with, at ${page.url()}`);
+  if (detached) assert.ok(page.url().endsWith('/me/library-cards?done=detached'), `expected the page a detach redirects to, at ${page.url()}`);
   else await expectPath(page, '/me/library-cards');
   await expectHeading(page, 'Your library cards');
   const main = page.locator('main');

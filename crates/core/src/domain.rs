@@ -6,6 +6,7 @@ pub mod consent;
 pub mod datamap;
 pub mod ids;
 pub mod library;
+pub mod objection;
 
 pub use account::{DisplayName, Email, NewPassword, Role};
 pub use consent::Purpose;

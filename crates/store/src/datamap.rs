@@ -4,8 +4,8 @@
 use crate::StoreError;
 use crate::entity::{
     consent_event, credential, disclosure, guest, guest_link, job, library, library_audit,
-    library_staff, member, notice_version, oidc_login, seat_use, session, static_patron,
-    subject_key, usage_count,
+    library_staff, member, notice_version, objection_event, oidc_login, seat_use, session,
+    static_patron, subject_key, usage_count,
 };
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -43,6 +43,7 @@ pub const MAIN: &[TableDecl] = &[
     usage_count::DATA_MAP,
     oidc_login::DATA_MAP,
     notice_version::DATA_MAP,
+    objection_event::DATA_MAP,
     MIGRATIONS,
 ];
 

@@ -14,6 +14,7 @@ pub mod library_audit;
 pub mod library_staff;
 pub mod member;
 pub mod notice_version;
+pub mod objection_event;
 pub mod oidc_login;
 pub mod seat_use;
 pub mod session;

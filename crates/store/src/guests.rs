@@ -12,6 +12,7 @@ use crate::libraries::Library;
 use crate::{Store, StoreError, from_ms};
 use chrono::{DateTime, Utc};
 use lyceum_core::domain::library::{Month, reportable};
+use lyceum_core::domain::objection::Ground;
 use lyceum_core::domain::{GuestId, LibraryId, Licence, MemberId, SubjectId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
@@ -185,6 +186,13 @@ impl<'a> Guests<'a> {
                 }
             }
         };
+        // A guest who objected to usage statistics still takes a seat (the
+        // licence needs it) but is left out of the counters.
+        let counted = !self
+            .store
+            .objections()
+            .has_objected(SubjectId::from(id), Ground::UsageStatistics)
+            .await?;
         if !has_seat {
             let res = seat_use::Entity::insert(seat_use::ActiveModel {
                 library_id: Set(library.id.0),
@@ -203,12 +211,14 @@ impl<'a> Guests<'a> {
             )
             .exec_without_returning(&self.store.writer)
             .await?;
-            if res > 0 {
+            if res > 0 && counted {
                 self.count(library.id, month, metric::PATRONS_ACTIVE, "")
                     .await?;
             }
         }
-        self.count(library.id, month, metric::SIGN_INS, "").await?;
+        if counted {
+            self.count(library.id, month, metric::SIGN_INS, "").await?;
+        }
         Ok(self
             .get(id)
             .await?

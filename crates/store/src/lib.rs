@@ -29,6 +29,7 @@ pub mod ledger;
 pub mod libraries;
 pub mod migration;
 pub mod notice;
+pub mod objections;
 pub mod retention;
 pub mod sessions;
 pub mod zip;
@@ -169,6 +170,11 @@ impl Store {
     /// Guest learners, seats and usage counters.
     pub fn guests(&self) -> guests::Guests<'_> {
         guests::Guests::new(self)
+    }
+
+    /// Objections to processing on legitimate-interest grounds.
+    pub fn objections(&self) -> objections::Objections<'_> {
+        objections::Objections::new(self)
     }
 
     /// The durable job queue.

@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0007Oidc),
             Box::new(M0008LibraryLogo),
             Box::new(M0009NoticeVersions),
+            Box::new(M0010Objections),
         ]
     }
 }
@@ -590,6 +591,40 @@ impl MigrationTrait for M0009NoticeVersions {
                 .col(blob(t("fingerprint")))
                 .col(text(t("snapshot")))
                 .col(big_integer(t("published_at")))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0010Objections;
+
+impl MigrationName for M0010Objections {
+    fn name(&self) -> &str {
+        "m0010_objections"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0010Objections {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("objection_events"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("subject_id")))
+                .col(string_len(t("ground"), 64))
+                .col(boolean(t("objected")))
+                .col(big_integer(t("at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("objection_events_subject")
+                .table(t("objection_events"))
+                .col(t("subject_id"))
+                .col(t("ground"))
                 .to_owned(),
         )
         .await

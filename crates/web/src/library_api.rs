@@ -46,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .route("/guest", get(get_guest).delete(delete_guest))
         .route("/guest/export", get(export_guest))
         .route("/session", get(get_session))
+        .route("/objections", get(list_objections))
+        .route("/objections/{ground}", put(set_objection))
         .route("/me/library-cards", get(list_cards).post(link_card))
         .route(
             "/me/library-cards/{guest}",
@@ -56,8 +58,8 @@ pub fn router() -> Router<AppState> {
 /// The library paths of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(export_guest, put_oidc, list_cards, link_card, detach_card, list_libraries, create_patron_session, get_settings, put_settings, put_sip2, test_sip2, put_card_list, get_report, get_report_csv, get_audit, get_guest, delete_guest, get_session),
-    components(schemas(OidcRequest, LinkedCard, LinkCardRequest, LibrarySummary, PatronSessionRequest, PatronSessionResponse, SettingsResponse, SettingsInput, Sip2Request, Sip2TestResponse, CardListRequest, CardListResponse, ReportResponse, ReportCellResponse, AuditResponse, GuestResponse, GuestHolding, SessionResponse)),
+    paths(list_objections, set_objection, export_guest, put_oidc, list_cards, link_card, detach_card, list_libraries, create_patron_session, get_settings, put_settings, put_sip2, test_sip2, put_card_list, get_report, get_report_csv, get_audit, get_guest, delete_guest, get_session),
+    components(schemas(ObjectionResponse, ObjectionRequest, OidcRequest, LinkedCard, LinkCardRequest, LibrarySummary, PatronSessionRequest, PatronSessionResponse, SettingsResponse, SettingsInput, Sip2Request, Sip2TestResponse, CardListRequest, CardListResponse, ReportResponse, ReportCellResponse, AuditResponse, GuestResponse, GuestHolding, SessionResponse)),
     tags((name = "libraries", description = "Libraries, card sign-in and library staff"), (name = "guest", description = "The signed-in guest learner"))
 )]
 pub struct LibraryApiDoc;
@@ -837,4 +839,85 @@ async fn export_guest(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
     let (guest, library) = ctx.guest()?;
     let bytes = crate::export::archive(&state, crate::export::Owner::Guest(guest, library)).await?;
     Ok(crate::export::download(bytes, state.store.clock.now()))
+}
+
+/// Where the person stands on one ground of processing they may object to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectionResponse {
+    /// The ground's key (`usage_statistics`).
+    pub ground: String,
+    /// Its name.
+    pub title: String,
+    /// What the processing is and whose interest it serves.
+    pub explanation: String,
+    /// Whether the person objects now.
+    pub objected: bool,
+    /// Since when, if they ever said.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// An objection or its withdrawal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectionRequest {
+    /// `true` to object, `false` to withdraw the objection.
+    pub objected: bool,
+}
+
+async fn objections_of(state: &AppState, ctx: &Ctx) -> Result<Vec<ObjectionResponse>, AppError> {
+    Ok(state
+        .store
+        .objections()
+        .states(ctx.subject()?)
+        .await?
+        .into_iter()
+        .map(|o| ObjectionResponse {
+            ground: o.ground.key().into(),
+            title: o.ground.title().into(),
+            explanation: o.ground.explanation().into(),
+            objected: o.objected,
+            since: o.since,
+        })
+        .collect())
+}
+
+/// Processing on legitimate-interest grounds the signed-in person (member
+/// or guest learner) may object to (GDPR Art. 21), and where they stand.
+#[utoipa::path(get, path = "/objections", tag = "me",
+    responses(
+        (status = 200, description = "Every ground", body = [ObjectionResponse]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_objections(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ObjectionResponse>>, ApiError> {
+    Ok(Json(objections_of(&state, &ctx).await?))
+}
+
+/// Object to (or withdraw an objection to) one ground of processing; it
+/// takes effect at once and needs no reason.
+#[utoipa::path(put, path = "/objections/{ground}", tag = "me",
+    params(("ground" = String, Path, description = "The ground's key")),
+    request_body = ObjectionRequest,
+    responses(
+        (status = 200, description = "Every ground after the change", body = [ObjectionResponse]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ground", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn set_objection(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(ground): Path<String>,
+    ApiJson(req): ApiJson<ObjectionRequest>,
+) -> Result<Json<Vec<ObjectionResponse>>, ApiError> {
+    let subject = ctx.subject()?;
+    let ground =
+        lyceum_core::domain::objection::Ground::from_key(&ground).ok_or(AppError::NotFound)?;
+    state
+        .store
+        .objections()
+        .set(subject, ground, req.objected)
+        .await?;
+    Ok(Json(objections_of(&state, &ctx).await?))
 }

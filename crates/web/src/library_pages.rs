@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/my-data", get(my_data))
         .route("/my-data/erase", post(erase_guest))
         .route("/my-data/export", get(export_guest))
+        .route("/my-data/objections/{ground}", post(set_objection))
         .route("/libraries/{slug}/admin", get(admin))
         .route("/libraries/{slug}/admin/settings", post(save_settings))
         .route("/libraries/{slug}/admin/sip2", post(save_sip2))
@@ -157,6 +158,16 @@ struct LibraryPage {
     errors: Vec<FieldError>,
 }
 
+/// The heading of a refusal on the card pages: a 401 there means the card
+/// and PIN did not match, never "not signed in".
+fn problem_title(e: &AppError, is_oidc: bool) -> String {
+    match e {
+        AppError::Unauthorized(_) if is_oidc => "Sign-in not confirmed".to_owned(),
+        AppError::Unauthorized(_) => "Card number and PIN do not match".to_owned(),
+        e => e.title().to_owned(),
+    }
+}
+
 fn card_fields(card: &str) -> Vec<Field> {
     // Neither field is remembered by the browser: on a library's public
     // computer, the next person must not find the last card number.
@@ -180,16 +191,23 @@ async fn render_library(
     let cookie = ensure_session(state, &mut ctx).await?;
     let (errors, problem) = match error {
         Some(AppError::Validation(errors)) => (errors, None),
-        Some(e @ AppError::Unauthorized(_)) => (
+        Some(e) => (
             Vec::new(),
-            Some(("Card number and PIN do not match".to_owned(), e.detail())),
+            Some((
+                problem_title(&e, library.auth_method == PatronAuthMethod::Oidc),
+                e.detail(),
+            )),
         ),
-        Some(e) => (Vec::new(), Some((e.title().to_owned(), e.detail()))),
         None => (Vec::new(), None),
     };
     let mut layout = Layout::new(&library.name, &ctx, "libraries");
     layout.theme = Some(library.slug.to_string());
-    let res = page(
+    let form_target = if library.auth_method == PatronAuthMethod::Oidc {
+        crate::oidc::sign_in_origin(state, library).await
+    } else {
+        None
+    };
+    let mut res = page(
         status,
         &LibraryPage {
             layout,
@@ -207,6 +225,13 @@ async fn render_library(
             errors,
         },
     );
+    if let Some(csp) = form_target
+        .as_deref()
+        .and_then(crate::security::csp_with_form_target)
+    {
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     Ok(match cookie {
         Some(c) => with_cookie(res, c),
         None => res,
@@ -478,11 +503,12 @@ async fn save_logo(
         )),
     };
     let view = match result {
-        Ok(()) => AdminView::ok(Some(if remove {
-            "Logo removed.".into()
-        } else {
-            "Logo saved.".into()
-        })),
+        Ok(()) => {
+            return Ok(admin_done(
+                &slug,
+                if remove { "logo-removed" } else { "logo-saved" },
+            ));
+        }
         Err(LibraryError::Invalid(m)) => {
             AdminView::from_error(AppError::Validation(vec![FieldError::new("logo", m)]))
         }
@@ -511,6 +537,15 @@ struct MyDataPage {
     held: Vec<(String, String, String)>,
     disclosures: Vec<(String, String, String, String)>,
     erase_error: Option<String>,
+    notice: Option<&'static str>,
+    /// (key, title, explanation, objected, since)
+    objections: Vec<(
+        &'static str,
+        &'static str,
+        &'static str,
+        bool,
+        Option<String>,
+    )>,
 }
 
 /// What is held about a guest, in words: one line per kind of record.
@@ -527,7 +562,7 @@ pub(crate) async fn guest_holdings(
         library.guest_retention_days
     );
     let mut held = vec![(
-        "A code made from your card number (not the number itself)".to_owned(),
+        "A code made from your library card or library account (not the card number or the account itself)".to_owned(),
         "Recognising your card next time, so your progress is kept".to_owned(),
         until_text.clone(),
     )];
@@ -576,8 +611,25 @@ async fn render_my_data(
     ctx: &Ctx,
     status: StatusCode,
     erase_error: Option<String>,
+    notice: Option<&'static str>,
 ) -> Result<Response, PageError> {
     let (guest, library) = ctx.guest()?;
+    let objections = state
+        .store
+        .objections()
+        .states(SubjectId::from(guest.id))
+        .await?
+        .into_iter()
+        .map(|o| {
+            (
+                o.ground.key(),
+                o.ground.title(),
+                o.ground.explanation(),
+                o.objected,
+                o.since.map(|t| t.format("%-d %B %Y").to_string()),
+            )
+        })
+        .collect();
     let held = guest_holdings(state, ctx).await?;
     let disclosures = crate::api::disclosures(state, SubjectId::from(guest.id))
         .await?
@@ -601,6 +653,8 @@ async fn render_my_data(
             held,
             disclosures,
             erase_error,
+            notice,
+            objections,
         },
     ))
 }
@@ -611,7 +665,11 @@ async fn export_guest(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
     Ok(crate::export::download(bytes, state.store.clock.now()))
 }
 
-async fn my_data(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+async fn my_data(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
     if ctx.guest.is_none() {
         return Ok(see_other(if ctx.member.is_some() {
             "/me/privacy"
@@ -619,7 +677,44 @@ async fn my_data(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Pa
             "/libraries"
         }));
     }
-    render_my_data(&state, &ctx, StatusCode::OK, None).await
+    let notice = match q.done.as_str() {
+        "objected" => {
+            Some("Your objection is recorded: from now on you are left out of the counts.")
+        }
+        "withdrawn" => Some("Your objection is withdrawn."),
+        _ => None,
+    };
+    render_my_data(&state, &ctx, StatusCode::OK, None, notice).await
+}
+
+#[derive(Debug, Deserialize)]
+struct ObjectionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    objected: String,
+}
+
+async fn set_objection(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(ground): Path<String>,
+    PageForm(form): PageForm<ObjectionForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let ground =
+        lyceum_core::domain::objection::Ground::from_key(&ground).ok_or(AppError::NotFound)?;
+    let objected = form.objected == "yes";
+    state
+        .store
+        .objections()
+        .set(ctx.subject()?, ground, objected)
+        .await?;
+    Ok(see_other(if objected {
+        "/my-data?done=objected"
+    } else {
+        "/my-data?done=withdrawn"
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -643,6 +738,7 @@ async fn erase_guest(
             &ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("Tick the box to confirm that everything should be deleted.".into()),
+            None,
         )
         .await;
     }
@@ -675,6 +771,7 @@ struct AdminPage {
     oidc_fields: Vec<Field>,
     oidc_redirect: String,
     has_logo: bool,
+    cards_error: Option<String>,
     card_count: u64,
     staff: Vec<String>,
     audit: Vec<(String, String, String, String)>,
@@ -856,6 +953,10 @@ async fn render_admin(
                 ),
             },
             has_logo: library.has_logo,
+            cards_error: sip2_errors
+                .iter()
+                .find(|e| e.field == "cards")
+                .map(|e| e.message.clone()),
             card_count: libs.card_list_len(library.id).await?,
             staff,
             audit,
@@ -878,16 +979,41 @@ fn signin_redirect(e: AppError) -> Result<Response, PageError> {
     }
 }
 
+/// After a change on the settings page: back to it (post, redirect, get),
+/// so reloading does not send the form again.
+fn admin_done(slug: &str, done: &str) -> Response {
+    see_other(&format!("/libraries/{slug}/admin?done={done}"))
+}
+
 async fn admin(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
+    Query(q): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
     let library = match staff_library(&state, &ctx, &slug).await {
         Ok(l) => l,
         Err(e) => return signin_redirect(e),
     };
-    render_admin(&state, &ctx, &library, AdminView::ok(None)).await
+    let notice = match q.done.as_str() {
+        "settings-saved" => Some("Settings saved."),
+        "sip2-saved" => Some("SIP2 connection saved. Use “Test the connection” to check it."),
+        "oidc-saved" => {
+            Some("OpenID Connect provider saved. Choose it under “Patron sign-in” to use it.")
+        }
+        "cards-saved" => Some("The card list is replaced."),
+        "staff-added" => Some("Staff member added."),
+        "logo-saved" => Some("Logo saved."),
+        "logo-removed" => Some("Logo removed."),
+        _ => None,
+    };
+    render_admin(
+        &state,
+        &ctx,
+        &library,
+        AdminView::ok(notice.map(str::to_owned)),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -1046,15 +1172,7 @@ async fn save_settings(
             .map_err(library_error),
     };
     match result {
-        Ok(updated) => {
-            render_admin(
-                &state,
-                &ctx,
-                &updated,
-                AdminView::ok(Some("Settings saved.".into())),
-            )
-            .await
-        }
+        Ok(_) => Ok(admin_done(&slug, "settings-saved")),
         Err(e @ AppError::Internal(_)) => Err(e.into()),
         Err(e) => render_admin(&state, &ctx, &library, AdminView::from_error(e)).await,
     }
@@ -1158,18 +1276,7 @@ async fn save_sip2(
         .await
         .map_err(library_error)
     {
-        Ok(()) => {
-            let updated = find_library(&state, &slug).await?;
-            render_admin(
-                &state,
-                &ctx,
-                &updated,
-                AdminView::ok(Some(
-                    "SIP2 connection saved. Use “Test the connection” to check it.".into(),
-                )),
-            )
-            .await
-        }
+        Ok(()) => Ok(admin_done(&slug, "sip2-saved")),
         Err(e @ AppError::Internal(_)) => Err(e.into()),
         Err(e) => render_admin(&state, &ctx, &library, AdminView::from_error(e)).await,
     }
@@ -1214,19 +1321,7 @@ async fn save_oidc(
             e => library_error(e),
         });
     match result {
-        Ok(()) => {
-            let updated = find_library(&state, &slug).await?;
-            render_admin(
-                &state,
-                &ctx,
-                &updated,
-                AdminView::ok(Some(
-                    "OpenID Connect provider saved. Choose it under “Patron sign-in” to use it."
-                        .into(),
-                )),
-            )
-            .await
-        }
+        Ok(()) => Ok(admin_done(&slug, "oidc-saved")),
         Err(e @ AppError::Internal(_)) => Err(e.into()),
         Err(e) => render_admin(&state, &ctx, &library, AdminView::from_error(e)).await,
     }
@@ -1319,7 +1414,7 @@ async fn save_card_list(
         Err(e) => Err(e),
     };
     let view = match result {
-        Ok(n) => AdminView::ok(Some(format!("The card list now holds {n} cards."))),
+        Ok(_) => return Ok(admin_done(&slug, "cards-saved")),
         Err(e @ AppError::Internal(_)) => return Err(e.into()),
         Err(e) => AdminView::from_error(e),
     };
@@ -1356,7 +1451,7 @@ async fn add_staff(
                     .libraries()
                     .add_staff(library.id, id, Some(member))
                     .await?;
-                AdminView::ok(Some("Staff member added.".into()))
+                return Ok(admin_done(&slug, "staff-added"));
             }
         },
     };
@@ -1603,7 +1698,7 @@ async fn render_cards(
         .collect();
     let (errors, problem) = match error {
         Some(AppError::Validation(errors)) => (errors, None),
-        Some(e) => (Vec::new(), Some((e.title().to_owned(), e.detail()))),
+        Some(e) => (Vec::new(), Some((problem_title(&e, false), e.detail()))),
         None => (Vec::new(), None),
     };
     Ok(page(
@@ -1620,11 +1715,20 @@ async fn render_cards(
     ))
 }
 
-async fn library_cards(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+async fn library_cards(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
     if ctx.member.is_none() {
         return Ok(see_other("/signin"));
     }
-    render_cards(&state, &ctx, StatusCode::OK, None, None).await
+    let notice = match q.done.as_str() {
+        "linked" => Some("The card is linked. Its learning now shows in your account."),
+        "detached" => Some("The card is detached. It is a guest card again, with its learning."),
+        _ => None,
+    };
+    render_cards(&state, &ctx, StatusCode::OK, notice, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -1654,16 +1758,7 @@ async fn link_card(
         Some(library) => patrons::link_card(&state, &ctx, &library, &form.card, &form.pin).await,
     };
     match result {
-        Ok(()) => {
-            render_cards(
-                &state,
-                &ctx,
-                StatusCode::OK,
-                Some("The card is linked. Its learning now shows in your account."),
-                None,
-            )
-            .await
-        }
+        Ok(()) => Ok(see_other("/me/library-cards?done=linked")),
         Err(e @ AppError::Internal(_)) => Err(e.into()),
         Err(e) => {
             let status = e.status();
@@ -1681,14 +1776,7 @@ async fn detach_card(
     ctx.check_csrf(&form.csrf)?;
     let guest = guest.parse().map_err(|_| AppError::NotFound)?;
     patrons::unlink_card(&state, &ctx, guest).await?;
-    render_cards(
-        &state,
-        &ctx,
-        StatusCode::OK,
-        Some("The card is detached. It is a guest card again, with its learning."),
-        None,
-    )
-    .await
+    Ok(see_other("/me/library-cards?done=detached"))
 }
 
 // ------------------------------------------------------- operators

@@ -125,6 +125,19 @@ impl OidcClient {
     }
 }
 
+/// The origin (scheme, host, port) the patron's browser is sent to for
+/// signing in, for the library page's `form-action`: the discovered
+/// authorization endpoint's when known, else the issuer's.
+pub async fn sign_in_origin(state: &AppState, library: &Library) -> Option<String> {
+    let settings = library.oidc.as_ref()?;
+    let endpoint = match state.oidc.discover(library, settings).await {
+        Ok(d) => d.authorization_endpoint,
+        Err(_) => settings.issuer.clone(),
+    };
+    let url = reqwest::Url::parse(&endpoint).ok()?;
+    Some(url.origin().ascii_serialization())
+}
+
 /// The address the provider sends the patron back to.
 pub fn redirect_uri(state: &AppState, host: Option<&str>, library: &Library) -> String {
     let base = match &state.config.public_url {

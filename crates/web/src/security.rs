@@ -25,14 +25,36 @@ use std::time::{Duration, Instant};
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
                        frame-ancestors 'none'; form-action 'self'";
 
+/// The default policy with one more origin a form may lead to. Browsers
+/// apply `form-action` to where a form's submission is redirected, so a
+/// form that starts a sign-in at another site needs that site named.
+pub fn csp_with_form_target(origin: &str) -> Option<HeaderValue> {
+    let clean = origin
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || ":/.-[]".contains(c));
+    if !clean {
+        return None;
+    }
+    HeaderValue::from_str(&CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    ))
+    .ok()
+}
+
 /// Adds the security headers to every response.
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A handler may set a stricter or page-specific policy of its own (the
+    // library page whose form leads to the library's sign-in provider);
+    // every other response gets the default.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

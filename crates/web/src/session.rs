@@ -44,6 +44,17 @@ impl Ctx {
             .ok_or_else(|| AppError::Unauthorized("Sign in to continue.".into()))
     }
 
+    /// The data subject signed in (a member or a guest learner), or 401.
+    pub fn subject(&self) -> Result<lyceum_core::domain::SubjectId, AppError> {
+        if let Some(m) = &self.member {
+            return Ok(m.id.into());
+        }
+        if let Some((g, _)) = &self.guest {
+            return Ok(g.id.into());
+        }
+        Err(AppError::Unauthorized("Sign in to continue.".into()))
+    }
+
     /// The signed-in guest learner and their library, or 401.
     pub fn guest(&self) -> Result<&(Guest, Library), AppError> {
         self.guest.as_ref().ok_or_else(|| {

@@ -99,6 +99,16 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         .link(card_guest, ann_id)
         .await
         .expect("link");
+    // And objected to something.
+    app.store
+        .objections()
+        .set(
+            id,
+            lyceum_core::domain::objection::Ground::UsageStatistics,
+            true,
+        )
+        .await
+        .expect("objection");
     // Guests' own tables are covered by the guest erasure tests.
     let guest_only = ["guests", "seat_uses"];
     assert!(

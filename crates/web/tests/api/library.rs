@@ -556,7 +556,7 @@ async fn a_guest_sees_their_data_and_deletes_everything() {
     let guest = first_guest(&app).await;
     let (status, _, html) = app.get_page(&c, "/my-data").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("A code made from your card number"));
+    assert!(html.contains("A code made from your library card"));
     assert!(
         html.contains("riverside library") && html.contains("s card system"),
         "the ledger names the library's system: {html}"
@@ -901,14 +901,15 @@ async fn a_member_links_a_card_and_detaching_restores_a_pure_guest() {
         StatusCode::OK
     );
     // Linked again through the page, then the account is erased: the card's history goes with it.
-    let (status, _, html) = app
-        .submit_form(
+    let (location, status, html) = app
+        .submit_form_and_follow(
             &ann.client,
             "/me/library-cards",
             "/me/library-cards",
             &[("library", "riverside"), ("card", CARD), ("pin", PIN)],
         )
         .await;
+    assert_eq!(location, "/me/library-cards?done=linked");
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("The card is linked"), "{html}");
     let res = ann
@@ -1091,7 +1092,10 @@ async fn staff_upload_a_logo_that_must_really_be_an_image() {
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend_from_slice(&[0u8; 64]);
     let (status, html) = post(vec![("logo", Some("logo.png"), png.clone())]).await;
-    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (_, _, html) = app
+        .get_page(&op_client, "/libraries/riverside/admin?done=logo-saved")
+        .await;
     assert!(html.contains("Logo saved."));
     let res = client()
         .get(app.url("/libraries/riverside/logo"))
@@ -1103,9 +1107,8 @@ async fn staff_upload_a_logo_that_must_really_be_an_image() {
     assert_eq!(res.bytes().await.expect("bytes").to_vec(), png);
     let (_, _, page) = app.get_page(&client(), "/libraries/riverside").await;
     assert!(page.contains("/libraries/riverside/logo"));
-    let (status, html) = post(vec![("remove", None, b"yes".to_vec())]).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Logo removed."));
+    let (status, _) = post(vec![("remove", None, b"yes".to_vec())]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
     let res = client()
         .get(app.url("/libraries/riverside/logo"))
         .send()
@@ -1122,4 +1125,80 @@ async fn staff_upload_a_logo_that_must_really_be_an_image() {
         .await
         .expect("upload");
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_guest_who_objects_is_left_out_of_the_counts_but_keeps_their_seat() {
+    // Art. 21: objecting to usage statistics stops the counters at once; the licence seat is still taken.
+    let app = spawn_app().await;
+    let (_, _op, _server) = riverside(&app).await;
+    let c = client();
+    card_sign_in(&app, &c, "riverside", CARD, PIN).await;
+    let (location, status, html) = app
+        .submit_form_and_follow(
+            &c,
+            "/my-data",
+            "/my-data/objections/usage_statistics",
+            &[("objected", "yes")],
+        )
+        .await;
+    assert_eq!(location, "/my-data?done=objected");
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Withdraw my objection"), "{html}");
+    let (_, objections) = app.get_json(&c, "/api/v1/objections").await;
+    assert_eq!(objections[0]["objected"], true);
+    for _ in 0..3 {
+        card_sign_in(&app, &client(), "riverside", CARD, PIN).await;
+    }
+    let lib = app
+        .store
+        .libraries()
+        .by_slug("riverside")
+        .await
+        .expect("q")
+        .expect("l");
+    let month = lyceum_core::domain::Month::of(lyceum_core::clock::Clock::now(app.clock.as_ref()));
+    // The counter itself (the report would suppress a count this small).
+    let row = app
+        .store
+        .db
+        .query_one_raw(Statement::from_string(
+            app.store.backend(),
+            "SELECT count FROM usage_counts WHERE metric = 'sign_ins'",
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(
+        row.try_get::<i64>("", "count").expect("count"),
+        1,
+        "only the first sign-in, before the objection, was counted"
+    );
+    assert_eq!(
+        app.store
+            .guests()
+            .seats_used(lib.id, month)
+            .await
+            .expect("seats"),
+        1
+    );
+    // Withdrawing through the API counts them again.
+    let res = c
+        .put(app.url("/api/v1/objections/usage_statistics"))
+        .json(&json!({"objected": false}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c
+        .put(app.url("/api/v1/objections/advertising"))
+        .json(&json!({"objected": true}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_json(&client(), "/api/v1/objections").await.0,
+        StatusCode::UNAUTHORIZED
+    );
 }
