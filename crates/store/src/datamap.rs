@@ -3,9 +3,9 @@
 
 use crate::StoreError;
 use crate::entity::{
-    consent_event, credential, disclosure, guest, guest_link, job, library, library_audit,
-    library_staff, member, notice_version, objection_event, oidc_login, seat_use, session,
-    static_patron, subject_key, usage_count,
+    breach, breach_subject, consent_event, credential, disclosure, guest, guest_link, job, library,
+    library_audit, library_staff, member, notice_version, objection_event, oidc_login, seat_use,
+    session, static_patron, subject_key, usage_count,
 };
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -44,6 +44,8 @@ pub const MAIN: &[TableDecl] = &[
     oidc_login::DATA_MAP,
     notice_version::DATA_MAP,
     objection_event::DATA_MAP,
+    breach::DATA_MAP,
+    breach_subject::DATA_MAP,
     MIGRATIONS,
 ];
 

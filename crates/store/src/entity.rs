@@ -3,6 +3,8 @@
 //! fields, why, how long and what erasure does. [`crate::datamap`] collects
 //! them.
 
+pub mod breach;
+pub mod breach_subject;
 pub mod consent_event;
 pub mod credential;
 pub mod disclosure;

@@ -16,6 +16,7 @@
 //! web layer map it to a problem document, the binary wraps it in anyhow.
 
 pub mod accounts;
+pub mod breaches;
 pub mod consents;
 pub mod crypto;
 pub mod datamap;

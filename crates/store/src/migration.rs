@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0008LibraryLogo),
             Box::new(M0009NoticeVersions),
             Box::new(M0010Objections),
+            Box::new(M0011Breaches),
         ]
     }
 }
@@ -625,6 +626,60 @@ impl MigrationTrait for M0010Objections {
                 .table(t("objection_events"))
                 .col(t("subject_id"))
                 .col(t("ground"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0011Breaches;
+
+impl MigrationName for M0011Breaches {
+    fn name(&self) -> &str {
+        "m0011_breaches"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0011Breaches {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("breaches"))
+                .col(pk_uuid(t("id")))
+                .col(text(t("title")))
+                .col(text(t("description")))
+                .col(text(t("categories")))
+                .col(text(t("affected_counts")))
+                .col(text(t("consequences")))
+                .col(text(t("measures")))
+                .col(big_integer(t("detected_at")))
+                .col(big_integer_null(t("authority_notified_at")))
+                .col(big_integer_null(t("people_notified_at")))
+                .col(big_integer(t("created_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("breach_subjects"))
+                .col(uuid(t("breach_id")))
+                .col(uuid(t("subject_id")))
+                .primary_key(Index::create().col(t("breach_id")).col(t("subject_id")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("breach_subjects"), t("breach_id"))
+                        .to(t("breaches"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("breach_subjects_subject")
+                .table(t("breach_subjects"))
+                .col(t("subject_id"))
                 .to_owned(),
         )
         .await

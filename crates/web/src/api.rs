@@ -50,6 +50,7 @@ pub struct ApiDoc;
 async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::library_api::LibraryApiDoc::openapi());
+    doc.merge(crate::breaches::BreachApiDoc::openapi());
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
     Json(doc).into_response()
 }

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod breaches;
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -214,7 +215,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(library_pages::router())
-        .nest("/api/v1", api::router().merge(library_api::router()))
+        .merge(breaches::router())
+        .nest(
+            "/api/v1",
+            api::router()
+                .merge(library_api::router())
+                .merge(breaches::api_router()),
+        )
         .merge(ops::router())
         .route_layer(from_fn(security::metrics))
         .fallback(fallback)

@@ -538,6 +538,8 @@ struct MyDataPage {
     disclosures: Vec<(String, String, String, String)>,
     erase_error: Option<String>,
     notice: Option<&'static str>,
+    /// Breaches that affected this person: (date, text).
+    breach_notices: Vec<(String, String)>,
     /// (key, title, explanation, objected, since)
     objections: Vec<(
         &'static str,
@@ -654,6 +656,7 @@ async fn render_my_data(
             disclosures,
             erase_error,
             notice,
+            breach_notices: crate::breaches::notices_for(state, ctx).await?,
             objections,
         },
     ))

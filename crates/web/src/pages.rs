@@ -956,6 +956,8 @@ struct PrivacyDashboardPage {
     categories: Vec<PrivacyCategory>,
     /// (when ISO, when human, recipient, purpose, categories)
     disclosures: Vec<(String, String, String, String, String)>,
+    /// Breaches that affected this person: (date, text).
+    breach_notices: Vec<(String, String)>,
 }
 
 /// What is held about the signed-in member, why and until when.
@@ -1007,6 +1009,7 @@ async fn privacy_dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Re
     Ok(page(
         StatusCode::OK,
         &PrivacyDashboardPage {
+            breach_notices: crate::breaches::notices_for(&state, &ctx).await?,
             layout: Layout::new("What we hold about you", &ctx, "privacy-dashboard"),
             categories,
             disclosures,

@@ -39,6 +39,41 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in the order pages list them.
+    pub const ALL: [Category; 10] = [
+        Category::Identity,
+        Category::Contact,
+        Category::Credentials,
+        Category::Profile,
+        Category::Learning,
+        Category::SocialContent,
+        Category::Messages,
+        Category::Technical,
+        Category::Consents,
+        Category::Disclosures,
+    ];
+
+    /// The stable key (as serialised).
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::Identity => "identity",
+            Category::Contact => "contact",
+            Category::Credentials => "credentials",
+            Category::Profile => "profile",
+            Category::Learning => "learning",
+            Category::SocialContent => "social_content",
+            Category::Messages => "messages",
+            Category::Technical => "technical",
+            Category::Consents => "consents",
+            Category::Disclosures => "disclosures",
+        }
+    }
+
+    /// Reads a key.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.key() == key)
+    }
+
     /// A short human label.
     pub fn label(self) -> &'static str {
         match self {

@@ -109,6 +109,18 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         )
         .await
         .expect("objection");
+    // And was affected by a recorded breach.
+    app.store
+        .record_breach(lyceum_store::breaches::NewBreach {
+            title: "Test incident".into(),
+            description: "A test".into(),
+            categories: vec![lyceum_core::domain::datamap::Category::Contact],
+            consequences: String::new(),
+            measures: String::new(),
+            detected_at: chrono::Utc::now() - chrono::Duration::hours(1),
+        })
+        .await
+        .expect("breach");
     // Guests' own tables are covered by the guest erasure tests.
     let guest_only = ["guests", "seat_uses"];
     assert!(

@@ -4,6 +4,7 @@
 //! dropped afterwards). One test binary, so the link step happens once.
 
 mod auth;
+mod breaches;
 mod consents;
 mod erasure;
 mod export;
