@@ -16,7 +16,7 @@
 //!   is gone;
 //! - seat records once the month after their month has ended.
 
-use crate::entity::{guest, library, member, oidc_login, seat_use, session};
+use crate::entity::{guest, guest_link, library, member, oidc_login, seat_use, session};
 use crate::{Store, StoreError};
 use lyceum_core::domain::SubjectId;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -122,6 +122,17 @@ impl Store {
             .into_tuple()
             .all(&self.db)
             .await?;
+        // A card linked to a member account carries that account's
+        // learning: it is kept while the account is open, however long ago
+        // the card itself was last used.
+        let linked: std::collections::HashSet<uuid::Uuid> = guest_link::Entity::find()
+            .select_only()
+            .column(guest_link::Column::GuestId)
+            .into_tuple()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
         let mut stale: Vec<uuid::Uuid> = Vec::new();
         for (id, days) in libraries {
             let cutoff = now - i64::from(days.max(1)) * 24 * 3600 * 1000;
@@ -133,7 +144,7 @@ impl Store {
                 .into_tuple()
                 .all(&self.db)
                 .await?;
-            stale.extend(ids);
+            stale.extend(ids.into_iter().filter(|g| !linked.contains(g)));
         }
         // Guests whose key is gone (a backup restored over their erasure).
         // Read before the keys, for the reason given for accounts above.

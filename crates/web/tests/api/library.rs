@@ -1202,3 +1202,23 @@ async fn a_guest_who_objects_is_left_out_of_the_counts_but_keeps_their_seat() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_card_linked_to_an_account_is_kept_while_the_account_is_open() {
+    // Retention: a linked card follows its member account, not the guest period.
+    let app = spawn_app().await;
+    let (_, _op, _server) = riverside(&app).await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let (status, _, _) = app
+        .post_json(
+            &ann.client,
+            "/api/v1/me/library-cards",
+            json!({"library": "riverside", "card": CARD, "pin": PIN}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.clock.advance(chrono::Duration::days(400));
+    let report = app.store.scrub(Default::default()).await.expect("scrub");
+    assert_eq!(report.erased_guests, 0);
+    assert_eq!(guest_count(&app).await, 1);
+}
