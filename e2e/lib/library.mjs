@@ -134,13 +134,18 @@ export class Sip2TestServer {
   }
 }
 
-/** On the command line, before `serve`: the operator and `library` (card sign-in not switched on yet). */
-export async function createOperatorAndLibrary(dataDir, library) {
+/** On the command line, before `serve`: the operator (OPERATOR), so nobody is sent to /setup. */
+export async function createOperator(dataDir) {
   await runLyceum(
     dataDir,
     ['admin', 'create-operator', '--email', OPERATOR.email, '--name', OPERATOR.displayName],
     { input: `${OPERATOR.password}\n` },
   );
+}
+
+/** On the command line, before `serve`: the operator and `library` (card sign-in not switched on yet). */
+export async function createOperatorAndLibrary(dataDir, library) {
+  await createOperator(dataDir);
   await runLyceum(dataDir, [
     'admin', 'create-library',
     '--slug', library.slug,

@@ -156,10 +156,11 @@ export async function openMyData(visitor, library) {
 
 /**
  * "My data": what is kept (first the code made from the card), what is never
- * kept, the ledger of who received data, and the "Delete everything now" form.
- * Returns the ledger's rows as text and the delete form's parts. A refused
- * deletion shows this page again at the address the form posted to
- * (`{ refused: true }`).
+ * kept, the ledger of who received data, "Your objections", the "Download
+ * your data" link and the "Delete everything now" form. Returns the ledger's
+ * rows as text, the objection section, the download link and the delete
+ * form's parts. A refused deletion shows this page again at the address the
+ * form posted to (`{ refused: true }`).
  */
 export async function expectMyDataPage(page, library, { refused = false } = {}) {
   await expectPath(page, refused ? '/my-data/erase' : '/my-data');
@@ -188,6 +189,15 @@ export async function expectMyDataPage(page, library, { refused = false } = {}) 
   const ledger = main.locator('h2:has-text("Who received data about you") + table');
   const ledgerRows = (await ledger.count()) === 0 ? [] : (await ledger.locator('tbody tr').allTextContents()).map(normalise);
 
+  const objection = await expectObjectionSection(page);
+
+  const downloadHeading = main.getByRole('heading', { name: 'Download your data', exact: true });
+  assert.equal(await downloadHeading.count(), 1, 'My data should have a "Download your data" heading');
+  const download = main.getByRole('link', { name: 'Download your data', exact: true });
+  assert.equal(await download.count(), 1, 'My data should have one "Download your data" link');
+  assert.equal(await download.getAttribute('href'), '/my-data/export', 'the "Download your data" link should go to /my-data/export');
+  assert.equal(await download.getAttribute('download'), '', 'the "Download your data" link should have the download attribute');
+
   const deleteHeading = main.getByRole('heading', { name: 'Delete everything now', exact: true });
   assert.equal(await deleteHeading.count(), 1, 'My data should have a "Delete everything now" heading');
   const confirm = main.getByRole('checkbox', { name: 'I understand that everything is deleted for good', exact: true });
@@ -195,7 +205,39 @@ export async function expectMyDataPage(page, library, { refused = false } = {}) 
   assert.equal(await confirm.evaluate((c) => c.required), true, 'the confirmation checkbox should be required');
   const erase = await mainButton(page, 'Delete everything now');
   await expectPostsTo(erase, '/my-data/erase');
-  return { ledgerRows, confirm, erase };
+  return { ledgerRows, objection, download, confirm, erase };
+}
+
+export const OBJECTION_TITLE = "Your library's usage statistics";
+export const NOT_OBJECTING_TEXT = 'You do not object: your visits are counted, without your identity.';
+
+/**
+ * "Your objections" on My data: the section for the usage statistics, saying
+ * whether the patron objects, and its one button ("Object: leave me out of
+ * the counts", or "Withdraw my objection" once they object), which posts to
+ * /my-data/objections/usage_statistics. Returns whether they object, what the
+ * section says and the button.
+ */
+export async function expectObjectionSection(page) {
+  const main = page.locator('main');
+  const heading = main.getByRole('heading', { name: 'Your objections', exact: true, level: 2 });
+  assert.equal(await heading.count(), 1, `My data should have a "Your objections" heading on ${page.url()}`);
+  // aria-labelledby its h3 gives the section the accessible name a region has.
+  const section = main.getByRole('region', { name: OBJECTION_TITLE, exact: true });
+  assert.equal(await section.count(), 1, `"Your objections" should have a section named "${OBJECTION_TITLE}" on ${page.url()}`);
+  const title = section.getByRole('heading', { name: OBJECTION_TITLE, exact: true, level: 3 });
+  assert.equal(await title.count(), 1, `the section should have the sub-heading "${OBJECTION_TITLE}"`);
+  const text = normalise(await section.textContent());
+  const object = section.getByRole('button', { name: 'Object: leave me out of the counts', exact: true });
+  const withdraw = section.getByRole('button', { name: 'Withdraw my objection', exact: true });
+  const [objectCount, withdrawCount] = [await object.count(), await withdraw.count()];
+  assert.equal(objectCount + withdrawCount, 1, `the section should offer exactly one of "Object…" and "Withdraw…"; it says "${text}"`);
+  const objected = withdrawCount === 1;
+  const button = objected ? withdraw : object;
+  await expectPostsTo(button, '/my-data/objections/usage_statistics');
+  if (objected) assert.match(text, /You object(, since \d+ \w+ \d{4})?: your visits are left out\./, 'the section should say the patron objects');
+  else assert.ok(text.includes(NOT_OBJECTING_TEXT), `the section should say "${NOT_OBJECTING_TEXT}"; it says "${text}"`);
+  return { objected, text, button };
 }
 
 /** Presses the nav's "Sign out" as a patron; leaves `visitor` signed out on the home page. */

@@ -175,3 +175,145 @@ export async function submitLinkCard(visitor, library, { card, pin }) {
   await fields.pin.fill(pin);
   return visitor.follow(() => submit.click());
 }
+
+/** The kinds of data an operator can tick on "Record a breach", by label. */
+export const BREACH_CATEGORIES = [
+  'Identity',
+  'Contact details',
+  'Sign-in credentials',
+  'Profile',
+  'Learning activity',
+  'Posts and reactions',
+  'Messages',
+  'Technical records',
+  'Your choices',
+  'Who received your data',
+];
+
+/**
+ * The operator's "Breach register": the recorded breaches (rows of incident,
+ * became aware, people affected, supervisory authority; none means it says
+ * "No breach has been recorded.") and the "Record a breach" form. A refused
+ * entry answers with this page at the address it posted to, so the path is
+ * /admin/breaches either way. Returns the rows, the form's fields (the kinds
+ * of data as checkboxes by label) and its button.
+ */
+export async function expectBreachRegisterPage(page) {
+  await expectPath(page, '/admin/breaches');
+  await expectHeading(page, 'Breach register');
+  const main = page.locator('main');
+  const table = main.locator('table');
+  let rows = [];
+  if ((await table.count()) > 0) {
+    assert.equal(await table.count(), 1, 'the breaches should be listed in one table');
+    const headers = (await table.locator('thead th').allTextContents()).map(normalise);
+    assert.deepEqual(headers, ['Incident', 'Became aware', 'People affected', 'Supervisory authority']);
+    rows = await tableRows(table);
+    assert.ok(rows.length > 0, 'a table of breaches should not be empty');
+  } else {
+    const said = normalise(await main.textContent());
+    assert.ok(said.includes('No breach has been recorded.'), `an empty register should say "No breach has been recorded."; it says "${said.slice(0, 300)}"`);
+  }
+  const form = main.getByRole('form', { name: 'Record a breach', exact: true });
+  assert.equal(await form.count(), 1, 'expected a form named "Record a breach" (aria-labelledby its heading)');
+  const fields = {
+    title: await labelledField(page, 'title', 'Title'),
+    detected_at: await labelledField(page, 'detected_at', 'When you became aware (UTC)'),
+    description: await labelledField(page, 'description', 'What happened'),
+    consequences: await labelledField(page, 'consequences', 'Likely consequences for the people affected'),
+    measures: await labelledField(page, 'measures', 'Measures taken or proposed'),
+  };
+  assert.equal(await fields.detected_at.getAttribute('type'), 'datetime-local', '"When you became aware" should be a datetime-local field');
+  for (const name of ['description', 'consequences', 'measures']) {
+    assert.equal(await fields[name].evaluate((el) => el.tagName.toLowerCase()), 'textarea', `"${name}" should be a textarea`);
+  }
+  const fieldset = form.getByRole('group', { name: 'Kinds of data affected', exact: true });
+  assert.equal(await fieldset.count(), 1, 'expected a fieldset with the legend "Kinds of data affected"');
+  const categories = {};
+  for (const label of BREACH_CATEGORIES) {
+    const box = fieldset.getByRole('checkbox', { name: label, exact: true });
+    assert.equal(await box.count(), 1, `"Kinds of data affected" should offer the checkbox "${label}"`);
+    assert.equal(await box.getAttribute('name'), 'categories');
+    categories[label] = box;
+  }
+  const submit = await mainButton(page, 'Record the breach');
+  await expectPostsTo(submit, '/admin/breaches');
+  return { rows, fields, categories, submit };
+}
+
+/**
+ * Fills "Record a breach" (title, what happened, the kinds of data by label,
+ * consequences, measures; `detectedAt` left empty means now) and presses
+ * "Record the breach". Returns the response.
+ */
+export async function submitBreach(visitor, breach) {
+  const { fields, categories, submit } = await expectBreachRegisterPage(visitor.page);
+  await fields.title.fill(breach.title ?? '');
+  await fields.detected_at.fill(breach.detectedAt ?? '');
+  await fields.description.fill(breach.description ?? '');
+  for (const label of breach.categories ?? []) await categories[label].check();
+  await fields.consequences.fill(breach.consequences ?? '');
+  await fields.measures.fill(breach.measures ?? '');
+  return visitor.follow(() => submit.click());
+}
+
+/**
+ * One breach's page: its title as h1, the 72-hour clock in a role=status
+ * line, "People affected" (the total and a line per kind of data), the
+ * notice for the supervisory authority, the notice for the people affected,
+ * and a button for each step not yet taken. Returns the breach's id, the
+ * clock, the counts, the two notices, whether the people were told (and the
+ * line saying so) and the buttons still there.
+ */
+export async function expectBreachPage(page, title) {
+  const match = /^\/admin\/breaches\/([0-9a-f-]{36})$/.exec(new URL(page.url()).pathname);
+  assert.ok(match, `expected a breach's page at /admin/breaches/{id}, the browser is at ${page.url()}`);
+  const id = match[1];
+  await expectHeading(page, title);
+  const main = page.locator('main');
+  const clock = await expectNotice(page);
+
+  const affectedHeading = main.getByRole('heading', { name: 'People affected', exact: true, level: 2 });
+  assert.equal(await affectedHeading.count(), 1, 'the breach page should have a "People affected" heading');
+  const total = normalise(await main.locator('h2:text-is("People affected") + p').textContent());
+  const totalMatch = /^(\d+) people in all\.$/.exec(total);
+  assert.ok(totalMatch, `"People affected" should say "N people in all."; it says "${total}"`);
+  const perCategory = (await main.locator('h2:text-is("People affected") + p + ul > li').allTextContents()).map(normalise);
+
+  const authorityHeading = main.getByRole('heading', { name: 'Notice for the supervisory authority', exact: true, level: 2 });
+  assert.equal(await authorityHeading.count(), 1, 'the breach page should have a "Notice for the supervisory authority" heading');
+  const pre = main.locator('h2:text-is("Notice for the supervisory authority") + pre');
+  assert.equal(await pre.count(), 1, 'the notice for the supervisory authority should be a <pre> block, ready to copy');
+  const authorityNotice = await pre.textContent();
+
+  const peopleHeading = main.getByRole('heading', { name: 'Notice for the people affected', exact: true, level: 2 });
+  assert.equal(await peopleHeading.count(), 1, 'the breach page should have a "Notice for the people affected" heading');
+  const personNotice = normalise(await main.locator('h2:text-is("Notice for the people affected") + p').textContent());
+
+  const said = normalise(await main.textContent());
+  const told = /They were told on (\d{1,2} \w+ \d{4} \d\d:\d\d UTC): each sees this notice on their privacy page\./.exec(said);
+  const buttons = {};
+  for (const [key, name, action] of [
+    ['authority', 'I have told the supervisory authority', 'authority-notified'],
+    ['people', 'Tell the people affected', 'notify-people'],
+  ]) {
+    const button = main.getByRole('button', { name, exact: true });
+    if ((await button.count()) === 0) continue;
+    await expectPostsTo(button, `/admin/breaches/${id}/${action}`);
+    buttons[key] = button;
+  }
+  assert.equal(!!told, !buttons.people, 'the page should offer "Tell the people affected" until they are told, and say when they were told after');
+  const back = main.getByRole('link', { name: 'Back to the breach register', exact: true });
+  assert.equal(await back.count(), 1, 'the breach page should link back to the register');
+  return {
+    id,
+    clock,
+    affected: Number(totalMatch[1]),
+    perCategory,
+    authorityNotice,
+    personNotice,
+    peopleToldOn: told?.[1] ?? null,
+    buttons,
+    back,
+  };
+}

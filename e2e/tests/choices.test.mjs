@@ -3,9 +3,9 @@
 // records both changes. Consent is never a precondition (SPEC §2, 7).
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { lyceumSuite } from '../lib/harness.mjs';
 import { expectHeading, expectPath, expectStatus, mainNav, normalise, person, setUpOperator, signUp } from '../lib/flows.mjs';
+import { downloadArchive, jsonFile } from '../lib/zip.mjs';
 
 const lyceumTest = lyceumSuite();
 const operator = person('olga', 'Olga Operator');
@@ -67,16 +67,15 @@ lyceumTest('the member sees what Lyceum holds about them, why and until when', a
   assert.match(normalise(await email.textContent()), /Until you erase your account/);
 
   // "Download your data" gives a ZIP holding a page a person can read.
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.locator('main').getByRole('link', { name: 'Download your data', exact: true }).click(),
-  ]);
-  assert.match(download.suggestedFilename(), /^lyceum-export-\d{4}-\d{2}-\d{2}\.zip$/);
-  const bytes = await readFile(await download.path());
-  assert.equal(bytes.subarray(0, 4).toString('latin1'), 'PK\x03\x04', 'the download is a ZIP archive');
-  const text = bytes.toString('utf8');
+  const { filename, files } = await downloadArchive(
+    page,
+    page.locator('main').getByRole('link', { name: 'Download your data', exact: true }),
+  );
+  assert.match(filename, /^lyceum-export-\d{4}-\d{2}-\d{2}\.zip$/);
   for (const name of ['index.html', 'account.json', 'data/members.json', 'consents.json', 'recipients.json']) {
-    assert.ok(text.includes(name), `the archive should contain ${name}`);
+    assert.ok(files.has(name), `the archive should contain ${name}; it holds ${[...files.keys()].join(', ')}`);
   }
-  assert.ok(text.includes('fay@example.test') && text.includes('Fay Member'), 'the archive holds the member\'s own data');
+  const account = jsonFile(files, 'account.json');
+  assert.equal(account.email, 'fay@example.test', 'account.json holds the member\'s own email address');
+  assert.equal(account.display_name, 'Fay Member', 'account.json holds the member\'s own name');
 });
