@@ -214,8 +214,9 @@ async fn render_list(
             "datetime-local",
             "off",
         )
-        .hint("The 72 hours for telling the supervisory authority start here.")
-        .value(&form.detected_at),
+        .hint("The 72 hours for telling the supervisory authority start here. Leave it empty for now.")
+        .value(&form.detected_at)
+        .optional(),
     ];
     Ok(page(
         status,

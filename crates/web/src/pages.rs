@@ -102,6 +102,8 @@ pub struct Field {
     pub(crate) autocomplete: &'static str,
     pub(crate) hint: Option<&'static str>,
     pub(crate) error: Option<String>,
+    /// May be left empty (the input is not marked `required`).
+    pub(crate) is_optional: bool,
 }
 
 impl Field {
@@ -119,7 +121,14 @@ impl Field {
             autocomplete,
             hint: None,
             error: None,
+            is_optional: false,
         }
+    }
+
+    /// Marks the field as one that may be left empty.
+    pub(crate) fn optional(mut self) -> Self {
+        self.is_optional = true;
+        self
     }
 
     pub(crate) fn hint(mut self, hint: &'static str) -> Self {

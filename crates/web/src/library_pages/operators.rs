@@ -52,7 +52,9 @@ pub(super) async fn render_admin_libraries(
             .hint("Used in addresses: lower-case letters, digits and hyphens, such as riverside.")
             .value(values.0),
         Field::new("name", "Library name", "text", "off").value(values.1),
-        Field::new("town", "Town or area", "text", "off").value(values.2),
+        Field::new("town", "Town or area", "text", "off")
+            .value(values.2)
+            .optional(),
     ];
     Ok(page(
         status,

@@ -38,7 +38,8 @@ pub(super) fn settings_fields(l: &Library) -> Vec<Field> {
         Field::new("name", "Library name", "text", "off").value(&l.name),
         Field::new("town", "Town or area", "text", "off")
             .hint("Patrons can find the library by it.")
-            .value(l.town.as_deref().unwrap_or("")),
+            .value(l.town.as_deref().unwrap_or(""))
+            .optional(),
         Field::new("contact", "How patrons reach staff", "text", "off")
             .hint("Shown when a card is refused, seats run out or the card check is down.")
             .value(&l.contact),
@@ -47,9 +48,11 @@ pub(super) fn settings_fields(l: &Library) -> Vec<Field> {
             .value(&l.brand_colour.to_string()),
         Field::new("seats", "Seats per month", "text", "off")
             .hint("Distinct patrons a month under your licence. Leave empty for unlimited.")
-            .value(&seats),
+            .value(&seats)
+            .optional(),
         Field::new("consortium", "Consortium", "text", "off")
-            .value(l.consortium.as_deref().unwrap_or("")),
+            .value(l.consortium.as_deref().unwrap_or(""))
+            .optional(),
         Field::new(
             "idle_minutes",
             "Minutes before an idle shared computer signs out",
