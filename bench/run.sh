@@ -7,11 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p lyceum -p lyceum-bench
 data=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill "$pid" "${sip2:-}" 2>/dev/null || true; rm -rf "$data"' EXIT
 export LYCEUM_LOG=warn
 export LYCEUM_WEB__RATE_LIMITS__SIGNIN_PER_IP__MAX=0
 export LYCEUM_WEB__RATE_LIMITS__SIGNIN_PER_ACCOUNT__MAX=0
 export LYCEUM_WEB__RATE_LIMITS__SIGNUP_PER_IP__MAX=0
+export LYCEUM_WEB__RATE_LIMITS__PATRON_PER_CARD__MAX=0
+export LYCEUM_WEB__RATE_LIMITS__PATRON_PER_LIBRARY__MAX=0
 exec 3< <(./target/release/lyceum serve --listen 127.0.0.1:0 --data-dir "$data")
 pid=$!
 read -r line <&3
@@ -23,3 +25,22 @@ $load --base "$base" run --workload health --rate "${HEALTH_RATE:-5000}" --durat
 $load --base "$base" run --workload signin --rate "${SIGNIN_RATE:-50}" --duration "${DURATION:-15}"
 $load --base "$base" run --workload auth-page --rate "${PAGE_RATE:-5000}" --duration "${DURATION:-15}"
 $load --base "$base" run --workload auth-api --rate "${PAGE_RATE:-5000}" --duration "${DURATION:-15}"
+
+# Library card sign-in over SIP2, against the SIP2 test server on loopback
+# (so the figure is Lyceum's own cost plus one SIP2 round trip).
+cards=${CARDS:-1000}
+{
+  printf 'login_user = "lyceum"\nlogin_password = "sip-secret"\ninstitution = "BENCH"\n'
+  for i in $(seq 0 $((cards - 1))); do
+    printf '[[patrons]]\ncard = "4%07d"\npin = "1234"\nstate = "valid"\n' "$i"
+  done
+} > "$data/patrons.toml"
+exec 4< <(./target/release/lyceum dev sip2-server --patrons "$data/patrons.toml" --bind 127.0.0.1:0)
+sip2=$!
+read -r sipline <&4
+sipaddr=${sipline#listening on }
+echo "bench operator password" | ./target/release/lyceum --data-dir "$data" admin create-operator --email op@load.test >/dev/null
+./target/release/lyceum --data-dir "$data" admin create-library --slug bench --name "Bench Library" >/dev/null
+echo sip-secret | ./target/release/lyceum --data-dir "$data" admin set-sip2 --library bench \
+  --host "${sipaddr%:*}" --port "${sipaddr##*:}" --login-user lyceum --login-password-stdin --institution BENCH >/dev/null
+$load --base "$base" run --workload patron-signin --members "$cards" --rate "${PATRON_RATE:-200}" --duration "${DURATION:-15}"

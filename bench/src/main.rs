@@ -71,6 +71,16 @@ enum Workload {
     AuthApi,
     /// `GET /healthz`, the floor: HTTP stack only.
     Health,
+    /// `POST /api/v1/libraries/{library}/patron-sessions`: a library card
+    /// checked over SIP2 (against `lyceum dev sip2-server`), the guest found
+    /// or created, a seat, two counters, a ledger entry and a session.
+    PatronSignin,
+}
+
+/// The card numbers `bench/run.sh` gives the SIP2 test server: 4000000,
+/// 4000001, … (PIN 1234).
+fn card(i: usize) -> String {
+    format!("4{i:07}")
 }
 
 const PASSWORD: &str = "benchmark password 1234";
@@ -198,6 +208,10 @@ async fn run(
         Workload::AuthPage => ("/me", reqwest::Method::GET),
         Workload::AuthApi => ("/api/v1/me", reqwest::Method::GET),
         Workload::Health => ("/healthz", reqwest::Method::GET),
+        Workload::PatronSignin => (
+            "/api/v1/libraries/bench/patron-sessions",
+            reqwest::Method::POST,
+        ),
     };
     let url = format!("{base}{path}");
     let warmup = Duration::from_secs(2);
@@ -241,6 +255,9 @@ async fn run(
                     req = req.header("cookie", &cookies[n % cookies.len()]);
                 }
                 Workload::Health => {}
+                Workload::PatronSignin => {
+                    req = req.json(&json!({"card": card(n % members.max(1)), "pin": "1234"}));
+                }
             }
             let ok = match req.send().await {
                 Ok(res) => {
@@ -284,7 +301,7 @@ async fn run(
         format!("{workload:?}").to_lowercase(),
         format!(
             "{} {}",
-            if matches!(workload, Workload::Signin) {
+            if matches!(workload, Workload::Signin | Workload::PatronSignin) {
                 "POST"
             } else {
                 "GET"

@@ -187,11 +187,11 @@ pub fn try_main() -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
             Command::Migrate => {
-                open_store(&config).await?;
+                open_store(&config).await?.close().await?;
                 println!("migrations are current");
                 Ok(())
             }
@@ -201,17 +201,26 @@ pub fn try_main() -> anyhow::Result<()> {
             }
             Command::Scrub { now } => scrub(&config, now.as_deref()).await,
             Command::Demo { password } => {
-                crate::demo::load(&open_store(&config).await?, password).await
+                let store = open_store(&config).await?;
+                let result = crate::demo::load(&store, password).await;
+                store.close().await?;
+                result
             }
             Command::Admin { command } => {
                 let store = open_store(&config).await?;
-                crate::admin::run(&store, command).await
+                let result = crate::admin::run(&store, command).await;
+                store.close().await?;
+                result
             }
             Command::Dev {
                 command: DevCommand::Sip2Server { patrons, bind },
             } => sip2_server(&patrons, bind).await,
         }
-    })
+    });
+    // Background tasks (pool maintenance, a connection still closing) get
+    // a few seconds, never the power to keep a finished command running.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    result
 }
 
 fn init_logging(filter: &str) {
@@ -281,6 +290,7 @@ async fn backup(config: &Config, to: &std::path::Path, keyring: bool) -> anyhow:
             "the keyring is not in this backup: back it up with --keyring, to another place, kept for a shorter time"
         );
     }
+    store.close().await?;
     Ok(())
 }
 
@@ -332,6 +342,7 @@ async fn restore(
         "restored; {} accounts erased since the backup were removed again, {} expired sessions removed",
         report.erased_accounts, report.expired_sessions
     );
+    store.close().await?;
     Ok(())
 }
 
@@ -350,11 +361,14 @@ async fn scrub(config: &Config, now: Option<&str>) -> anyhow::Result<()> {
     let store = open_store_with_clock(config, clock).await?;
     let report = store.scrub(config.retention).await?;
     println!(
-        "scrubbed as of {}: {} expired sessions, {} closed accounts erased",
+        "scrubbed as of {}: {} expired sessions, {} closed accounts erased, {} guest learners erased, {} seat records removed",
         store.clock.now().to_rfc3339(),
         report.expired_sessions,
-        report.erased_accounts
+        report.erased_accounts,
+        report.erased_guests,
+        report.expired_seats
     );
+    store.close().await?;
     Ok(())
 }
 

@@ -138,6 +138,16 @@ impl Store {
         self.keyring.destroy(subject).await
     }
 
+    /// Closes every pool (data, writer, keyring), waiting for their
+    /// connections to finish. Commands that open the store and then exit
+    /// call this, so no connection is left for the runtime to tear down.
+    pub async fn close(&self) -> Result<(), StoreError> {
+        self.writer.close_by_ref().await?;
+        self.db.close_by_ref().await?;
+        self.keyring.db().close_by_ref().await?;
+        Ok(())
+    }
+
     /// The engine behind the main database.
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
