@@ -409,17 +409,11 @@ async fn detail_page(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn authority_notified_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    PageForm(form): PageForm<CsrfOnly>,
+    PageForm(form): PageForm<crate::pages::CsrfForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     operator(&ctx)?;
@@ -432,7 +426,7 @@ async fn notify_people_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    PageForm(form): PageForm<CsrfOnly>,
+    PageForm(form): PageForm<crate::pages::CsrfForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     operator(&ctx)?;

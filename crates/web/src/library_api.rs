@@ -143,15 +143,6 @@ pub struct PatronSessionResponse {
     pub idle_timeout_seconds: Option<i64>,
 }
 
-async fn find(state: &AppState, slug: &str) -> Result<Library, AppError> {
-    state
-        .store
-        .libraries()
-        .by_slug(slug)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// Sign in with a library card and PIN, as a guest learner.
 #[utoipa::path(post, path = "/libraries/{slug}/patron-sessions", tag = "libraries",
     params(("slug" = String, Path, description = "The library's short name")),
@@ -172,7 +163,7 @@ async fn create_patron_session(
     Path(slug): Path<String>,
     ApiJson(req): ApiJson<PatronSessionRequest>,
 ) -> Result<Response, ApiError> {
-    let library = find(&state, &slug).await?;
+    let library = crate::library_pages::find_library(&state, &slug).await?;
     let (_, session) = patrons::sign_in(
         &state,
         &ctx,
@@ -760,7 +751,7 @@ async fn link_card(
     ApiJson(req): ApiJson<LinkCardRequest>,
 ) -> Result<Response, ApiError> {
     ctx.member()?;
-    let library = find(&state, &req.library).await?;
+    let library = crate::library_pages::find_library(&state, &req.library).await?;
     patrons::link_card(&state, &ctx, &library, &req.card, &req.pin).await?;
     Ok((StatusCode::CREATED, Json(cards_of(&state, &ctx).await?)).into_response())
 }

@@ -605,10 +605,11 @@ async fn signin_submit(
     }
 }
 
+/// A form that carries nothing but its CSRF token (a button).
 #[derive(Debug, Deserialize)]
-struct CsrfForm {
+pub(crate) struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 async fn signout(
@@ -1110,20 +1111,8 @@ pub(crate) fn erase_words(e: EraseAction) -> &'static str {
 /// The privacy notice, generated from the data map so it cannot drift
 /// from what the code stores.
 async fn privacy(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
-    let order = [
-        Category::Identity,
-        Category::Contact,
-        Category::Credentials,
-        Category::Profile,
-        Category::Learning,
-        Category::SocialContent,
-        Category::Messages,
-        Category::Technical,
-        Category::Consents,
-        Category::Disclosures,
-    ];
     let mut categories = Vec::new();
-    for cat in order {
+    for cat in Category::ALL {
         let mut rows = Vec::new();
         for table in lyceum_store::datamap::registry() {
             for (column, f) in table.personal_fields().filter(|(_, f)| f.category == cat) {

@@ -73,7 +73,8 @@ pub fn router() -> Router<AppState> {
         .route("/me/library-cards/{guest}/detach", post(detach_card))
 }
 
-async fn find_library(state: &AppState, slug: &str) -> Result<Library, AppError> {
+/// A library by short name, or 404.
+pub(crate) async fn find_library(state: &AppState, slug: &str) -> Result<Library, AppError> {
     state
         .store
         .libraries()
@@ -133,11 +134,7 @@ pub(super) fn card_fields(card: &str) -> Vec<Field> {
     ]
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
+pub(super) use crate::pages::CsrfForm as CsrfOnly;
 
 /// Maps a library storage error to the answer a person sees.
 pub(crate) fn library_error(e: LibraryError) -> AppError {
