@@ -33,6 +33,14 @@ pub struct Guest {
     pub last_seen_at: DateTime<Utc>,
 }
 
+impl Guest {
+    /// When the scrubber erases this guest if they do not come back: the
+    /// library's guest retention after their last sign-in.
+    pub fn kept_until(&self, library: &Library) -> DateTime<Utc> {
+        self.last_seen_at + chrono::Duration::days(i64::from(library.guest_retention_days))
+    }
+}
+
 /// Why a patron could not start a session.
 #[derive(Debug, thiserror::Error)]
 pub enum GuestSignInError {

@@ -65,9 +65,11 @@ impl Store {
     /// record the same change agree, because the version number is the key.
     pub async fn publish_notice(&self, now: &NoticeSnapshot) -> Result<NoticeVersion, StoreError> {
         let fingerprint = now.fingerprint();
+        // Read on the reader pool: the notice is shown far more often than
+        // it changes, and on SQLite the writer is one connection.
         let latest = notice_version::Entity::find()
             .order_by_desc(notice_version::Column::Version)
-            .one(&self.writer)
+            .one(&self.db)
             .await?;
         if let Some(l) = &latest
             && l.fingerprint == fingerprint

@@ -68,8 +68,7 @@ pub async fn archive(state: &AppState, owner: Owner<'_>) -> Result<Vec<u8>, AppE
                 "library": library.name,
                 "first_signed_in_at": guest.created_at,
                 "last_signed_in_at": guest.last_seen_at,
-                "kept_until_unless_you_return": guest.last_seen_at
-                    + chrono::Duration::days(i64::from(library.guest_retention_days)),
+                "kept_until_unless_you_return": guest.kept_until(library),
                 "not_kept": ["your library card number", "your PIN", "your name", "your email address"],
                 "exported_at": now,
             }),

@@ -616,8 +616,7 @@ async fn get_guest(
         library: library.slug.to_string(),
         first_seen_at: guest.created_at,
         last_seen_at: guest.last_seen_at,
-        kept_until: guest.last_seen_at
-            + chrono::Duration::days(i64::from(library.guest_retention_days)),
+        kept_until: guest.kept_until(library),
         holdings,
     }))
 }

@@ -376,8 +376,7 @@ pub(crate) async fn guest_holdings(
     ctx: &Ctx,
 ) -> Result<Vec<(String, String, String)>, AppError> {
     let (guest, library) = ctx.guest()?;
-    let until =
-        guest.last_seen_at + chrono::Duration::days(i64::from(library.guest_retention_days));
+    let until = guest.kept_until(library);
     let until_text = format!(
         "{} ({} days after your last visit, unless you visit again)",
         until.format("%-d %B %Y"),
