@@ -5,6 +5,7 @@ pub mod account;
 pub mod consent;
 pub mod datamap;
 pub mod ids;
+pub mod learning;
 pub mod library;
 pub mod objection;
 

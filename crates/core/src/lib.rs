@@ -12,4 +12,5 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod credential;
 pub mod domain;

@@ -103,7 +103,11 @@ pub async fn load(store: &Store, password: Option<String>) -> anyhow::Result<()>
         store.accounts().create(new).await?;
     }
     let cards = library(store).await?;
-    println!("demo loaded: {} accounts", PEOPLE.len());
+    let courses = crate::demo_catalog::load(store).await?;
+    println!(
+        "demo loaded: {} accounts, {courses} courses from 3 providers",
+        PEOPLE.len()
+    );
     println!(
         "library card sign-in: /libraries/riverside with card {} and PIN {DEMO_PIN} (any of {} demo cards)",
         cards[0],

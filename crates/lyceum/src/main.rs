@@ -6,6 +6,7 @@ mod admin;
 mod cli;
 mod config;
 mod demo;
+mod demo_catalog;
 
 fn main() -> std::process::ExitCode {
     match cli::try_main() {

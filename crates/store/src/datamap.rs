@@ -3,9 +3,11 @@
 
 use crate::StoreError;
 use crate::entity::{
-    breach, breach_subject, consent_event, credential, disclosure, guest, guest_link, job, library,
-    library_audit, library_staff, member, notice_version, objection_event, oidc_login, seat_use,
-    session, static_patron, subject_key, usage_count,
+    breach, breach_subject, consent_event, course, course_instructor, course_section, course_skill,
+    credential, disclosure, enrolment, guest, guest_link, instructor, issued_credential, job,
+    lesson, lesson_progress, library, library_audit, library_staff, member, notice_version,
+    objection_event, oidc_login, provider, quiz_question, seat_use, session, signing_key,
+    static_patron, subject_key, usage_count,
 };
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -46,6 +48,18 @@ pub const MAIN: &[TableDecl] = &[
     objection_event::DATA_MAP,
     breach::DATA_MAP,
     breach_subject::DATA_MAP,
+    provider::DATA_MAP,
+    instructor::DATA_MAP,
+    course::DATA_MAP,
+    course_skill::DATA_MAP,
+    course_instructor::DATA_MAP,
+    course_section::DATA_MAP,
+    lesson::DATA_MAP,
+    quiz_question::DATA_MAP,
+    enrolment::DATA_MAP,
+    lesson_progress::DATA_MAP,
+    issued_credential::DATA_MAP,
+    signing_key::DATA_MAP,
     MIGRATIONS,
 ];
 

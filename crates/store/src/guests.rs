@@ -64,6 +64,10 @@ pub mod metric {
     pub const PATRONS_ACTIVE: &str = "patrons_active";
     /// Patron sign-ins.
     pub const SIGN_INS: &str = "sign_ins";
+    /// Enrolments, by course.
+    pub const ENROLMENTS: &str = "enrolments";
+    /// Courses finished, by course.
+    pub const COMPLETIONS: &str = "completions";
 }
 
 /// One cell of a library report. `count` is `None` when fewer than

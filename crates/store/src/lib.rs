@@ -26,6 +26,7 @@ pub mod export;
 pub mod guests;
 pub mod jobs;
 pub mod keyring;
+pub mod learning;
 pub mod ledger;
 pub mod libraries;
 pub mod migration;

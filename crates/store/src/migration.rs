@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0009NoticeVersions),
             Box::new(M0010Objections),
             Box::new(M0011Breaches),
+            Box::new(M0012Learning),
         ]
     }
 }
@@ -680,6 +681,307 @@ impl MigrationTrait for M0011Breaches {
                 .name("breach_subjects_subject")
                 .table(t("breach_subjects"))
                 .col(t("subject_id"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0012Learning;
+
+impl MigrationName for M0012Learning {
+    fn name(&self) -> &str {
+        "m0012_learning"
+    }
+}
+
+fn cascade(from: &str, col: &str, to: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(t(from), t(col))
+        .to(t(to), t("id"))
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0012Learning {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("providers"))
+                .col(pk_uuid(t("id")))
+                .col(string_len_uniq(t("slug"), 60))
+                .col(text(t("name")))
+                .col(text_null(t("website")))
+                .col(text(t("description")))
+                .col(boolean(t("is_partner")))
+                .col(big_integer(t("created_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("instructors"))
+                .col(pk_uuid(t("id")))
+                .col(string_len_uniq(t("slug"), 80))
+                .col(text(t("name")))
+                .col(text(t("bio")))
+                .col(uuid_null(t("provider_id")))
+                .col(uuid_null(t("member_id")))
+                .col(big_integer(t("created_at")))
+                .foreign_key(&mut cascade("instructors", "provider_id", "providers"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("courses"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("provider_id")))
+                .col(string_len_null(t("external_id"), 200))
+                .col(string_len_uniq(t("slug"), 80))
+                .col(text(t("title")))
+                .col(text(t("summary")))
+                .col(text(t("description")))
+                .col(string_len(t("level"), 20))
+                .col(string_len(t("language"), 35))
+                .col(integer(t("duration_minutes")))
+                .col(string_len(t("status"), 20))
+                .col(big_integer(t("created_at")))
+                .col(big_integer(t("updated_at")))
+                .col(big_integer_null(t("published_at")))
+                .foreign_key(&mut cascade("courses", "provider_id", "providers"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("courses_provider_external")
+                .table(t("courses"))
+                .col(t("provider_id"))
+                .col(t("external_id"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("courses_published")
+                .table(t("courses"))
+                .col(t("status"))
+                .col(t("published_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("course_skills"))
+                .col(uuid(t("course_id")))
+                .col(string_len(t("skill"), 120))
+                .primary_key(Index::create().col(t("course_id")).col(t("skill")))
+                .foreign_key(&mut cascade("course_skills", "course_id", "courses"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("course_skills_skill")
+                .table(t("course_skills"))
+                .col(t("skill"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("course_instructors"))
+                .col(uuid(t("course_id")))
+                .col(uuid(t("instructor_id")))
+                .col(integer(t("position")))
+                .primary_key(Index::create().col(t("course_id")).col(t("instructor_id")))
+                .foreign_key(&mut cascade("course_instructors", "course_id", "courses"))
+                .foreign_key(&mut cascade(
+                    "course_instructors",
+                    "instructor_id",
+                    "instructors",
+                ))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("course_instructors_instructor")
+                .table(t("course_instructors"))
+                .col(t("instructor_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("course_sections"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("course_id")))
+                .col(integer(t("position")))
+                .col(text(t("title")))
+                .foreign_key(&mut cascade("course_sections", "course_id", "courses"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("course_sections_course")
+                .table(t("course_sections"))
+                .col(t("course_id"))
+                .col(t("position"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("lessons"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("course_id")))
+                .col(uuid(t("section_id")))
+                .col(integer(t("position")))
+                .col(text(t("title")))
+                .col(string_len(t("kind"), 20))
+                .col(text(t("body")))
+                .col(text_null(t("captions")))
+                .col(integer(t("duration_minutes")))
+                .col(integer_null(t("pass_percent")))
+                .foreign_key(&mut cascade("lessons", "course_id", "courses"))
+                .foreign_key(&mut cascade("lessons", "section_id", "course_sections"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("lessons_course")
+                .table(t("lessons"))
+                .col(t("course_id"))
+                .col(t("position"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("quiz_questions"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("lesson_id")))
+                .col(integer(t("position")))
+                .col(text(t("prompt")))
+                .col(text(t("choices")))
+                .col(integer(t("answer")))
+                .col(text(t("explanation")))
+                .foreign_key(&mut cascade("quiz_questions", "lesson_id", "lessons"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("quiz_questions_lesson")
+                .table(t("quiz_questions"))
+                .col(t("lesson_id"))
+                .col(t("position"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("enrolments"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("course_id")))
+                .col(uuid(t("subject_id")))
+                .col(uuid_null(t("library_id")))
+                .col(big_integer(t("enrolled_at")))
+                .col(uuid_null(t("last_lesson_id")))
+                .col(big_integer(t("last_active_at")))
+                .col(big_integer_null(t("completed_at")))
+                .foreign_key(&mut cascade("enrolments", "course_id", "courses"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("enrolments_subject_course")
+                .table(t("enrolments"))
+                .col(t("subject_id"))
+                .col(t("course_id"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("enrolments_course")
+                .table(t("enrolments"))
+                .col(t("course_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("lesson_progress"))
+                .col(uuid(t("enrolment_id")))
+                .col(uuid(t("lesson_id")))
+                .col(uuid(t("subject_id")))
+                .col(big_integer_null(t("completed_at")))
+                .col(integer_null(t("score")))
+                .col(integer(t("attempts")))
+                .col(big_integer(t("updated_at")))
+                .primary_key(Index::create().col(t("enrolment_id")).col(t("lesson_id")))
+                .foreign_key(&mut cascade(
+                    "lesson_progress",
+                    "enrolment_id",
+                    "enrolments",
+                ))
+                .foreign_key(&mut cascade("lesson_progress", "lesson_id", "lessons"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("lesson_progress_subject")
+                .table(t("lesson_progress"))
+                .col(t("subject_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("signing_keys"))
+                .col(pk_uuid(t("id")))
+                .col(blob(t("public_key")).unique_key())
+                .col(blob(t("sealed_secret")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer_null(t("retired_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("issued_credentials"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("subject_id")))
+                .col(uuid(t("course_id")))
+                .col(big_integer(t("issued_at")))
+                .col(uuid(t("signing_key_id")))
+                .col(text(t("document")))
+                .foreign_key(&mut cascade("issued_credentials", "course_id", "courses"))
+                .foreign_key(&mut cascade(
+                    "issued_credentials",
+                    "signing_key_id",
+                    "signing_keys",
+                ))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("issued_credentials_subject_course")
+                .table(t("issued_credentials"))
+                .col(t("subject_id"))
+                .col(t("course_id"))
+                .unique()
                 .to_owned(),
         )
         .await

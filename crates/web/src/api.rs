@@ -51,6 +51,7 @@ async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::library_api::LibraryApiDoc::openapi());
     doc.merge(crate::breaches::BreachApiDoc::openapi());
+    doc.merge(crate::learning_api::LearningApiDoc::openapi());
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
     Json(doc).into_response()
 }

@@ -90,6 +90,25 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<lyceum_store::learning::LearningError> for AppError {
+    fn from(e: lyceum_store::learning::LearningError) -> Self {
+        use lyceum_store::learning::LearningError as L;
+        match e {
+            L::NotFound | L::NotPublished => AppError::NotFound,
+            L::NotEnrolled => AppError::Conflict("Enrol in the course first.".into()),
+            L::QuizNeedsAnswers => AppError::Conflict(
+                "A quiz is finished by answering its questions and passing.".into(),
+            ),
+            L::NotAQuiz => AppError::Conflict("This lesson is not a quiz.".into()),
+            L::BadAnswers(m) => AppError::Validation(vec![FieldError::new("answers", m)]),
+            L::NotCompleted => AppError::Conflict(
+                "The certificate comes when every lesson of the course is finished.".into(),
+            ),
+            L::Store(e) => e.into(),
+        }
+    }
+}
+
 impl AppError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {

@@ -12,8 +12,11 @@ pub mod breaches;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod learning_api;
+pub mod learning_pages;
 pub mod library_api;
 pub mod library_pages;
+pub mod markdown;
 pub mod notice;
 pub mod oidc;
 pub mod ops;
@@ -140,6 +143,22 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The instance's public address without a trailing slash: the
+    /// configured `public_url`, or else the request's host.
+    pub fn public_base(&self, host: Option<&str>) -> String {
+        match &self.config.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => {
+                let scheme = if self.config.secure_cookies {
+                    "https"
+                } else {
+                    "http"
+                };
+                format!("{scheme}://{}", host.unwrap_or("localhost"))
+            }
+        }
+    }
+
     /// State over a store.
     pub fn new(store: Store, config: WebConfig) -> Self {
         Self {
@@ -215,11 +234,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(library_pages::router())
+        .merge(learning_pages::router())
         .merge(breaches::router())
         .nest(
             "/api/v1",
             api::router()
                 .merge(library_api::router())
+                .merge(learning_api::router())
                 .merge(breaches::api_router()),
         )
         .merge(ops::router())

@@ -140,18 +140,11 @@ pub async fn sign_in_origin(state: &AppState, library: &Library) -> Option<Strin
 
 /// The address the provider sends the patron back to.
 pub fn redirect_uri(state: &AppState, host: Option<&str>, library: &Library) -> String {
-    let base = match &state.config.public_url {
-        Some(u) => u.trim_end_matches('/').to_owned(),
-        None => {
-            let scheme = if state.config.secure_cookies {
-                "https"
-            } else {
-                "http"
-            };
-            format!("{scheme}://{}", host.unwrap_or("localhost"))
-        }
-    };
-    format!("{base}/libraries/{}/oidc/callback", library.slug)
+    format!(
+        "{}/libraries/{}/oidc/callback",
+        state.public_base(host),
+        library.slug
+    )
 }
 
 /// Starts a sign-in: where to send the patron's browser.

@@ -269,10 +269,13 @@ pub(super) struct GuestHome {
     shared: bool,
     idle_minutes: u32,
     notice: Option<&'static str>,
+    /// Courses in progress: short name, title, lessons done, lessons.
+    in_progress: Vec<(String, String, usize, u32)>,
+    finished: usize,
 }
 
 pub(super) async fn learn(
-    State(_state): State<AppState>,
+    State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
@@ -283,9 +286,32 @@ pub(super) async fn learn(
         return Ok(see_other(&format!("/libraries/{}/learn", library.slug)));
     }
     let shared = ctx.session.as_ref().is_some_and(|s| s.is_shared_device);
+    let mut in_progress = Vec::new();
+    let mut finished = 0;
+    if let Some((guest, _)) = &ctx.guest {
+        for c in state
+            .store
+            .learning()
+            .my_courses(SubjectId(guest.id.0))
+            .await?
+        {
+            if c.enrolment.completed_at.is_some() {
+                finished += 1;
+            } else {
+                in_progress.push((
+                    c.slug,
+                    c.title,
+                    c.enrolment.completed_lessons.len(),
+                    c.lessons,
+                ));
+            }
+        }
+    }
     Ok(page(
         StatusCode::OK,
         &GuestHome {
+            in_progress,
+            finished,
             layout: Layout::new(&library.name, &ctx, "guest"),
             library: library.name.clone(),
             shared,

@@ -740,6 +740,8 @@ pub(crate) fn metric_label(metric: &str) -> &str {
     match metric {
         lyceum_store::guests::metric::PATRONS_ACTIVE => "Patrons active (seats used)",
         lyceum_store::guests::metric::SIGN_INS => "Sign-ins",
+        lyceum_store::guests::metric::ENROLMENTS => "Enrolments",
+        lyceum_store::guests::metric::COMPLETIONS => "Courses finished",
         other => other,
     }
 }

@@ -99,6 +99,16 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         .link(card_guest, ann_id)
         .await
         .expect("link");
+    // And teaches a course, and finished one with a credential.
+    let course = crate::learning::catalog(&app).await;
+    assert!(
+        app.store
+            .learning()
+            .link_instructor("ada-example", Some(ann_id))
+            .await
+            .expect("link")
+    );
+    crate::learning::enrol_and_finish(&app, &ann.client, &course).await;
     // And objected to something.
     app.store
         .objections()

@@ -10,6 +10,7 @@ mod erasure;
 mod export;
 mod helpers;
 mod jobs;
+mod learning;
 mod ledger;
 mod library;
 mod notice;

@@ -1,0 +1,1196 @@
+//! Providers, the catalog import (idempotent per provider and external
+//! id), catalog search with facets, and course and lesson pages' data.
+
+use super::{Learning, LearningError, like_pattern};
+use crate::entity::{
+    course, course_instructor, course_section, course_skill, instructor, lesson, provider,
+    quiz_question,
+};
+use crate::{StoreError, from_ms};
+use chrono::{DateTime, Utc};
+use lyceum_core::domain::learning::{
+    CourseStatus, DurationBucket, Language, LessonKind, Level, QuizQuestion, Skill, slugify,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A course provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provider {
+    /// Id.
+    pub id: Uuid,
+    /// Short name.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Web site.
+    pub website: Option<String>,
+    /// A sentence or two.
+    pub description: String,
+    /// A third-party content partner.
+    pub is_partner: bool,
+}
+
+impl From<provider::Model> for Provider {
+    fn from(m: provider::Model) -> Self {
+        Self {
+            id: m.id,
+            slug: m.slug,
+            name: m.name,
+            website: m.website,
+            description: m.description,
+            is_partner: m.is_partner,
+        }
+    }
+}
+
+/// A provider to create or update (matched by short name).
+#[derive(Debug, Clone)]
+pub struct NewProvider {
+    /// Short name.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Web site.
+    pub website: Option<String>,
+    /// A sentence or two.
+    pub description: String,
+    /// A third-party content partner.
+    pub is_partner: bool,
+}
+
+/// An instructor credit in an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstructorInput {
+    /// The name credited.
+    pub name: String,
+    /// A short biography.
+    pub bio: String,
+}
+
+/// A lesson in an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LessonInput {
+    /// Title.
+    pub title: String,
+    /// Kind.
+    pub kind: LessonKind,
+    /// Markdown.
+    pub body: String,
+    /// WebVTT captions.
+    pub captions: Option<String>,
+    /// Estimated minutes.
+    pub duration_minutes: u32,
+    /// A quiz's pass mark.
+    pub pass_percent: Option<u8>,
+    /// A quiz's questions.
+    pub questions: Vec<QuizQuestion>,
+}
+
+/// A section in an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionInput {
+    /// Title.
+    pub title: String,
+    /// Lessons in order.
+    pub lessons: Vec<LessonInput>,
+}
+
+/// A course in an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseInput {
+    /// The provider's own identifier; re-importing it updates the course.
+    pub external_id: String,
+    /// Title.
+    pub title: String,
+    /// One or two sentences.
+    pub summary: String,
+    /// Markdown.
+    pub description: String,
+    /// Level.
+    pub level: Level,
+    /// Language.
+    pub language: Language,
+    /// Estimated minutes; when 0, the lessons' minutes are added up.
+    pub duration_minutes: u32,
+    /// Skills taught.
+    pub skills: Vec<Skill>,
+    /// Instructors in credit order.
+    pub instructors: Vec<InstructorInput>,
+    /// Sections in order.
+    pub sections: Vec<SectionInput>,
+    /// Publishing state after the import.
+    pub status: CourseStatus,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    /// Courses new to the catalog.
+    pub created: usize,
+    /// Courses that existed and were updated.
+    pub updated: usize,
+}
+
+/// A course as the catalog lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CourseCard {
+    /// Id.
+    pub id: Uuid,
+    /// Short name.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Level.
+    pub level: Level,
+    /// Language tag.
+    pub language: String,
+    /// Estimated minutes.
+    pub duration_minutes: u32,
+    /// Provider's short name.
+    pub provider_slug: String,
+    /// Provider's name.
+    pub provider_name: String,
+    /// Partner content.
+    pub is_partner: bool,
+    /// Skills taught.
+    pub skills: Vec<String>,
+    /// Publishing state.
+    pub status: CourseStatus,
+    /// First publication.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// What the catalog is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct CourseQuery {
+    /// Words, all of which must appear in the title, summary or a skill.
+    pub q: String,
+    /// A skill, exactly.
+    pub skill: Option<String>,
+    /// A level.
+    pub level: Option<Level>,
+    /// A provider's short name.
+    pub provider: Option<String>,
+    /// A language tag.
+    pub language: Option<String>,
+    /// A duration bucket.
+    pub duration: Option<DurationBucket>,
+    /// Zero-based page.
+    pub page: u64,
+    /// Courses per page (1–100).
+    pub per_page: u64,
+}
+
+/// One value of a facet and how many matching courses have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetValue {
+    /// The value as sent back in a filter.
+    pub value: String,
+    /// What people read.
+    pub label: String,
+    /// Matching courses.
+    pub count: u64,
+}
+
+/// Facet counts over the matching courses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    /// The commonest skills.
+    pub skills: Vec<FacetValue>,
+    /// Levels.
+    pub levels: Vec<FacetValue>,
+    /// Providers.
+    pub providers: Vec<FacetValue>,
+    /// Languages.
+    pub languages: Vec<FacetValue>,
+    /// Durations.
+    pub durations: Vec<FacetValue>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CoursePage {
+    /// The courses on this page.
+    pub courses: Vec<CourseCard>,
+    /// Matching courses in all.
+    pub total: u64,
+    /// Facet counts.
+    pub facets: Facets,
+}
+
+/// An instructor credit on a course page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstructorCredit {
+    /// Short name of the instructor's page.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Biography.
+    pub bio: String,
+}
+
+/// A lesson as the course outline lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LessonSummary {
+    /// Id.
+    pub id: Uuid,
+    /// Order in the course, from 1.
+    pub position: u32,
+    /// Title.
+    pub title: String,
+    /// Kind.
+    pub kind: LessonKind,
+    /// Minutes.
+    pub duration_minutes: u32,
+}
+
+/// A section with its lessons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionOutline {
+    /// Title.
+    pub title: String,
+    /// Lessons in order.
+    pub lessons: Vec<LessonSummary>,
+}
+
+/// Everything a course page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CourseDetail {
+    /// The catalog card.
+    #[serde(flatten)]
+    pub card: CourseCard,
+    /// Markdown.
+    pub description: String,
+    /// Instructors in credit order.
+    pub instructors: Vec<InstructorCredit>,
+    /// The outline.
+    pub sections: Vec<SectionOutline>,
+}
+
+impl CourseDetail {
+    /// Every lesson in order.
+    pub fn lessons(&self) -> impl Iterator<Item = &LessonSummary> {
+        self.sections.iter().flat_map(|s| s.lessons.iter())
+    }
+}
+
+/// A quiz question without its answer: what the browser may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuestionView {
+    /// Id.
+    pub id: Uuid,
+    /// The question.
+    pub prompt: String,
+    /// The choices.
+    pub choices: Vec<String>,
+}
+
+/// A lesson to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LessonView {
+    /// The outline entry.
+    #[serde(flatten)]
+    pub summary: LessonSummary,
+    /// The course.
+    pub course_id: Uuid,
+    /// Markdown.
+    pub body: String,
+    /// WebVTT captions.
+    pub captions: Option<String>,
+    /// A quiz's pass mark.
+    pub pass_percent: Option<u8>,
+    /// A quiz's questions, without answers.
+    pub questions: Vec<QuestionView>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Count {
+    value: Option<String>,
+    n: i64,
+}
+
+impl Learning<'_> {
+    /// Creates a provider, or updates the one with the same short name.
+    pub async fn ensure_provider(&self, p: NewProvider) -> Result<Provider, StoreError> {
+        let existing = provider::Entity::find()
+            .filter(provider::Column::Slug.eq(&p.slug))
+            .one(&self.store.writer)
+            .await?;
+        let model = match existing {
+            Some(m) => {
+                let mut a: provider::ActiveModel = m.into();
+                a.name = Set(p.name);
+                a.website = Set(p.website);
+                a.description = Set(p.description);
+                a.is_partner = Set(p.is_partner);
+                a.update(&self.store.writer).await?
+            }
+            None => {
+                provider::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    slug: Set(p.slug),
+                    name: Set(p.name),
+                    website: Set(p.website),
+                    description: Set(p.description),
+                    is_partner: Set(p.is_partner),
+                    created_at: Set(self.store.now_ms()),
+                }
+                .insert(&self.store.writer)
+                .await?
+            }
+        };
+        Ok(model.into())
+    }
+
+    /// Every provider, by name.
+    pub async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
+        Ok(provider::Entity::find()
+            .order_by_asc(provider::Column::Name)
+            .all(&self.store.db)
+            .await?
+            .into_iter()
+            .map(Provider::from)
+            .collect())
+    }
+
+    /// A provider by short name.
+    pub async fn provider(&self, slug: &str) -> Result<Option<Provider>, StoreError> {
+        Ok(provider::Entity::find()
+            .filter(provider::Column::Slug.eq(slug))
+            .one(&self.store.db)
+            .await?
+            .map(Provider::from))
+    }
+
+    /// Imports courses for a provider in one transaction: a course whose
+    /// external id the provider used before is updated (its lessons keep
+    /// their ids where their position is unchanged, so learners keep their
+    /// progress), any other is created. Nothing is written if anything
+    /// fails.
+    pub async fn import(
+        &self,
+        provider: &Provider,
+        courses: &[CourseInput],
+    ) -> Result<ImportSummary, StoreError> {
+        let now = self.store.now_ms();
+        let tx = self.store.writer.begin().await?;
+        let mut summary = ImportSummary::default();
+        for input in courses {
+            if upsert_course(&tx, provider, input, now).await? {
+                summary.created += 1;
+            } else {
+                summary.updated += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// Links an instructor credit to the member who is that instructor
+    /// (or unlinks it). Returns false when there is no such instructor.
+    pub async fn link_instructor(
+        &self,
+        slug: &str,
+        member: Option<lyceum_core::domain::MemberId>,
+    ) -> Result<bool, StoreError> {
+        let res = instructor::Entity::update_many()
+            .col_expr(
+                instructor::Column::MemberId,
+                Expr::value(member.map(|m| m.0)),
+            )
+            .filter(instructor::Column::Slug.eq(slug))
+            .exec(&self.store.writer)
+            .await?;
+        Ok(res.rows_affected > 0)
+    }
+
+    /// Moves a course through the publishing workflow.
+    pub async fn set_status(
+        &self,
+        course_id: Uuid,
+        next: CourseStatus,
+    ) -> Result<CourseStatus, LearningError> {
+        let m = course::Entity::find_by_id(course_id)
+            .one(&self.store.writer)
+            .await?
+            .ok_or(LearningError::NotFound)?;
+        let current = CourseStatus::parse(&m.status).unwrap_or(CourseStatus::Draft);
+        if !current.can_move_to(next) {
+            return Err(LearningError::BadAnswers(format!(
+                "a course cannot go from {} to {}",
+                current.key(),
+                next.key()
+            )));
+        }
+        let now = self.store.now_ms();
+        let first = m.published_at.is_none() && next == CourseStatus::Published;
+        let mut a: course::ActiveModel = m.into();
+        a.status = Set(next.key().to_owned());
+        a.updated_at = Set(now);
+        if first {
+            a.published_at = Set(Some(now));
+        }
+        a.update(&self.store.writer).await?;
+        Ok(next)
+    }
+
+    /// Searches the published catalog.
+    pub async fn search(&self, q: &CourseQuery) -> Result<CoursePage, StoreError> {
+        let db = &self.store.db;
+        let provider_id = match &q.provider {
+            Some(slug) => match self.provider(slug).await? {
+                Some(p) => Some(p.id),
+                None => {
+                    return Ok(CoursePage {
+                        courses: Vec::new(),
+                        total: 0,
+                        facets: Facets::default(),
+                    });
+                }
+            },
+            None => None,
+        };
+        let cond = |skip: Facet| filter(q, provider_id, skip);
+        let per_page = q.per_page.clamp(1, 100);
+        let total = course::Entity::find()
+            .filter(cond(Facet::None))
+            .count(db)
+            .await?;
+        let models = course::Entity::find()
+            .filter(cond(Facet::None))
+            .order_by_desc(course::Column::PublishedAt)
+            .order_by_asc(course::Column::Title)
+            .order_by_asc(course::Column::Id)
+            .offset(q.page.saturating_mul(per_page))
+            .limit(per_page)
+            .all(db)
+            .await?;
+        let courses = self.cards(models).await?;
+
+        // Each facet counts over the courses matching every other filter,
+        // so choosing a level still shows how many courses each other
+        // level has.
+        let group = |column: course::Column, skip: Facet| {
+            course::Entity::find()
+                .select_only()
+                .column_as(column, "value")
+                .column_as(Expr::col(course::Column::Id).count(), "n")
+                .filter(cond(skip))
+                .group_by(column)
+                .into_model::<Count>()
+        };
+        let levels = group(course::Column::Level, Facet::Level).all(db).await?;
+        let languages = group(course::Column::Language, Facet::Language)
+            .all(db)
+            .await?;
+        let by_provider: Vec<(Uuid, i64)> = course::Entity::find()
+            .select_only()
+            .column(course::Column::ProviderId)
+            .column_as(Expr::col(course::Column::Id).count(), "n")
+            .filter(cond(Facet::Provider))
+            .group_by(course::Column::ProviderId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let skills = course_skill::Entity::find()
+            .select_only()
+            .column_as(course_skill::Column::Skill, "value")
+            .column_as(Expr::col(course_skill::Column::CourseId).count(), "n")
+            .filter(
+                course_skill::Column::CourseId.in_subquery(
+                    Query::select()
+                        .column(course::Column::Id)
+                        .from(course::Entity)
+                        .cond_where(cond(Facet::Skill))
+                        .to_owned(),
+                ),
+            )
+            .group_by(course_skill::Column::Skill)
+            .order_by_desc(Expr::col(course_skill::Column::CourseId).count())
+            .order_by_asc(course_skill::Column::Skill)
+            .limit(15)
+            .into_model::<Count>()
+            .all(db)
+            .await?;
+        let mut durations = Vec::new();
+        for bucket in DurationBucket::ALL {
+            let n = course::Entity::find()
+                .filter(cond(Facet::Duration))
+                .filter(bucket_condition(bucket))
+                .count(db)
+                .await?;
+            if n > 0 {
+                durations.push(FacetValue {
+                    value: bucket.key().into(),
+                    label: bucket.label().into(),
+                    count: n,
+                });
+            }
+        }
+        let providers = self.providers().await?;
+        let names: HashMap<Uuid, &Provider> = providers.iter().map(|p| (p.id, p)).collect();
+        let mut provider_facet: Vec<FacetValue> = by_provider
+            .into_iter()
+            .filter_map(|(id, n)| {
+                let p = names.get(&id)?;
+                Some(FacetValue {
+                    value: p.slug.clone(),
+                    label: p.name.clone(),
+                    count: u64::try_from(n).unwrap_or(0),
+                })
+            })
+            .collect();
+        provider_facet.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+        let mut level_facet = Vec::new();
+        for level in Level::ALL {
+            if let Some(c) = levels
+                .iter()
+                .find(|c| c.value.as_deref() == Some(level.key()))
+            {
+                level_facet.push(FacetValue {
+                    value: level.key().into(),
+                    label: level.label().into(),
+                    count: u64::try_from(c.n).unwrap_or(0),
+                });
+            }
+        }
+        let mut language_facet: Vec<FacetValue> = languages
+            .into_iter()
+            .filter_map(|c| {
+                let tag = c.value?;
+                Some(FacetValue {
+                    label: Language::parse(&tag)
+                        .map(|l| l.label())
+                        .unwrap_or(tag.clone()),
+                    value: tag,
+                    count: u64::try_from(c.n).unwrap_or(0),
+                })
+            })
+            .collect();
+        language_facet.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+        Ok(CoursePage {
+            courses,
+            total,
+            facets: Facets {
+                skills: skills
+                    .into_iter()
+                    .filter_map(|c| {
+                        let v = c.value?;
+                        Some(FacetValue {
+                            label: v.clone(),
+                            value: v,
+                            count: u64::try_from(c.n).unwrap_or(0),
+                        })
+                    })
+                    .collect(),
+                levels: level_facet,
+                providers: provider_facet,
+                languages: language_facet,
+                durations,
+            },
+        })
+    }
+
+    /// Published courses first published at or after `since`, newest first.
+    pub async fn published_since(
+        &self,
+        since: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<CourseCard>, StoreError> {
+        let models = course::Entity::find()
+            .filter(course::Column::Status.eq(CourseStatus::Published.key()))
+            .filter(course::Column::PublishedAt.gte(crate::to_ms(since)))
+            .order_by_desc(course::Column::PublishedAt)
+            .order_by_asc(course::Column::Id)
+            .limit(limit)
+            .all(&self.store.db)
+            .await?;
+        self.cards(models).await
+    }
+
+    /// Published courses with the most learners, for people who have not
+    /// asked for personal recommendations.
+    pub async fn popular(&self, limit: u64) -> Result<Vec<CourseCard>, StoreError> {
+        use crate::entity::enrolment;
+        #[derive(FromQueryResult)]
+        struct Row {
+            course_id: Uuid,
+        }
+        let ids: Vec<Uuid> = enrolment::Entity::find()
+            .select_only()
+            .column(enrolment::Column::CourseId)
+            .group_by(enrolment::Column::CourseId)
+            .order_by_desc(Expr::col(enrolment::Column::Id).count())
+            .order_by_asc(enrolment::Column::CourseId)
+            .limit(limit * 2)
+            .into_model::<Row>()
+            .all(&self.store.db)
+            .await?
+            .into_iter()
+            .map(|r| r.course_id)
+            .collect();
+        let mut models = course::Entity::find()
+            .filter(course::Column::Id.is_in(ids.clone()))
+            .filter(course::Column::Status.eq(CourseStatus::Published.key()))
+            .all(&self.store.db)
+            .await?;
+        models.sort_by_key(|m| ids.iter().position(|id| *id == m.id));
+        models.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        self.cards(models).await
+    }
+
+    async fn cards(&self, models: Vec<course::Model>) -> Result<Vec<CourseCard>, StoreError> {
+        let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+        let mut skills: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for s in course_skill::Entity::find()
+            .filter(course_skill::Column::CourseId.is_in(ids))
+            .order_by_asc(course_skill::Column::Skill)
+            .all(&self.store.db)
+            .await?
+        {
+            skills.entry(s.course_id).or_default().push(s.skill);
+        }
+        let providers: HashMap<Uuid, Provider> = self
+            .providers()
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        Ok(models
+            .into_iter()
+            .map(|m| {
+                let p = providers.get(&m.provider_id);
+                CourseCard {
+                    skills: skills.remove(&m.id).unwrap_or_default(),
+                    provider_slug: p.map(|p| p.slug.clone()).unwrap_or_default(),
+                    provider_name: p.map(|p| p.name.clone()).unwrap_or_default(),
+                    is_partner: p.is_some_and(|p| p.is_partner),
+                    id: m.id,
+                    slug: m.slug,
+                    title: m.title,
+                    summary: m.summary,
+                    level: Level::parse(&m.level).unwrap_or(Level::Beginner),
+                    language: m.language,
+                    duration_minutes: u32::try_from(m.duration_minutes).unwrap_or(0),
+                    status: CourseStatus::parse(&m.status).unwrap_or(CourseStatus::Draft),
+                    published_at: m.published_at.map(from_ms),
+                }
+            })
+            .collect())
+    }
+
+    /// A course by short name, in any state (callers decide who may see
+    /// drafts).
+    pub async fn course_by_slug(&self, slug: &str) -> Result<Option<CourseDetail>, StoreError> {
+        let m = course::Entity::find()
+            .filter(course::Column::Slug.eq(slug))
+            .one(&self.store.db)
+            .await?;
+        match m {
+            Some(m) => self.detail(m).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A course by id, in any state.
+    pub async fn course(&self, id: Uuid) -> Result<Option<CourseDetail>, StoreError> {
+        match course::Entity::find_by_id(id).one(&self.store.db).await? {
+            Some(m) => self.detail(m).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn detail(&self, m: course::Model) -> Result<CourseDetail, StoreError> {
+        let db = &self.store.db;
+        let description = m.description.clone();
+        let id = m.id;
+        let card = self
+            .cards(vec![m])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("course vanished".into()))?;
+        let credits = course_instructor::Entity::find()
+            .filter(course_instructor::Column::CourseId.eq(id))
+            .order_by_asc(course_instructor::Column::Position)
+            .all(db)
+            .await?;
+        let people: HashMap<Uuid, instructor::Model> = instructor::Entity::find()
+            .filter(instructor::Column::Id.is_in(credits.iter().map(|c| c.instructor_id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect();
+        let instructors = credits
+            .iter()
+            .filter_map(|c| people.get(&c.instructor_id))
+            .map(|i| InstructorCredit {
+                slug: i.slug.clone(),
+                name: i.name.clone(),
+                bio: i.bio.clone(),
+            })
+            .collect();
+        let sections = course_section::Entity::find()
+            .filter(course_section::Column::CourseId.eq(id))
+            .order_by_asc(course_section::Column::Position)
+            .all(db)
+            .await?;
+        let lessons = lesson::Entity::find()
+            .filter(lesson::Column::CourseId.eq(id))
+            .order_by_asc(lesson::Column::Position)
+            .all(db)
+            .await?;
+        let sections = sections
+            .into_iter()
+            .map(|s| SectionOutline {
+                lessons: lessons
+                    .iter()
+                    .filter(|l| l.section_id == s.id)
+                    .map(summary)
+                    .collect(),
+                title: s.title,
+            })
+            .collect();
+        Ok(CourseDetail {
+            card,
+            description,
+            instructors,
+            sections,
+        })
+    }
+
+    /// A lesson of a course, with its questions but not their answers.
+    pub async fn lesson(
+        &self,
+        course_id: Uuid,
+        lesson_id: Uuid,
+    ) -> Result<Option<LessonView>, StoreError> {
+        let Some(l) = lesson::Entity::find_by_id(lesson_id)
+            .filter(lesson::Column::CourseId.eq(course_id))
+            .one(&self.store.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let questions = quiz_question::Entity::find()
+            .filter(quiz_question::Column::LessonId.eq(l.id))
+            .order_by_asc(quiz_question::Column::Position)
+            .all(&self.store.db)
+            .await?
+            .into_iter()
+            .map(|q| {
+                Ok(QuestionView {
+                    id: q.id,
+                    prompt: q.prompt,
+                    choices: serde_json::from_str(&q.choices)
+                        .map_err(|e| StoreError::Corrupt(format!("quiz choices: {e}")))?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Some(LessonView {
+            summary: summary(&l),
+            course_id: l.course_id,
+            body: l.body,
+            captions: l.captions,
+            pass_percent: l.pass_percent.and_then(|p| u8::try_from(p).ok()),
+            questions,
+        }))
+    }
+
+    /// A quiz's questions with their answers, for grading only.
+    pub(crate) async fn answer_key(
+        &self,
+        lesson_id: Uuid,
+    ) -> Result<Vec<QuizQuestion>, StoreError> {
+        quiz_question::Entity::find()
+            .filter(quiz_question::Column::LessonId.eq(lesson_id))
+            .order_by_asc(quiz_question::Column::Position)
+            .all(&self.store.db)
+            .await?
+            .into_iter()
+            .map(|q| {
+                Ok(QuizQuestion {
+                    prompt: q.prompt,
+                    choices: serde_json::from_str(&q.choices)
+                        .map_err(|e| StoreError::Corrupt(format!("quiz choices: {e}")))?,
+                    answer: usize::try_from(q.answer).unwrap_or(usize::MAX),
+                    explanation: q.explanation,
+                })
+            })
+            .collect()
+    }
+
+    /// Courses in the catalog (published), for the demo and reports.
+    pub async fn published_count(&self) -> Result<u64, StoreError> {
+        Ok(course::Entity::find()
+            .filter(course::Column::Status.eq(CourseStatus::Published.key()))
+            .count(&self.store.db)
+            .await?)
+    }
+}
+
+fn summary(l: &lesson::Model) -> LessonSummary {
+    LessonSummary {
+        id: l.id,
+        position: u32::try_from(l.position).unwrap_or(0),
+        title: l.title.clone(),
+        kind: LessonKind::parse(&l.kind).unwrap_or(LessonKind::Article),
+        duration_minutes: u32::try_from(l.duration_minutes).unwrap_or(0),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Facet {
+    None,
+    Skill,
+    Level,
+    Provider,
+    Language,
+    Duration,
+}
+
+fn bucket_condition(bucket: DurationBucket) -> Condition {
+    let (from, to) = bucket.minutes();
+    let mut c = Condition::all().add(course::Column::DurationMinutes.gte(from));
+    if to != u32::MAX {
+        c = c.add(course::Column::DurationMinutes.lt(to));
+    }
+    c
+}
+
+fn filter(q: &CourseQuery, provider_id: Option<Uuid>, skip: Facet) -> Condition {
+    let mut c = Condition::all().add(course::Column::Status.eq(CourseStatus::Published.key()));
+    for word in q.q.split_whitespace().take(8) {
+        let pattern = LikeExpr::new(like_pattern(&word.to_lowercase())).escape('\\');
+        let lower = |col: course::Column| Expr::expr(Func::lower(Expr::col(col)));
+        c = c.add(
+            Condition::any()
+                .add(lower(course::Column::Title).like(pattern.clone()))
+                .add(lower(course::Column::Summary).like(pattern.clone()))
+                .add(
+                    course::Column::Id.in_subquery(
+                        Query::select()
+                            .column(course_skill::Column::CourseId)
+                            .from(course_skill::Entity)
+                            .and_where(
+                                Expr::expr(Func::lower(Expr::col(course_skill::Column::Skill)))
+                                    .like(pattern),
+                            )
+                            .to_owned(),
+                    ),
+                ),
+        );
+    }
+    if skip != Facet::Skill
+        && let Some(skill) = &q.skill
+    {
+        c = c.add(
+            course::Column::Id.in_subquery(
+                Query::select()
+                    .column(course_skill::Column::CourseId)
+                    .from(course_skill::Entity)
+                    .and_where(course_skill::Column::Skill.eq(skill.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if skip != Facet::Level
+        && let Some(level) = q.level
+    {
+        c = c.add(course::Column::Level.eq(level.key()));
+    }
+    if skip != Facet::Provider
+        && let Some(id) = provider_id
+    {
+        c = c.add(course::Column::ProviderId.eq(id));
+    }
+    if skip != Facet::Language
+        && let Some(language) = &q.language
+    {
+        c = c.add(course::Column::Language.eq(language.as_str()));
+    }
+    if skip != Facet::Duration
+        && let Some(bucket) = q.duration
+    {
+        c = c.add(bucket_condition(bucket));
+    }
+    c
+}
+
+/// Creates or updates one course; true when created.
+async fn upsert_course(
+    tx: &DatabaseTransaction,
+    provider: &Provider,
+    input: &CourseInput,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let existing = course::Entity::find()
+        .filter(course::Column::ProviderId.eq(provider.id))
+        .filter(course::Column::ExternalId.eq(&input.external_id))
+        .one(tx)
+        .await?;
+    let minutes = if input.duration_minutes > 0 {
+        input.duration_minutes
+    } else {
+        input
+            .sections
+            .iter()
+            .flat_map(|s| &s.lessons)
+            .map(|l| l.duration_minutes)
+            .sum()
+    };
+    let published_at = (input.status == CourseStatus::Published).then_some(now);
+    let created = existing.is_none();
+    let course_id = match existing {
+        Some(m) => {
+            let id = m.id;
+            let first_publication = m.published_at.is_none();
+            let mut a: course::ActiveModel = m.into();
+            a.title = Set(input.title.clone());
+            a.summary = Set(input.summary.clone());
+            a.description = Set(input.description.clone());
+            a.level = Set(input.level.key().into());
+            a.language = Set(input.language.as_str().into());
+            a.duration_minutes = Set(i32::try_from(minutes).unwrap_or(i32::MAX));
+            a.status = Set(input.status.key().into());
+            a.updated_at = Set(now);
+            if first_publication {
+                a.published_at = Set(published_at);
+            }
+            a.update(tx).await?;
+            id
+        }
+        None => {
+            let id = Uuid::now_v7();
+            let slug = free_slug(tx, &slugify(&input.title)).await?;
+            course::ActiveModel {
+                id: Set(id),
+                provider_id: Set(provider.id),
+                external_id: Set(Some(input.external_id.clone())),
+                slug: Set(slug),
+                title: Set(input.title.clone()),
+                summary: Set(input.summary.clone()),
+                description: Set(input.description.clone()),
+                level: Set(input.level.key().into()),
+                language: Set(input.language.as_str().into()),
+                duration_minutes: Set(i32::try_from(minutes).unwrap_or(i32::MAX)),
+                status: Set(input.status.key().into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                published_at: Set(published_at),
+            }
+            .insert(tx)
+            .await?;
+            id
+        }
+    };
+
+    course_skill::Entity::delete_many()
+        .filter(course_skill::Column::CourseId.eq(course_id))
+        .exec(tx)
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    for skill in &input.skills {
+        if seen.insert(skill.as_str().to_lowercase()) {
+            course_skill::ActiveModel {
+                course_id: Set(course_id),
+                skill: Set(skill.as_str().to_owned()),
+            }
+            .insert(tx)
+            .await?;
+        }
+    }
+
+    course_instructor::Entity::delete_many()
+        .filter(course_instructor::Column::CourseId.eq(course_id))
+        .exec(tx)
+        .await?;
+    for (i, person) in input.instructors.iter().enumerate() {
+        let slug = slugify(&person.name);
+        let found = instructor::Entity::find()
+            .filter(instructor::Column::ProviderId.eq(provider.id))
+            .filter(instructor::Column::Name.eq(&person.name))
+            .one(tx)
+            .await?;
+        let instructor_id = match found {
+            Some(m) => {
+                let id = m.id;
+                if m.bio != person.bio && !person.bio.is_empty() {
+                    let mut a: instructor::ActiveModel = m.into();
+                    a.bio = Set(person.bio.clone());
+                    a.update(tx).await?;
+                }
+                id
+            }
+            None => {
+                let id = Uuid::now_v7();
+                instructor::ActiveModel {
+                    id: Set(id),
+                    slug: Set(free_instructor_slug(tx, &slug).await?),
+                    name: Set(person.name.clone()),
+                    bio: Set(person.bio.clone()),
+                    provider_id: Set(Some(provider.id)),
+                    member_id: Set(None),
+                    created_at: Set(now),
+                }
+                .insert(tx)
+                .await?;
+                id
+            }
+        };
+        if course_instructor::Entity::find_by_id((course_id, instructor_id))
+            .one(tx)
+            .await?
+            .is_none()
+        {
+            course_instructor::ActiveModel {
+                course_id: Set(course_id),
+                instructor_id: Set(instructor_id),
+                position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            }
+            .insert(tx)
+            .await?;
+        }
+    }
+
+    // Sections and lessons are matched by position, so a re-import that
+    // fixes a typo keeps every learner's progress.
+    let old_sections = course_section::Entity::find()
+        .filter(course_section::Column::CourseId.eq(course_id))
+        .order_by_asc(course_section::Column::Position)
+        .all(tx)
+        .await?;
+    let old_lessons = lesson::Entity::find()
+        .filter(lesson::Column::CourseId.eq(course_id))
+        .order_by_asc(lesson::Column::Position)
+        .all(tx)
+        .await?;
+    let mut position = 0i32;
+    let mut kept_lessons = Vec::new();
+    let mut kept_sections = Vec::new();
+    for (si, section) in input.sections.iter().enumerate() {
+        let si = i32::try_from(si).unwrap_or(i32::MAX);
+        let section_id = match old_sections.iter().find(|s| s.position == si) {
+            Some(s) => {
+                let mut a: course_section::ActiveModel = s.clone().into();
+                a.title = Set(section.title.clone());
+                a.update(tx).await?;
+                s.id
+            }
+            None => {
+                let id = Uuid::now_v7();
+                course_section::ActiveModel {
+                    id: Set(id),
+                    course_id: Set(course_id),
+                    position: Set(si),
+                    title: Set(section.title.clone()),
+                }
+                .insert(tx)
+                .await?;
+                id
+            }
+        };
+        kept_sections.push(section_id);
+        for l in &section.lessons {
+            position += 1;
+            let values = |a: &mut lesson::ActiveModel| {
+                a.section_id = Set(section_id);
+                a.title = Set(l.title.clone());
+                a.kind = Set(l.kind.key().into());
+                a.body = Set(l.body.clone());
+                a.captions = Set(l.captions.clone());
+                a.duration_minutes = Set(i32::try_from(l.duration_minutes).unwrap_or(i32::MAX));
+                a.pass_percent = Set(l.pass_percent.map(i32::from));
+            };
+            let lesson_id = match old_lessons.iter().find(|o| o.position == position) {
+                Some(o) => {
+                    let mut a: lesson::ActiveModel = o.clone().into();
+                    values(&mut a);
+                    a.update(tx).await?;
+                    o.id
+                }
+                None => {
+                    let id = Uuid::now_v7();
+                    let mut a = lesson::ActiveModel {
+                        id: Set(id),
+                        course_id: Set(course_id),
+                        position: Set(position),
+                        ..Default::default()
+                    };
+                    values(&mut a);
+                    a.insert(tx).await?;
+                    id
+                }
+            };
+            kept_lessons.push(lesson_id);
+            quiz_question::Entity::delete_many()
+                .filter(quiz_question::Column::LessonId.eq(lesson_id))
+                .exec(tx)
+                .await?;
+            for (qi, q) in l.questions.iter().enumerate() {
+                quiz_question::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    lesson_id: Set(lesson_id),
+                    position: Set(i32::try_from(qi).unwrap_or(i32::MAX)),
+                    prompt: Set(q.prompt.clone()),
+                    choices: Set(serde_json::to_string(&q.choices)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?),
+                    answer: Set(i32::try_from(q.answer).unwrap_or(i32::MAX)),
+                    explanation: Set(q.explanation.clone()),
+                }
+                .insert(tx)
+                .await?;
+            }
+        }
+    }
+    lesson::Entity::delete_many()
+        .filter(lesson::Column::CourseId.eq(course_id))
+        .filter(lesson::Column::Id.is_not_in(kept_lessons))
+        .exec(tx)
+        .await?;
+    course_section::Entity::delete_many()
+        .filter(course_section::Column::CourseId.eq(course_id))
+        .filter(course_section::Column::Id.is_not_in(kept_sections))
+        .exec(tx)
+        .await?;
+    Ok(created)
+}
+
+async fn free_slug(tx: &DatabaseTransaction, base: &str) -> Result<String, StoreError> {
+    let mut candidate = base.to_owned();
+    let mut n = 1;
+    while course::Entity::find()
+        .filter(course::Column::Slug.eq(&candidate))
+        .one(tx)
+        .await?
+        .is_some()
+    {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    Ok(candidate)
+}
+
+async fn free_instructor_slug(tx: &DatabaseTransaction, base: &str) -> Result<String, StoreError> {
+    let mut candidate = base.to_owned();
+    let mut n = 1;
+    while instructor::Entity::find()
+        .filter(instructor::Column::Slug.eq(&candidate))
+        .one(tx)
+        .await?
+        .is_some()
+    {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    Ok(candidate)
+}

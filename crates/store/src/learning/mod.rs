@@ -1,0 +1,77 @@
+//! The learning library: providers, the catalog and its import, lessons
+//! and quizzes, enrolments and progress, and signed course credentials.
+//!
+//! Learners are data subjects (a member or a guest learner), so every
+//! learning row is keyed by the subject id and leaves with their key on
+//! erasure, through the data map like everything else.
+
+mod catalog;
+mod credentials;
+mod progress;
+
+pub use catalog::*;
+pub use credentials::*;
+pub use progress::*;
+
+use crate::{Store, StoreError};
+
+/// Learning use cases.
+#[derive(Debug, Clone, Copy)]
+pub struct Learning<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    /// The learning library.
+    pub fn learning(&self) -> Learning<'_> {
+        Learning { store: self }
+    }
+}
+
+/// What a learning request can fail with, besides the database.
+#[derive(Debug, thiserror::Error)]
+pub enum LearningError {
+    /// No such course, lesson or enrolment (for this learner).
+    #[error("not found")]
+    NotFound,
+    /// The course is not in the catalog (draft or in review).
+    #[error("this course is not published")]
+    NotPublished,
+    /// The learner has not enrolled in the course.
+    #[error("enrol in the course first")]
+    NotEnrolled,
+    /// A quiz is finished by passing it, not by marking it done.
+    #[error("a quiz is finished by answering its questions")]
+    QuizNeedsAnswers,
+    /// Answers were sent for a lesson that is not a quiz.
+    #[error("this lesson is not a quiz")]
+    NotAQuiz,
+    /// Answers do not fit the quiz.
+    #[error("{0}")]
+    BadAnswers(String),
+    /// A certificate was asked for before the course was finished.
+    #[error("finish every lesson of the course first")]
+    NotCompleted,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sea_orm::DbErr> for LearningError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Store(StoreError::Database(e))
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `\` as the escape.
+pub(crate) fn like_pattern(word: &str) -> String {
+    let mut out = String::from("%");
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}

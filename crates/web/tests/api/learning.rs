@@ -1,0 +1,857 @@
+//! The learning library: catalog search and facets, enrolment and progress
+//! for members and guests, quizzes graded on the server, certificates whose
+//! printed name is kept nowhere, credentials that verify (and tampered ones
+//! that do not), key rotation, idempotent import, and erasure.
+
+use crate::erasure::rows_of;
+use crate::helpers::*;
+use crate::privacy::{contains, files_under};
+use lyceum_core::domain::learning::{
+    CourseStatus, Language, LessonKind, Level, QuizQuestion, Skill,
+};
+use lyceum_core::domain::{CardNumber, LibraryName, LibrarySlug, Licence};
+use lyceum_store::learning::{
+    CourseInput, InstructorInput, LessonInput, NewProvider, Provider, SectionInput,
+};
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+fn lesson(title: &str, kind: LessonKind) -> LessonInput {
+    LessonInput {
+        title: title.into(),
+        kind,
+        body: format!("## {title}\n\nText of {title}."),
+        captions: None,
+        duration_minutes: 10,
+        pass_percent: None,
+        questions: if kind == LessonKind::Quiz {
+            vec![
+                QuizQuestion {
+                    prompt: "Two plus two?".into(),
+                    choices: vec!["three".into(), "four".into()],
+                    answer: 1,
+                    explanation: "SECRET-EXPLANATION-ONE".into(),
+                },
+                QuizQuestion {
+                    prompt: "Capital of France?".into(),
+                    choices: vec!["Paris".into(), "Lyon".into(), "Nice".into()],
+                    answer: 0,
+                    explanation: "SECRET-EXPLANATION-TWO".into(),
+                },
+            ]
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn course(id: &str, title: &str, level: Level, language: &str, skills: &[&str]) -> CourseInput {
+    CourseInput {
+        external_id: id.into(),
+        title: title.into(),
+        summary: format!("All about {title}."),
+        description: "Long **description**.".into(),
+        level,
+        language: Language::parse(language).expect("language"),
+        duration_minutes: 0,
+        skills: skills
+            .iter()
+            .map(|s| Skill::parse(s).expect("skill"))
+            .collect(),
+        instructors: vec![InstructorInput {
+            name: "Ada Example".into(),
+            bio: "Teaches things.".into(),
+        }],
+        sections: vec![
+            SectionInput {
+                title: "Start".into(),
+                lessons: vec![lesson("Reading one", LessonKind::Article)],
+            },
+            SectionInput {
+                title: "Finish".into(),
+                lessons: vec![lesson("Final quiz", LessonKind::Quiz)],
+            },
+        ],
+        status: CourseStatus::Published,
+    }
+}
+
+async fn provider(app: &TestApp, slug: &str, partner: bool) -> Provider {
+    app.store
+        .learning()
+        .ensure_provider(NewProvider {
+            slug: slug.into(),
+            name: format!("Provider {slug}"),
+            website: None,
+            description: String::new(),
+            is_partner: partner,
+        })
+        .await
+        .expect("provider")
+}
+
+/// A small catalog: returns the id of "Spreadsheets for everyone".
+pub(crate) async fn catalog(app: &TestApp) -> String {
+    let own = provider(app, "own", false).await;
+    let partner = provider(app, "partner", true).await;
+    let learning = app.store.learning();
+    learning
+        .import(
+            &own,
+            &[
+                course(
+                    "s1",
+                    "Spreadsheets for everyone",
+                    Level::Beginner,
+                    "en",
+                    &["Spreadsheets", "Budgeting"],
+                ),
+                course(
+                    "s2",
+                    "Advanced spreadsheet modelling",
+                    Level::Advanced,
+                    "en",
+                    &["Spreadsheets"],
+                ),
+                course("c1", "Writing a CV", Level::Beginner, "en", &["CV writing"]),
+            ],
+        )
+        .await
+        .expect("import");
+    let mut draft = course(
+        "d1",
+        "Unpublished spreadsheet draft",
+        Level::Beginner,
+        "en",
+        &["Spreadsheets"],
+    );
+    draft.status = CourseStatus::Draft;
+    learning
+        .import(
+            &partner,
+            &[
+                course(
+                    "p1",
+                    "Hojas de cálculo",
+                    Level::Beginner,
+                    "es",
+                    &["Spreadsheets"],
+                ),
+                draft,
+            ],
+        )
+        .await
+        .expect("import");
+    let (_, list) = app
+        .get_json(&app.client, "/api/v1/courses?q=everyone")
+        .await;
+    list["courses"][0]["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn the_catalog_searches_filters_and_counts_facets() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+    let c = &app.client;
+    let (status, all) = app.get_json(c, "/api/v1/courses").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all["total"], 4, "drafts are not in the catalog: {all}");
+    let (_, s) = app.get_json(c, "/api/v1/courses?q=SPREAD").await;
+    assert_eq!(
+        s["total"], 3,
+        "case-insensitive, prefix of a word, skills count too"
+    );
+    let (_, s) = app
+        .get_json(
+            c,
+            "/api/v1/courses?q=spreadsheet&level=beginner&language=en",
+        )
+        .await;
+    assert_eq!(s["total"], 1);
+    assert_eq!(s["courses"][0]["title"], "Spreadsheets for everyone");
+    let levels: Vec<(String, u64)> = s["facets"]["level"]
+        .as_array()
+        .expect("levels")
+        .iter()
+        .map(|f| {
+            (
+                f["value"].as_str().unwrap_or_default().to_owned(),
+                f["count"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        levels,
+        vec![("beginner".into(), 1), ("advanced".into(), 1)],
+        "a facet counts as if its own filter were off"
+    );
+    let (_, s) = app.get_json(c, "/api/v1/courses?provider=partner").await;
+    assert_eq!(s["total"], 1);
+    assert_eq!(s["courses"][0]["partner_content"], true);
+    let (_, s) = app.get_json(c, "/api/v1/courses?skill=Budgeting").await;
+    assert_eq!(s["total"], 1);
+    let (_, s) = app.get_json(c, "/api/v1/courses?q=100%25").await;
+    assert_eq!(s["total"], 0, "LIKE wildcards in a query are literal");
+    let (_, s) = app.get_json(c, "/api/v1/courses?per_page=2&page=2").await;
+    assert_eq!(s["courses"].as_array().map(Vec::len), Some(2));
+    let (status, p) = app.get_json(c, "/api/v1/courses?level=expert").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("beginner"),
+        "{p}"
+    );
+
+    let res = c
+        .get(app.url("/courses?q=spreadsheet&level=beginner"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("Spreadsheets for everyone"));
+    assert!(html.contains("Hojas de cálculo"));
+    assert!(!html.contains("Unpublished spreadsheet draft"));
+    let res = c
+        .get(app.url("/courses?duration=forever"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let (status, _) = app
+        .get_json(c, "/api/v1/courses/unpublished-spreadsheet-draft")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a draft is not found");
+}
+
+pub(crate) async fn enrol_and_finish(app: &TestApp, client: &reqwest::Client, course: &str) -> Value {
+    let (status, e) = app
+        .post_json(
+            client,
+            &format!("/api/v1/courses/{course}/enrollments"),
+            json!({}),
+        )
+        .await
+        .pipe(|(s, _, v)| (s, v));
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    let (status, again) = app
+        .post_json(
+            client,
+            &format!("/api/v1/courses/{course}/enrollments"),
+            json!({}),
+        )
+        .await
+        .pipe(|(s, _, v)| (s, v));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "enrolling twice is the same enrolment"
+    );
+    assert_eq!(again["id"], e["id"]);
+    let eid = e["id"].as_str().expect("id").to_owned();
+    let (_, c) = app
+        .get_json(client, &format!("/api/v1/courses/{course}"))
+        .await;
+    let reading = c["sections"][0]["lessons"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let quiz = c["sections"][1]["lessons"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    // The quiz as the learner sees it carries no answers.
+    let (status, q) = app
+        .get_json(client, &format!("/api/v1/courses/{course}/lessons/{quiz}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = q.to_string();
+    assert!(
+        !text.contains("SECRET-EXPLANATION") && !text.contains("\"answer\""),
+        "{text}"
+    );
+
+    let put = |lesson: String, body: Value| {
+        let client = client.clone();
+        let url = app.url(&format!("/api/v1/enrollments/{eid}/lessons/{lesson}"));
+        async move {
+            let res = client.put(url).json(&body).send().await.expect("put");
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, _) = put(quiz.clone(), json!({"completed": true})).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a quiz is not finished by saying so"
+    );
+    let (status, _) = put(reading.clone(), json!({"answers": [0]})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a reading has no answers");
+    let (status, _) = put(reading.clone(), json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = put(quiz.clone(), json!({"answers": [1, 0, 2]})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more answers than questions"
+    );
+
+    let (status, done) = put(reading, json!({"completed": true})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(done["course_completed"], false);
+    assert_eq!(done["next_lesson_id"].as_str(), Some(quiz.as_str()));
+
+    let res = client
+        .get(app.url(&format!("/api/v1/enrollments/{eid}/credential")))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "no credential before the course is finished"
+    );
+
+    let (_, failed) = put(quiz.clone(), json!({"answers": [0, 0]})).await;
+    assert_eq!(failed["passed"], false);
+    assert_eq!(failed["score"], 50);
+    assert_eq!(failed["course_completed"], false);
+    assert_eq!(
+        failed["feedback"][0]["answer"], 1,
+        "answers are shown after grading"
+    );
+    let (_, passed) = put(quiz, json!({"answers": [1, 0]})).await;
+    assert_eq!(passed["passed"], true);
+    assert_eq!(passed["course_completed"], true);
+
+    let (_, e) = app
+        .get_json(client, &format!("/api/v1/enrollments/{eid}"))
+        .await;
+    assert!(e["completed_at"].is_string());
+    let res = client
+        .get(app.url(&format!("/api/v1/enrollments/{eid}/credential")))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::OK);
+    let credential: Value = res.json().await.expect("json");
+    let res = client
+        .get(app.url(&format!("/api/v1/enrollments/{eid}/credential")))
+        .send()
+        .await
+        .expect("get");
+    let again: Value = res.json().await.expect("json");
+    assert_eq!(credential, again, "the same credential on every download");
+    credential
+}
+
+trait Pipe: Sized {
+    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
+        f(self)
+    }
+}
+impl<T> Pipe for T {}
+
+async fn verify(app: &TestApp, credential: &Value) -> Value {
+    let res = app
+        .client
+        .post(app.url("/api/v1/credentials/verify"))
+        .json(credential)
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn a_member_finishes_a_course_and_the_credential_verifies_until_tampered() {
+    let app = spawn_app().await;
+    let course = catalog(&app).await;
+    let ann = app.sign_up("ann@example.org", "Ann Learner").await;
+    let credential = enrol_and_finish(&app, &ann.client, &course).await;
+
+    assert_eq!(credential["type"][1], "OpenBadgeCredential");
+    assert_eq!(credential["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(
+        credential["credentialSubject"]["achievement"]["name"],
+        "Spreadsheets for everyone"
+    );
+    assert!(
+        !credential.to_string().contains("Ann"),
+        "the credential names the course, not the person"
+    );
+    let v = verify(&app, &credential).await;
+    assert_eq!(v["valid"], true, "{v}");
+
+    let mut tampered = credential.clone();
+    tampered["credentialSubject"]["achievement"]["name"] = json!("Brain surgery");
+    let v = verify(&app, &tampered).await;
+    assert_eq!(v["valid"], false);
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("changed after it was signed"),
+        "{v}"
+    );
+
+    let foreign = lyceum_core::credential::IssuerKey::from_secret(&[9; 32])
+        .sign(
+            &json!({"@context": credential["@context"], "name": "Forged"}),
+            chrono::Utc::now(),
+        )
+        .expect("sign");
+    let v = verify(&app, &foreign).await;
+    assert_eq!(v["valid"], false);
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not issued here"),
+        "{v}"
+    );
+
+    let res = app
+        .client
+        .post(app.url("/api/v1/credentials/verify"))
+        .body("{not json")
+        .send()
+        .await
+        .expect("verify");
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v["valid"], false);
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not a JSON credential")
+    );
+
+    // Rotating the key keeps old credentials valid.
+    app.store
+        .learning()
+        .rotate_signing_key()
+        .await
+        .expect("rotate");
+    let v = verify(&app, &credential).await;
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["key_retired"], true);
+    let (_, keys) = app.get_json(&app.client, "/api/v1/credentials/keys").await;
+    assert_eq!(keys.as_array().map(Vec::len), Some(2));
+
+    // The verify page answers in words.
+    let form = reqwest::multipart::Form::new().text("credential", tampered.to_string());
+    let res = app
+        .client
+        .post(app.url("/credentials/verify"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("html").contains("Not valid"));
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(credential.to_string().into_bytes()).file_name("c.json"),
+    );
+    let res = app
+        .client
+        .post(app.url("/credentials/verify"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .expect("html")
+            .contains("Valid: this credential is genuine")
+    );
+
+    // Erasure takes every learning record along.
+    let subject = subject_of(&app, &ann.client).await;
+    assert!(
+        rows_of(&app, subject)
+            .await
+            .iter()
+            .any(|(t, n)| *t == "enrolments" && *n == 1)
+    );
+    let res = ann
+        .client
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("erase");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    app.store.erase_rows(subject).await.expect("erase rows");
+    for (table, n) in rows_of(&app, subject).await {
+        assert_eq!(n, 0, "{table} still holds the learner's rows");
+    }
+}
+
+/// A library whose patrons sign in from a card list.
+async fn card_list_library(app: &TestApp) {
+    use lyceum_core::domain::BrandColour;
+    use lyceum_core::domain::library::PatronAuthMethod;
+    use lyceum_store::libraries::{LibraryChanges, NewLibrary};
+    let op = app.set_up().await;
+    let operator = lyceum_core::domain::MemberId(subject_of(app, &op).await.0);
+    let libs = app.store.libraries();
+    let library = libs
+        .create(
+            NewLibrary {
+                slug: LibrarySlug::parse("hillside").expect("slug"),
+                name: LibraryName::parse("Hillside Library").expect("name"),
+            },
+            Some(operator),
+        )
+        .await
+        .expect("library");
+    libs.replace_card_list(
+        &library,
+        vec![(
+            CardNumber::parse("41000001").expect("card"),
+            lyceum_store::libraries::hash_pin("2468").expect("hash"),
+        )],
+        Some(operator),
+    )
+    .await
+    .expect("cards");
+    libs.update(
+        library.id,
+        LibraryChanges {
+            name: LibraryName::parse("Hillside Library").expect("name"),
+            town: None,
+            contact: "Ask at the desk".into(),
+            brand_colour: BrandColour::parse("#1d4f91").expect("colour"),
+            licence: Licence::Unlimited,
+            consortium: None,
+            auth_method: PatronAuthMethod::StaticList,
+            shared_computer_default: false,
+            idle_minutes: 20,
+            guest_retention_days: 365,
+        },
+        operator,
+    )
+    .await
+    .expect("update");
+}
+
+#[tokio::test]
+async fn a_guest_learns_through_the_pages_and_the_printed_name_is_kept_nowhere() {
+    let app = spawn_app().await;
+    let course = catalog(&app).await;
+    card_list_library(&app).await;
+    let guest = client();
+    let (status, _, _) = app
+        .post_json(
+            &guest,
+            "/api/v1/libraries/hillside/patron-sessions",
+            json!({"card": "41000001", "pin": "2468"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Through the HTML pages, as a browser without JavaScript would.
+    let slug = "spreadsheets-for-everyone";
+    let (status, _, html) = app.get_page(&guest, &format!("/courses/{slug}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_from(&html).expect("csrf");
+    let res = guest
+        .post(app.url(&format!("/courses/{slug}/enrol")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("enrol");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, _, html) = app.get_page(&guest, &location(&res)).await;
+    assert!(html.contains("You are enrolled"));
+    let (_, c) = app
+        .get_json(&guest, &format!("/api/v1/courses/{course}"))
+        .await;
+    let reading = c["sections"][0]["lessons"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let quiz = c["sections"][1]["lessons"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (status, _, html) = app
+        .get_page(&guest, &format!("/courses/{slug}/lessons/{reading}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<h3>Reading one</h3>"),
+        "Markdown is rendered, one level down"
+    );
+    let res = guest
+        .post(app.url(&format!("/courses/{slug}/lessons/{reading}/complete")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("complete");
+    let next = location(&res);
+    assert!(next.ends_with(&quiz), "on to the next lesson: {next}");
+    let (_, _, html) = app.get_page(&guest, &next).await;
+    assert!(
+        !html.contains("SECRET-EXPLANATION"),
+        "no answers before grading"
+    );
+    let res = guest
+        .post(app.url(&format!("/courses/{slug}/lessons/{quiz}/quiz")))
+        .form(&[("csrf", csrf.as_str()), ("q0", "1"), ("q1", "0")])
+        .send()
+        .await
+        .expect("quiz");
+    let html = res.text().await.expect("html");
+    assert!(html.contains("Passed: 2 of 2 right"), "{html}");
+    assert!(
+        html.contains("SECRET-EXPLANATION-ONE"),
+        "explanations after grading"
+    );
+    assert!(html.contains("You finished the course"));
+
+    let printed = "Quillon Zebedee-Printname";
+    let res = guest
+        .post(app.url(&format!("/courses/{slug}/certificate")))
+        .form(&[("csrf", csrf.as_str()), ("name", printed)])
+        .send()
+        .await
+        .expect("certificate");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert!(res.text().await.expect("html").contains(printed));
+    let res = guest
+        .post(app.url(&format!("/courses/{slug}/certificate")))
+        .form(&[("csrf", csrf.as_str()), ("name", "  ")])
+        .send()
+        .await
+        .expect("certificate");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = guest
+        .get(app.url(&format!("/courses/{slug}/credential.json")))
+        .send()
+        .await
+        .expect("download");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap_or_default()
+            .contains("attachment")
+    );
+    let credential: Value = res.json().await.expect("json");
+    assert_eq!(verify(&app, &credential).await["valid"], true);
+
+    let (status, _, html) = app.get_page(&guest, "/learning").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Spreadsheets for everyone"));
+
+    // The library's report counts the enrolment and the completion, and
+    // the printed name is in no file and no row.
+    let month = lyceum_core::domain::Month::of(app.store.clock.now());
+    let library = app
+        .store
+        .libraries()
+        .by_slug("hillside")
+        .await
+        .expect("q")
+        .expect("library");
+    let report = app
+        .store
+        .guests()
+        .report(library.id, month, month)
+        .await
+        .expect("report");
+    assert!(
+        report
+            .iter()
+            .any(|c| c.metric == "enrolments" && c.dimension == slug)
+    );
+    assert!(
+        report
+            .iter()
+            .any(|c| c.metric == "completions" && c.dimension == slug)
+    );
+    if app.is_postgres {
+        for table in [
+            "enrolments",
+            "lesson_progress",
+            "issued_credentials",
+            "sessions",
+            "jobs",
+        ] {
+            let sql = format!("SELECT CAST(t AS text) AS row FROM {table} t");
+            for r in app
+                .store
+                .db
+                .query_all_raw(sea_orm::Statement::from_string(app.store.backend(), sql))
+                .await
+                .expect("query")
+            {
+                let text: String = r.try_get("", "row").expect("text");
+                assert!(!text.contains("Zebedee"), "{table} holds the printed name");
+            }
+        }
+    }
+    for f in files_under(app.data_dir.path()) {
+        let bytes = std::fs::read(&f).expect("read");
+        assert!(
+            !contains(&bytes, b"Zebedee"),
+            "{} holds the printed name",
+            f.display()
+        );
+    }
+}
+
+#[tokio::test]
+async fn re_importing_updates_in_place_and_keeps_progress() {
+    let app = spawn_app().await;
+    let course = catalog(&app).await;
+    let ann = app.sign_up("ann@example.org", "Ann Learner").await;
+    let (_, _, e) = app
+        .post_json(
+            &ann.client,
+            &format!("/api/v1/courses/{course}/enrollments"),
+            json!({}),
+        )
+        .await;
+    let eid = e["id"].as_str().expect("id").to_owned();
+    let (_, c) = app
+        .get_json(&ann.client, &format!("/api/v1/courses/{course}"))
+        .await;
+    let reading = c["sections"][0]["lessons"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let res = ann
+        .client
+        .put(app.url(&format!("/api/v1/enrollments/{eid}/lessons/{reading}")))
+        .json(&json!({"completed": true}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let own = provider(&app, "own", false).await;
+    let mut fixed = course_fixture("s1");
+    fixed.title = "Spreadsheets for everyone (2nd edition)".into();
+    let summary = app
+        .store
+        .learning()
+        .import(&own, &[fixed])
+        .await
+        .expect("import");
+    assert_eq!((summary.created, summary.updated), (0, 1));
+    let (_, all) = app.get_json(&app.client, "/api/v1/courses").await;
+    assert_eq!(all["total"], 4, "no duplicate");
+    let (_, c) = app
+        .get_json(&ann.client, &format!("/api/v1/courses/{course}"))
+        .await;
+    assert_eq!(c["title"], "Spreadsheets for everyone (2nd edition)");
+    assert_eq!(c["slug"], "spreadsheets-for-everyone", "the address stays");
+    let (_, e) = app
+        .get_json(&ann.client, &format!("/api/v1/enrollments/{eid}"))
+        .await;
+    assert_eq!(
+        e["completed_lessons"][0].as_str(),
+        Some(reading.as_str()),
+        "progress is kept"
+    );
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn course_fixture(id: &str) -> CourseInput {
+    course(
+        id,
+        "Spreadsheets for everyone",
+        Level::Beginner,
+        "en",
+        &["Spreadsheets", "Budgeting"],
+    )
+}
+
+#[tokio::test]
+async fn learning_needs_a_learner_and_an_enrolment() {
+    let app = spawn_app().await;
+    let course = catalog(&app).await;
+    let (status, _, _) = app
+        .post_json(
+            &client(),
+            &format!("/api/v1/courses/{course}/enrollments"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let ann = app.sign_up("ann@example.org", "Ann Learner").await;
+    let (_, c) = app
+        .get_json(&ann.client, &format!("/api/v1/courses/{course}"))
+        .await;
+    let reading = c["sections"][0]["lessons"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (status, _) = app
+        .get_json(
+            &ann.client,
+            &format!("/api/v1/courses/{course}/lessons/{reading}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "enrol first");
+    let (_, _, e) = app
+        .post_json(
+            &ann.client,
+            &format!("/api/v1/courses/{course}/enrollments"),
+            json!({}),
+        )
+        .await;
+    let bob = app.sign_up("bob@example.org", "Bob Other").await;
+    let (status, _) = app
+        .get_json(
+            &bob.client,
+            &format!(
+                "/api/v1/enrollments/{}",
+                e["id"].as_str().unwrap_or_default()
+            ),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another learner's enrolment is not found"
+    );
+    let res = bob
+        .client
+        .put(app.url(&format!(
+            "/api/v1/enrollments/{}/lessons/{reading}",
+            e["id"].as_str().unwrap_or_default()
+        )))
+        .json(&json!({"completed": true}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (status, _, html) = app
+        .get_page(
+            &client(),
+            &format!("/courses/spreadsheets-for-everyone/lessons/{reading}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("library card"));
+}
