@@ -7,7 +7,7 @@
 // helper asserts the page contract it passes through.
 
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lyceumSuite } from './harness.mjs';
 import { createOperator } from './library.mjs';
@@ -45,6 +45,34 @@ export function announcedRecipientsSuite(recipients) {
       await writeRecipientsConfig(dataDir, recipients);
     },
   });
+}
+
+/** Every regular file under `dir` (the data directory, say), as paths. */
+export async function filesUnder(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(full)));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out;
+}
+
+/**
+ * Searches every byte of every file under `dir` (the SQLite database, its
+ * write-ahead log, anything else) for each of `texts`, as UTF-8. Returns the
+ * files' names relative to `dir`, and `found` as "text in file" for each hit.
+ */
+export async function findInFiles(dir, texts) {
+  const files = await filesUnder(dir);
+  const found = [];
+  for (const file of files) {
+    const bytes = await readFile(file);
+    for (const text of texts) {
+      if (bytes.includes(Buffer.from(text, 'utf8'))) found.push(`${text} in ${path.relative(dir, file)}`);
+    }
+  }
+  return { names: files.map((f) => path.relative(dir, f)), found };
 }
 
 /** Today's date as the pages write it ("26 November 2025"), in UTC. */

@@ -7,8 +7,8 @@ use crate::AppState;
 use crate::error::{ApiError, AppError, Problem};
 use crate::extract::ApiJson;
 use crate::learning_pages::{
-    CatalogParams, ISSUER_NAME, Verification, count_guest, issuer_url, learner, published_course,
-    verify_text,
+    CatalogParams, ISSUER_NAME, Verification, count_guest, issuer_url, published_course,
+    signed_in_learner, verify_text,
 };
 use crate::session::Ctx;
 use axum::extract::{Path, Query, State};
@@ -330,20 +330,6 @@ fn enrollment_response(e: &Enrolment, course: &CourseDetail) -> EnrollmentRespon
     }
 }
 
-fn signed_in(
-    ctx: &Ctx,
-) -> Result<
-    (
-        lyceum_core::domain::SubjectId,
-        Option<lyceum_core::domain::LibraryId>,
-    ),
-    AppError,
-> {
-    learner(ctx).ok_or_else(|| {
-        AppError::Unauthorized("Sign in with a library card or an account to learn.".into())
-    })
-}
-
 #[utoipa::path(post, path = "/courses/{course}/enrollments", tag = "learning",
     params(("course" = String, Path, description = "The course's id or short name")),
     responses(
@@ -357,12 +343,12 @@ async fn enrol(
     ctx: Ctx,
     Path(course): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (subject, library) = signed_in(&ctx)?;
+    let who = signed_in_learner(&state, &ctx).await?;
     let c = course_ref(&state, &course).await?;
     let (e, created) = state
         .store
         .learning()
-        .enrol(subject, c.card.id, library)
+        .enrol(&who, c.card.id)
         .await
         .map_err(AppError::from)?;
     if created {
@@ -391,9 +377,9 @@ async fn my_enrollments(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<EnrollmentResponse>>, ApiError> {
-    let (subject, _) = signed_in(&ctx)?;
+    let who = signed_in_learner(&state, &ctx).await?;
     let mut out = Vec::new();
-    for c in state.store.learning().my_courses(subject).await? {
+    for c in state.store.learning().my_courses(&who).await? {
         if let Some(course) = state.store.learning().course(c.enrolment.course_id).await? {
             out.push(enrollment_response(&c.enrolment, &course));
         }
@@ -412,11 +398,11 @@ async fn owned_enrolment(
     id: &str,
 ) -> Result<(Enrolment, CourseDetail), AppError> {
     let id = path_id(id)?;
-    let (subject, _) = signed_in(ctx)?;
+    let who = signed_in_learner(state, ctx).await?;
     let e = state
         .store
         .learning()
-        .enrolment_by_id(subject, id)
+        .enrolment_by_id(&who, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let c = state
@@ -515,13 +501,13 @@ async fn get_lesson(
     ctx: Ctx,
     Path((course, lesson)): Path<(String, String)>,
 ) -> Result<Json<LessonResponse>, ApiError> {
-    let (subject, _) = signed_in(&ctx)?;
+    let who = signed_in_learner(&state, &ctx).await?;
     let lesson = path_id(&lesson)?;
     let c = course_ref(&state, &course).await?;
     let e = state
         .store
         .learning()
-        .enrolment(subject, c.card.id)
+        .enrolment(&who, c.card.id)
         .await?
         .ok_or_else(|| AppError::Conflict("Enrol in the course first.".into()))?;
     let l = state
@@ -595,7 +581,7 @@ async fn put_progress(
     Path((id, lesson)): Path<(String, String)>,
     ApiJson(body): ApiJson<ProgressRequest>,
 ) -> Result<Json<ProgressResponse>, ApiError> {
-    let (subject, _) = signed_in(&ctx)?;
+    let who = signed_in_learner(&state, &ctx).await?;
     let (e, course) = owned_enrolment(&state, &ctx, &id).await?;
     let lesson = path_id(&lesson)?;
     let learning = state.store.learning();
@@ -603,7 +589,7 @@ async fn put_progress(
     let response = match (body.completed, body.answers) {
         (Some(true), None) => {
             let done = learning
-                .complete_lesson(subject, e.id, lesson)
+                .complete_lesson(&who, e.id, lesson)
                 .await
                 .map_err(AppError::from)?;
             ProgressResponse {
@@ -617,7 +603,7 @@ async fn put_progress(
         }
         (None, Some(answers)) => {
             let outcome = learning
-                .submit_quiz(subject, e.id, lesson, &answers)
+                .submit_quiz(&who, e.id, lesson, &answers)
                 .await
                 .map_err(AppError::from)?;
             let now_completed = outcome.done.as_ref().is_some_and(|d| d.course_completed);
@@ -672,14 +658,14 @@ async fn get_credential(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (subject, _) = signed_in(&ctx)?;
+    let who = signed_in_learner(&state, &ctx).await?;
     let (e, course) = owned_enrolment(&state, &ctx, &id).await?;
     let url = issuer_url(&state, &headers);
     let credential = state
         .store
         .learning()
         .credential(
-            subject,
+            &who,
             e.course_id,
             Issuer {
                 url: &url,

@@ -15,10 +15,10 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use lyceum_core::domain::SubjectId;
 use lyceum_core::domain::learning::{DurationBucket, LessonKind, Level, duration_label};
-use lyceum_core::domain::{LibraryId, SubjectId};
 use lyceum_store::learning::{
-    CourseCard, CourseDetail, CourseQuery, Enrolment, Facets, Issuer, QuizOutcome,
+    CourseCard, CourseDetail, CourseQuery, Enrolment, Facets, Issuer, Learner, QuizOutcome,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -55,14 +55,35 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The signed-in learner (member or guest) and, for a guest, their library.
-pub(crate) fn learner(ctx: &Ctx) -> Option<(SubjectId, Option<LibraryId>)> {
+/// The signed-in learner: a guest with their library, or a member with
+/// the guests of the library cards they linked (whose courses they carry).
+pub(crate) async fn learner(state: &AppState, ctx: &Ctx) -> Result<Option<Learner>, AppError> {
     if let Some(m) = &ctx.member {
-        return Some((m.id.into(), None));
+        let linked = state
+            .store
+            .guests()
+            .linked_to(m.id)
+            .await?
+            .into_iter()
+            .map(|(g, _)| SubjectId(g.id.0))
+            .collect();
+        return Ok(Some(Learner {
+            primary: m.id.into(),
+            library: None,
+            linked,
+        }));
     }
-    ctx.guest
+    Ok(ctx
+        .guest
         .as_ref()
-        .map(|(g, l)| (SubjectId(g.id.0), Some(l.id)))
+        .map(|(g, l)| Learner::new(SubjectId(g.id.0), Some(l.id))))
+}
+
+/// The signed-in learner, or 401 with what to do.
+pub(crate) async fn signed_in_learner(state: &AppState, ctx: &Ctx) -> Result<Learner, AppError> {
+    learner(state, ctx).await?.ok_or_else(|| {
+        AppError::Unauthorized("Sign in with your library card or your account to learn.".into())
+    })
 }
 
 /// The issuer of this instance's credentials.
@@ -422,14 +443,9 @@ async fn course_page(
     Query(n): Query<NoticeParam>,
 ) -> Result<Response, PageError> {
     let course = published_course(&state, &slug).await?;
-    let enrolment = match learner(&ctx) {
-        Some((subject, _)) => {
-            state
-                .store
-                .learning()
-                .enrolment(subject, course.card.id)
-                .await?
-        }
+    let who = learner(&state, &ctx).await?;
+    let enrolment = match &who {
+        Some(l) => state.store.learning().enrolment(l, course.card.id).await?,
         None => None,
     };
     let lessons: Vec<_> = course.lessons().collect();
@@ -462,7 +478,7 @@ async fn course_page(
                 .collect(),
             sections: outline(&course, enrolment.as_ref()),
             lesson_count: lessons.len(),
-            signed_in: learner(&ctx).is_some(),
+            signed_in: who.is_some(),
             enrolled: enrolment.is_some(),
             done_count: enrolment.as_ref().map_or(0, |e| {
                 lessons.iter().filter(|l| e.has_completed(l.id)).count()
@@ -481,16 +497,12 @@ async fn enrol(
     PageForm(form): PageForm<crate::pages::CsrfForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    let (subject, library) = learner(&ctx).ok_or_else(|| {
-        AppError::Unauthorized(
-            "Sign in with your library card or your account to enrol in a course.".into(),
-        )
-    })?;
+    let who = signed_in_learner(&state, &ctx).await?;
     let course = published_course(&state, &slug).await?;
     let (_, created) = state
         .store
         .learning()
-        .enrol(subject, course.card.id, library)
+        .enrol(&who, course.card.id)
         .await
         .map_err(AppError::from)?;
     if created {
@@ -510,13 +522,11 @@ async fn enrolled(
     ctx: &Ctx,
     course: &CourseDetail,
 ) -> Result<Enrolment, AppError> {
-    let (subject, _) = learner(ctx).ok_or_else(|| {
-        AppError::Unauthorized("Sign in with your library card or your account to learn.".into())
-    })?;
+    let who = signed_in_learner(state, ctx).await?;
     state
         .store
         .learning()
-        .enrolment(subject, course.card.id)
+        .enrolment(&who, course.card.id)
         .await?
         .ok_or_else(|| AppError::Conflict("Enrol in the course first.".into()))
 }
@@ -704,11 +714,11 @@ async fn complete(
     let course = published_course(&state, &slug).await?;
     let lesson_id = uuid::Uuid::parse_str(&lesson).map_err(|_| AppError::NotFound)?;
     let enrolment = enrolled(&state, &ctx, &course).await?;
-    let (subject, _) = learner(&ctx).ok_or(AppError::NotFound)?;
+    let who = signed_in_learner(&state, &ctx).await?;
     let done = state
         .store
         .learning()
-        .complete_lesson(subject, enrolment.id, lesson_id)
+        .complete_lesson(&who, enrolment.id, lesson_id)
         .await
         .map_err(AppError::from)?;
     if done.course_completed {
@@ -737,7 +747,7 @@ async fn submit_quiz(
     let course = published_course(&state, &slug).await?;
     let lesson_id = uuid::Uuid::parse_str(&lesson).map_err(|_| AppError::NotFound)?;
     let enrolment = enrolled(&state, &ctx, &course).await?;
-    let (subject, _) = learner(&ctx).ok_or(AppError::NotFound)?;
+    let who = signed_in_learner(&state, &ctx).await?;
     let questions = state
         .store
         .learning()
@@ -752,7 +762,7 @@ async fn submit_quiz(
     let outcome = state
         .store
         .learning()
-        .submit_quiz(subject, enrolment.id, lesson_id, &answers)
+        .submit_quiz(&who, enrolment.id, lesson_id, &answers)
         .await
         .map_err(AppError::from)?;
     if outcome.done.as_ref().is_some_and(|d| d.course_completed) {
@@ -795,12 +805,12 @@ struct MyLearningPage {
 }
 
 async fn my_learning(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
-    let Some((subject, _)) = learner(&ctx) else {
+    let Some(who) = learner(&state, &ctx).await? else {
         return Ok(see_other("/signin"));
     };
     let mut in_progress = Vec::new();
     let mut finished = Vec::new();
-    for c in state.store.learning().my_courses(subject).await? {
+    for c in state.store.learning().my_courses(&who).await? {
         let done = c.enrolment.completed_lessons.len();
         let view = MyCourseView {
             percent: u32::try_from(done * 100 / usize::try_from(c.lessons.max(1)).unwrap_or(1))
@@ -868,13 +878,13 @@ async fn render_certificate(
 ) -> Result<Response, PageError> {
     let course = published_course(state, slug).await?;
     let e = completed_enrolment(state, ctx, &course).await?;
-    let (subject, _) = learner(ctx).ok_or(AppError::NotFound)?;
+    let who = signed_in_learner(state, ctx).await?;
     let url = issuer_url(state, headers);
     let credential = state
         .store
         .learning()
         .credential(
-            subject,
+            &who,
             course.card.id,
             Issuer {
                 url: &url,
@@ -963,13 +973,13 @@ async fn download_credential(
 ) -> Result<Response, PageError> {
     let course = published_course(&state, &slug).await?;
     completed_enrolment(&state, &ctx, &course).await?;
-    let (subject, _) = learner(&ctx).ok_or(AppError::NotFound)?;
+    let who = signed_in_learner(&state, &ctx).await?;
     let url = issuer_url(&state, &headers);
     let credential = state
         .store
         .learning()
         .credential(
-            subject,
+            &who,
             course.card.id,
             Issuer {
                 url: &url,

@@ -2,12 +2,11 @@
 //! instance key, rotated without invalidating what old keys signed) and
 //! the Open Badges 3.0 credential issued once per finished course.
 
-use super::{Learning, LearningError};
+use super::{Learner, Learning, LearningError};
 use crate::entity::{course, enrolment, issued_credential, signing_key};
 use crate::{StoreError, from_ms};
 use chrono::{DateTime, Utc};
 use lyceum_core::credential::{Achievement, IssuerKey, achievement_credential, did_key};
-use lyceum_core::domain::SubjectId;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use uuid::Uuid;
@@ -140,12 +139,19 @@ impl Learning<'_> {
     /// the first request, the same document afterwards.
     pub async fn credential(
         &self,
-        subject: SubjectId,
+        learner: &Learner,
         course_id: Uuid,
         issuer: Issuer<'_>,
     ) -> Result<serde_json::Value, LearningError> {
+        let e = enrolment::Entity::find()
+            .filter(enrolment::Column::SubjectId.is_in(learner.subjects()))
+            .filter(enrolment::Column::CourseId.eq(course_id))
+            .order_by_asc(enrolment::Column::EnrolledAt)
+            .one(&self.store.writer)
+            .await?
+            .ok_or(LearningError::NotEnrolled)?;
         if let Some(m) = issued_credential::Entity::find()
-            .filter(issued_credential::Column::SubjectId.eq(subject.0))
+            .filter(issued_credential::Column::SubjectId.eq(e.subject_id))
             .filter(issued_credential::Column::CourseId.eq(course_id))
             .one(&self.store.writer)
             .await?
@@ -153,12 +159,6 @@ impl Learning<'_> {
             return serde_json::from_str(&m.document)
                 .map_err(|e| StoreError::Corrupt(format!("credential: {e}")).into());
         }
-        let e = enrolment::Entity::find()
-            .filter(enrolment::Column::SubjectId.eq(subject.0))
-            .filter(enrolment::Column::CourseId.eq(course_id))
-            .one(&self.store.writer)
-            .await?
-            .ok_or(LearningError::NotEnrolled)?;
         let completed = e.completed_at.ok_or(LearningError::NotCompleted)?;
         let c = course::Entity::find_by_id(course_id)
             .one(&self.store.writer)
@@ -181,7 +181,7 @@ impl Learning<'_> {
             .ok_or_else(|| StoreError::Corrupt("credential is not an object".into()))?;
         issued_credential::ActiveModel {
             id: Set(id),
-            subject_id: Set(subject.0),
+            subject_id: Set(e.subject_id),
             course_id: Set(course_id),
             issued_at: Set(self.store.now_ms()),
             signing_key_id: Set(key_id),

@@ -14,6 +14,7 @@ pub use credentials::*;
 pub use progress::*;
 
 use crate::{Store, StoreError};
+use lyceum_core::domain::{LibraryId, SubjectId};
 
 /// Learning use cases.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +26,38 @@ impl Store {
     /// The learning library.
     pub fn learning(&self) -> Learning<'_> {
         Learning { store: self }
+    }
+}
+
+/// Who is learning: the signed-in member or guest, and for a member the
+/// guest learners of the library cards they linked, whose courses they
+/// carry. New enrolments go to the primary subject; existing ones are
+/// found under any of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Learner {
+    /// The member or guest signed in.
+    pub primary: SubjectId,
+    /// A guest's library (counted in its reports).
+    pub library: Option<LibraryId>,
+    /// Linked library cards' guests.
+    pub linked: Vec<SubjectId>,
+}
+
+impl Learner {
+    /// A learner with no linked cards.
+    pub fn new(primary: SubjectId, library: Option<LibraryId>) -> Self {
+        Self {
+            primary,
+            library,
+            linked: Vec::new(),
+        }
+    }
+
+    /// Every subject whose learning this learner may see and continue.
+    pub fn subjects(&self) -> Vec<uuid::Uuid> {
+        std::iter::once(self.primary.0)
+            .chain(self.linked.iter().map(|s| s.0))
+            .collect()
     }
 }
 

@@ -2,14 +2,13 @@
 //! finish courses. The same for members and guest learners: both are data
 //! subjects.
 
-use super::{Learning, LearningError};
+use super::{Learner, Learning, LearningError};
 use crate::entity::{course, enrolment, lesson, lesson_progress};
 use crate::{StoreError, from_ms};
 use chrono::{DateTime, Utc};
 use lyceum_core::domain::learning::{
     CourseStatus, DEFAULT_PASS_PERCENT, LessonKind, QuizResult, grade,
 };
-use lyceum_core::domain::{LibraryId, SubjectId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -99,9 +98,8 @@ impl Learning<'_> {
     /// first enrolment.
     pub async fn enrol(
         &self,
-        subject: SubjectId,
+        learner: &Learner,
         course_id: Uuid,
-        library: Option<LibraryId>,
     ) -> Result<(Enrolment, bool), LearningError> {
         let course = course::Entity::find_by_id(course_id)
             .one(&self.store.writer)
@@ -110,7 +108,7 @@ impl Learning<'_> {
         if course.status != CourseStatus::Published.key() {
             return Err(LearningError::NotPublished);
         }
-        if let Some(e) = self.enrolment(subject, course_id).await? {
+        if let Some(e) = self.enrolment(learner, course_id).await? {
             return Ok((e, false));
         }
         let now = self.store.now_ms();
@@ -118,8 +116,8 @@ impl Learning<'_> {
         let inserted = enrolment::Entity::insert(enrolment::ActiveModel {
             id: Set(id),
             course_id: Set(course_id),
-            subject_id: Set(subject.0),
-            library_id: Set(library.map(|l| l.0)),
+            subject_id: Set(learner.primary.0),
+            library_id: Set(learner.library.map(|l| l.0)),
             enrolled_at: Set(now),
             last_lesson_id: Set(None),
             last_active_at: Set(now),
@@ -136,20 +134,22 @@ impl Learning<'_> {
         .exec_without_returning(&self.store.writer)
         .await?;
         let e = self
-            .enrolment(subject, course_id)
+            .enrolment(learner, course_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("enrolment vanished".into()))?;
         Ok((e, inserted > 0))
     }
 
-    /// The learner's enrolment in a course.
+    /// The learner's enrolment in a course (their own first, then a
+    /// linked card's).
     pub async fn enrolment(
         &self,
-        subject: SubjectId,
+        learner: &Learner,
         course_id: Uuid,
     ) -> Result<Option<Enrolment>, StoreError> {
         let m = enrolment::Entity::find()
-            .filter(enrolment::Column::SubjectId.eq(subject.0))
+            .filter(enrolment::Column::SubjectId.is_in(learner.subjects()))
+            .order_by_asc(enrolment::Column::EnrolledAt)
             .filter(enrolment::Column::CourseId.eq(course_id))
             .one(&self.store.writer)
             .await?;
@@ -162,11 +162,11 @@ impl Learning<'_> {
     /// An enrolment by id, if it is the learner's.
     pub async fn enrolment_by_id(
         &self,
-        subject: SubjectId,
+        learner: &Learner,
         id: Uuid,
     ) -> Result<Option<Enrolment>, StoreError> {
         let m = enrolment::Entity::find_by_id(id)
-            .filter(enrolment::Column::SubjectId.eq(subject.0))
+            .filter(enrolment::Column::SubjectId.is_in(learner.subjects()))
             .one(&self.store.writer)
             .await?;
         match m {
@@ -200,9 +200,9 @@ impl Learning<'_> {
     }
 
     /// The learner's courses, most recently active first.
-    pub async fn my_courses(&self, subject: SubjectId) -> Result<Vec<MyCourse>, StoreError> {
+    pub async fn my_courses(&self, learner: &Learner) -> Result<Vec<MyCourse>, StoreError> {
         let enrolments = enrolment::Entity::find()
-            .filter(enrolment::Column::SubjectId.eq(subject.0))
+            .filter(enrolment::Column::SubjectId.is_in(learner.subjects()))
             .order_by_desc(enrolment::Column::LastActiveAt)
             .all(&self.store.db)
             .await?;
@@ -248,11 +248,11 @@ impl Learning<'_> {
     /// Marks an article or video lesson finished.
     pub async fn complete_lesson(
         &self,
-        subject: SubjectId,
+        learner: &Learner,
         enrolment_id: Uuid,
         lesson_id: Uuid,
     ) -> Result<LessonDone, LearningError> {
-        let (e, l) = self.owned_lesson(subject, enrolment_id, lesson_id).await?;
+        let (e, l) = self.owned_lesson(learner, enrolment_id, lesson_id).await?;
         if l.kind == LessonKind::Quiz.key() {
             return Err(LearningError::QuizNeedsAnswers);
         }
@@ -266,12 +266,12 @@ impl Learning<'_> {
     /// per question, in order, `None` for a blank.
     pub async fn submit_quiz(
         &self,
-        subject: SubjectId,
+        learner: &Learner,
         enrolment_id: Uuid,
         lesson_id: Uuid,
         answers: &[Option<usize>],
     ) -> Result<QuizOutcome, LearningError> {
-        let (e, l) = self.owned_lesson(subject, enrolment_id, lesson_id).await?;
+        let (e, l) = self.owned_lesson(learner, enrolment_id, lesson_id).await?;
         if l.kind != LessonKind::Quiz.key() {
             return Err(LearningError::NotAQuiz);
         }
@@ -319,12 +319,12 @@ impl Learning<'_> {
 
     async fn owned_lesson(
         &self,
-        subject: SubjectId,
+        learner: &Learner,
         enrolment_id: Uuid,
         lesson_id: Uuid,
     ) -> Result<(enrolment::Model, lesson::Model), LearningError> {
         let e = enrolment::Entity::find_by_id(enrolment_id)
-            .filter(enrolment::Column::SubjectId.eq(subject.0))
+            .filter(enrolment::Column::SubjectId.is_in(learner.subjects()))
             .one(&self.store.writer)
             .await?
             .ok_or(LearningError::NotEnrolled)?;

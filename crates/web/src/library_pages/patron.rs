@@ -288,13 +288,8 @@ pub(super) async fn learn(
     let shared = ctx.session.as_ref().is_some_and(|s| s.is_shared_device);
     let mut in_progress = Vec::new();
     let mut finished = 0;
-    if let Some((guest, _)) = &ctx.guest {
-        for c in state
-            .store
-            .learning()
-            .my_courses(SubjectId(guest.id.0))
-            .await?
-        {
+    if let Some(who) = crate::learning_pages::learner(&state, &ctx).await? {
+        for c in state.store.learning().my_courses(&who).await? {
             if c.enrolment.completed_at.is_some() {
                 finished += 1;
             } else {

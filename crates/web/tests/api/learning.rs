@@ -227,7 +227,11 @@ async fn the_catalog_searches_filters_and_counts_facets() {
     assert_eq!(status, StatusCode::NOT_FOUND, "a draft is not found");
 }
 
-pub(crate) async fn enrol_and_finish(app: &TestApp, client: &reqwest::Client, course: &str) -> Value {
+pub(crate) async fn enrol_and_finish(
+    app: &TestApp,
+    client: &reqwest::Client,
+    course: &str,
+) -> Value {
     let (status, e) = app
         .post_json(
             client,
@@ -854,4 +858,86 @@ async fn learning_needs_a_learner_and_an_enrolment() {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(html.contains("library card"));
+}
+
+#[tokio::test]
+async fn a_linked_library_card_carries_its_courses_into_the_account() {
+    // A guest starts a course; the member who links that card continues it and earns the credential.
+    let app = spawn_app().await;
+    let course = catalog(&app).await;
+    card_list_library(&app).await;
+    let guest = client();
+    let (status, _, _) = app
+        .post_json(
+            &guest,
+            "/api/v1/libraries/hillside/patron-sessions",
+            json!({"card": "41000001", "pin": "2468"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, e) = app
+        .post_json(
+            &guest,
+            &format!("/api/v1/courses/{course}/enrollments"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let eid = e["id"].as_str().expect("id").to_owned();
+
+    let ann = app.sign_up("ann@example.org", "Ann Learner").await;
+    let (_, mine) = app.get_json(&ann.client, "/api/v1/me/enrollments").await;
+    assert_eq!(mine.as_array().map(Vec::len), Some(0));
+    let (status, _, body) = app
+        .post_json(
+            &ann.client,
+            "/api/v1/me/library-cards",
+            json!({"library": "hillside", "card": "41000001", "pin": "2468"}),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let (_, mine) = app.get_json(&ann.client, "/api/v1/me/enrollments").await;
+    assert_eq!(
+        mine[0]["id"].as_str(),
+        Some(eid.as_str()),
+        "the card's course is the member's now"
+    );
+    let (status, again) = app
+        .post_json(
+            &ann.client,
+            &format!("/api/v1/courses/{course}/enrollments"),
+            json!({}),
+        )
+        .await
+        .pipe(|(s, _, v)| (s, v));
+    assert_eq!(status, StatusCode::OK, "no second enrolment");
+    assert_eq!(again["id"].as_str(), Some(eid.as_str()));
+    let (_, c) = app
+        .get_json(&ann.client, &format!("/api/v1/courses/{course}"))
+        .await;
+    for (section, answers) in [
+        (0, json!({"completed": true})),
+        (1, json!({"answers": [1, 0]})),
+    ] {
+        let lesson = c["sections"][section]["lessons"][0]["id"]
+            .as_str()
+            .expect("id");
+        let res = ann
+            .client
+            .put(app.url(&format!("/api/v1/enrollments/{eid}/lessons/{lesson}")))
+            .json(&answers)
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = ann
+        .client
+        .get(app.url(&format!("/api/v1/enrollments/{eid}/credential")))
+        .send()
+        .await
+        .expect("credential");
+    assert_eq!(res.status(), StatusCode::OK);
+    let credential: Value = res.json().await.expect("json");
+    assert_eq!(verify(&app, &credential).await["valid"], true);
 }
