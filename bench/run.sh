@@ -44,3 +44,15 @@ echo "bench operator password" | ./target/release/lyceum --data-dir "$data" admi
 echo sip-secret | ./target/release/lyceum --data-dir "$data" admin set-sip2 --library bench \
   --host "${sipaddr%:*}" --port "${sipaddr##*:}" --login-user lyceum --login-password-stdin --institution BENCH >/dev/null
 $load --base "$base" run --workload patron-signin --members "$cards" --rate "${PATRON_RATE:-200}" --duration "${DURATION:-15}"
+
+# The course library, on a second server loaded with `lyceum demo` (814
+# courses from three providers): course pages and catalog search.
+demo=$(mktemp -d)
+trap 'kill "$pid" "${sip2:-}" "${pid2:-}" 2>/dev/null || true; rm -rf "$data" "$demo"' EXIT
+./target/release/lyceum --data-dir "$demo" demo --password "bench demo password" >/dev/null
+exec 5< <(./target/release/lyceum serve --listen 127.0.0.1:0 --data-dir "$demo")
+pid2=$!
+read -r line2 <&5
+base2=${line2#listening on }
+$load --base "$base2" run --workload course-page --rate "${COURSE_RATE:-3000}" --duration "${DURATION:-15}"
+$load --base "$base2" run --workload catalog-search --rate "${SEARCH_RATE:-500}" --duration "${DURATION:-15}"

@@ -75,6 +75,59 @@ enum Workload {
     /// checked over SIP2 (against `lyceum dev sip2-server`), the guest found
     /// or created, a seat, two counters, a ledger entry and a session.
     PatronSignin,
+    /// `GET /courses/{slug}`: a course page for an anonymous visitor, over
+    /// every course of the catalog in turn (load `lyceum demo` first).
+    CoursePage,
+    /// `GET /api/v1/courses?q=…`: catalog search with facet counts, over a
+    /// list of common words.
+    CatalogSearch,
+}
+
+/// Words the catalog search workload looks for.
+const SEARCH_WORDS: &[&str] = &[
+    "data",
+    "learning",
+    "systems",
+    "design",
+    "energy",
+    "spreadsheets",
+    "theory",
+    "analysis",
+    "quantum",
+    "economics",
+    "materials",
+    "biology",
+    "networks",
+    "writing",
+    "history",
+    "fluid",
+];
+
+/// Every course's short name, read from the catalog API.
+async fn course_paths(c: &reqwest::Client, base: &str) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for page in 1.. {
+        let res: serde_json::Value = c
+            .get(format!("{base}/api/v1/courses?per_page=100&page={page}"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let courses = res["courses"].as_array().cloned().unwrap_or_default();
+        if courses.is_empty() {
+            break;
+        }
+        for course in courses {
+            if let Some(slug) = course["slug"].as_str() {
+                out.push(format!("/courses/{slug}"));
+            }
+        }
+    }
+    anyhow::ensure!(
+        !out.is_empty(),
+        "the catalog is empty: run `lyceum demo` first"
+    );
+    Ok(out)
 }
 
 /// The card numbers `bench/run.sh` gives the SIP2 test server: 4000000,
@@ -203,6 +256,14 @@ async fn run(
         Workload::AuthPage | Workload::AuthApi => sessions(base, members.max(1)).await?,
         _ => Vec::new(),
     });
+    let paths: Arc<Vec<String>> = Arc::new(match workload {
+        Workload::CoursePage => course_paths(&c, base).await?,
+        Workload::CatalogSearch => SEARCH_WORDS
+            .iter()
+            .map(|w| format!("/api/v1/courses?q={w}"))
+            .collect(),
+        _ => Vec::new(),
+    });
     let (path, method) = match workload {
         Workload::Signin => ("/api/v1/auth/signin", reqwest::Method::POST),
         Workload::AuthPage => ("/me", reqwest::Method::GET),
@@ -212,6 +273,7 @@ async fn run(
             "/api/v1/libraries/bench/patron-sessions",
             reqwest::Method::POST,
         ),
+        Workload::CoursePage | Workload::CatalogSearch => ("", reqwest::Method::GET),
     };
     let url = format!("{base}{path}");
     let warmup = Duration::from_secs(2);
@@ -236,14 +298,13 @@ async fn run(
             i += 1;
             continue;
         };
-        let (c, url, method, tx, cookies) = (
-            c.clone(),
-            url.clone(),
-            method.clone(),
-            tx.clone(),
-            cookies.clone(),
-        );
         let n = i as usize;
+        let url = if paths.is_empty() {
+            url.clone()
+        } else {
+            format!("{base}{}", paths[n % paths.len()])
+        };
+        let (c, method, tx, cookies) = (c.clone(), method.clone(), tx.clone(), cookies.clone());
         tokio::spawn(async move {
             let mut req = c.request(method, &url);
             match workload {
@@ -254,7 +315,7 @@ async fn run(
                 Workload::AuthPage | Workload::AuthApi => {
                     req = req.header("cookie", &cookies[n % cookies.len()]);
                 }
-                Workload::Health => {}
+                Workload::Health | Workload::CoursePage | Workload::CatalogSearch => {}
                 Workload::PatronSignin => {
                     req = req.json(&json!({"card": card(n % members.max(1)), "pin": "1234"}));
                 }

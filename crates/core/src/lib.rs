@@ -11,6 +11,7 @@
 //!   expiry can be tested without sleeping.
 #![deny(missing_docs)]
 
+pub mod catalog_import;
 pub mod clock;
 pub mod credential;
 pub mod domain;

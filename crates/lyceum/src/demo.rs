@@ -103,7 +103,12 @@ pub async fn load(store: &Store, password: Option<String>) -> anyhow::Result<()>
         store.accounts().create(new).await?;
     }
     let cards = library(store).await?;
-    let courses = crate::demo_catalog::load(store).await?;
+    let riverside = store
+        .libraries()
+        .by_slug("riverside")
+        .await?
+        .context("the demo library exists")?;
+    let courses = crate::demo_catalog::load(store, riverside.id).await?;
     println!(
         "demo loaded: {} accounts, {courses} courses from 3 providers",
         PEOPLE.len()

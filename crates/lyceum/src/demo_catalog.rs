@@ -684,7 +684,7 @@ fn ocw_courses() -> anyhow::Result<Vec<CourseInput>> {
             "**{}** ({}) was taught at MIT in {} as {level_text} course of the {department}.\n\n\
              It covers {topic_text}. Work through it at your own pace: the lessons here introduce the course, \
              and the full materials are published by MIT OpenCourseWare at \
-             <https://ocw.mit.edu/{}>.\n\n\
+             ocw.mit.edu/{}.\n\n\
              Catalogue information from MIT OpenCourseWare, licensed CC BY-NC-SA 4.0.",
             c.title, c.sort_as, c.sem, c.id
         );
@@ -756,10 +756,12 @@ fn ocw_courses() -> anyhow::Result<Vec<CourseInput>> {
     Ok(out)
 }
 
-/// Adds the demo providers and their courses. Returns how many courses.
-pub async fn load(store: &Store) -> anyhow::Result<usize> {
+/// Adds the demo providers and their courses, licenses the partners for
+/// the demo library, and makes two demo members provider staff. Returns
+/// how many courses.
+pub async fn load(store: &Store, library: lyceum_core::domain::LibraryId) -> anyhow::Result<usize> {
     let learning = store.learning();
-    let library = learning
+    let own = learning
         .ensure_provider(NewProvider {
             slug: "riverside-learning".into(),
             name: "Riverside Learning Lab".into(),
@@ -788,7 +790,7 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
         .await?;
     let mut n = 0;
     for (provider, courses) in [
-        (&library, library_courses()?),
+        (&own, library_courses()?),
         (&abierta, spanish_courses()?),
         (&mit, ocw_courses()?),
     ] {
@@ -800,6 +802,20 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
             }
         }
         n += learning.import(provider, &courses).await?.created;
+    }
+    learning
+        .set_licensed_providers(library, &[abierta.id, mit.id])
+        .await?;
+    for (email, provider) in [
+        ("amara@demo.lyceum.test", &own),
+        ("ravi@demo.lyceum.test", &mit),
+    ] {
+        let member = store
+            .accounts()
+            .find_by_email(&lyceum_core::domain::Email::parse(email).map_err(anyhow::Error::msg)?)
+            .await?
+            .context("the demo member exists")?;
+        learning.add_provider_staff(provider.id, member).await?;
     }
     Ok(n)
 }

@@ -5,9 +5,9 @@ use crate::StoreError;
 use crate::entity::{
     breach, breach_subject, consent_event, course, course_instructor, course_section, course_skill,
     credential, disclosure, enrolment, guest, guest_link, instructor, issued_credential, job,
-    lesson, lesson_progress, library, library_audit, library_staff, member, notice_version,
-    objection_event, oidc_login, provider, quiz_question, seat_use, session, signing_key,
-    static_patron, subject_key, usage_count,
+    lesson, lesson_progress, library, library_audit, library_provider, library_staff, member,
+    notice_version, objection_event, oidc_login, provider, provider_staff, quiz_question, seat_use,
+    session, signing_key, static_patron, subject_key, usage_count,
 };
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -60,6 +60,8 @@ pub const MAIN: &[TableDecl] = &[
     lesson_progress::DATA_MAP,
     issued_credential::DATA_MAP,
     signing_key::DATA_MAP,
+    provider_staff::DATA_MAP,
+    library_provider::DATA_MAP,
     MIGRATIONS,
 ];
 

@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0010Objections),
             Box::new(M0011Breaches),
             Box::new(M0012Learning),
+            Box::new(M0013Providers),
         ]
     }
 }
@@ -982,6 +983,55 @@ impl MigrationTrait for M0012Learning {
                 .col(t("subject_id"))
                 .col(t("course_id"))
                 .unique()
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0013Providers;
+
+impl MigrationName for M0013Providers {
+    fn name(&self) -> &str {
+        "m0013_providers"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0013Providers {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("provider_staff"))
+                .col(uuid(t("provider_id")))
+                .col(uuid(t("member_id")))
+                .col(big_integer(t("added_at")))
+                .primary_key(Index::create().col(t("provider_id")).col(t("member_id")))
+                .foreign_key(&mut cascade("provider_staff", "provider_id", "providers"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("provider_staff_member")
+                .table(t("provider_staff"))
+                .col(t("member_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("library_providers"))
+                .col(uuid(t("library_id")))
+                .col(uuid(t("provider_id")))
+                .col(big_integer(t("added_at")))
+                .primary_key(Index::create().col(t("library_id")).col(t("provider_id")))
+                .foreign_key(&mut cascade("library_providers", "library_id", "libraries"))
+                .foreign_key(&mut cascade(
+                    "library_providers",
+                    "provider_id",
+                    "providers",
+                ))
                 .to_owned(),
         )
         .await

@@ -168,6 +168,7 @@ struct ListParams {
     ))]
 async fn list_courses(
     State(state): State<AppState>,
+    ctx: Ctx,
     Query(p): Query<ListParams>,
 ) -> Result<Json<CourseList>, ApiError> {
     let per_page = match p.per_page.trim() {
@@ -179,7 +180,13 @@ async fn list_courses(
         })?,
     }
     .clamp(1, 100);
-    let query = p.filters.query(per_page)?;
+    let mut query = p.filters.query(per_page)?;
+    let who = crate::learning_pages::learner(&state, &ctx).await?;
+    query.allowed_providers = state
+        .store
+        .learning()
+        .allowed_providers(who.as_ref())
+        .await?;
     let result = state.store.learning().search(&query).await?;
     Ok(Json(CourseList {
         courses: result.courses.iter().map(CourseSummary::from).collect(),
@@ -345,6 +352,7 @@ async fn enrol(
 ) -> Result<Response, ApiError> {
     let who = signed_in_learner(&state, &ctx).await?;
     let c = course_ref(&state, &course).await?;
+    crate::learning_pages::check_offered(&state, &who, &c).await?;
     let (e, created) = state
         .store
         .learning()
@@ -504,6 +512,7 @@ async fn get_lesson(
     let who = signed_in_learner(&state, &ctx).await?;
     let lesson = path_id(&lesson)?;
     let c = course_ref(&state, &course).await?;
+    crate::learning_pages::check_offered(&state, &who, &c).await?;
     let e = state
         .store
         .learning()
@@ -583,6 +592,7 @@ async fn put_progress(
 ) -> Result<Json<ProgressResponse>, ApiError> {
     let who = signed_in_learner(&state, &ctx).await?;
     let (e, course) = owned_enrolment(&state, &ctx, &id).await?;
+    crate::learning_pages::check_offered(&state, &who, &course).await?;
     let lesson = path_id(&lesson)?;
     let learning = state.store.learning();
     let was_completed = e.completed_at.is_some();

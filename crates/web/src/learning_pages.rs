@@ -211,6 +211,7 @@ impl CatalogParams {
             duration,
             page: page.min(10_000) - 1,
             per_page,
+            allowed_providers: None,
         })
     }
 
@@ -332,7 +333,14 @@ async fn catalog(
     ctx: Ctx,
     Query(params): Query<CatalogParams>,
 ) -> Result<Response, PageError> {
-    let query = params.query(PER_PAGE)?;
+    let mut query = params.query(PER_PAGE)?;
+    let who = learner(&state, &ctx).await?;
+    let allowed = state
+        .store
+        .learning()
+        .allowed_providers(who.as_ref())
+        .await?;
+    query.allowed_providers = allowed.clone();
     let result = state.store.learning().search(&query).await?;
     let filtered = params.is_filtered();
     let (new_this_week, popular) = if filtered || query.page > 0 {
@@ -341,12 +349,18 @@ async fn catalog(
         let week_ago = state.store.clock.now() - chrono::Duration::days(7);
         let learning = state.store.learning();
         (
-            learning.published_since(week_ago, 6).await?,
-            learning.popular(6).await?,
+            learning
+                .published_since(week_ago, 6, allowed.as_deref())
+                .await?,
+            learning.popular(6, allowed.as_deref()).await?,
         )
     };
     let pages = result.total.div_ceil(PER_PAGE).max(1);
     let page_no = query.page + 1;
+    if page_no > pages {
+        // Past the end (an old link, a typed address): the last page.
+        return Ok(see_other(&params.page_link(pages)));
+    }
     Ok(page(
         StatusCode::OK,
         &CatalogPage {
@@ -364,6 +378,38 @@ async fn catalog(
             pages,
         },
     ))
+}
+
+/// Whether the learner may take the course: members may take any; a
+/// guest, the instance's own courses and those of the partners their
+/// library licenses.
+pub(crate) async fn offered_to(
+    state: &AppState,
+    who: Option<&Learner>,
+    course: &CourseDetail,
+) -> Result<bool, AppError> {
+    Ok(state
+        .store
+        .learning()
+        .allowed_providers(who)
+        .await?
+        .is_none_or(|allowed| allowed.contains(&course.card.provider_id)))
+}
+
+/// 403 when the learner's library does not license the course's provider.
+pub(crate) async fn check_offered(
+    state: &AppState,
+    who: &Learner,
+    course: &CourseDetail,
+) -> Result<(), AppError> {
+    if offered_to(state, Some(who), course).await? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Your library does not offer courses from {}. Ask your library whether it could.",
+            course.card.provider_name
+        )))
+    }
 }
 
 /// A published course by short name, or 404.
@@ -428,6 +474,7 @@ struct CoursePage {
     completed: bool,
     resume: Option<String>,
     notice: Option<&'static str>,
+    offered: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -486,6 +533,7 @@ async fn course_page(
             completed: enrolment.as_ref().is_some_and(|e| e.completed_at.is_some()),
             resume,
             notice,
+            offered: offered_to(&state, who.as_ref(), &course).await?,
         },
     ))
 }
@@ -499,6 +547,7 @@ async fn enrol(
     ctx.check_csrf(&form.csrf)?;
     let who = signed_in_learner(&state, &ctx).await?;
     let course = published_course(&state, &slug).await?;
+    check_offered(&state, &who, &course).await?;
     let (_, created) = state
         .store
         .learning()
@@ -523,6 +572,7 @@ async fn enrolled(
     course: &CourseDetail,
 ) -> Result<Enrolment, AppError> {
     let who = signed_in_learner(state, ctx).await?;
+    check_offered(state, &who, course).await?;
     state
         .store
         .learning()
@@ -859,7 +909,15 @@ async fn completed_enrolment(
     ctx: &Ctx,
     course: &CourseDetail,
 ) -> Result<Enrolment, AppError> {
-    let e = enrolled(state, ctx, course).await?;
+    // A certificate stays available after a library stops licensing the
+    // course's provider: the learner earned it.
+    let who = signed_in_learner(state, ctx).await?;
+    let e = state
+        .store
+        .learning()
+        .enrolment(&who, course.card.id)
+        .await?
+        .ok_or_else(|| AppError::Conflict("Enrol in the course first.".into()))?;
     if e.completed_at.is_none() {
         return Err(AppError::Conflict(
             "The certificate comes when every lesson of the course is finished.".into(),

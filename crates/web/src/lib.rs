@@ -22,6 +22,7 @@ pub mod oidc;
 pub mod ops;
 pub mod pages;
 pub mod patrons;
+pub mod providers;
 pub mod security;
 pub mod session;
 
@@ -235,12 +236,14 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(library_pages::router())
         .merge(learning_pages::router())
+        .merge(providers::router())
         .merge(breaches::router())
         .nest(
             "/api/v1",
             api::router()
                 .merge(library_api::router())
                 .merge(learning_api::router())
+                .merge(providers::api_router())
                 .merge(breaches::api_router()),
         )
         .merge(ops::router())

@@ -43,6 +43,10 @@ pub fn router() -> Router<AppState> {
         .route("/libraries/{slug}/reports", get(get_report))
         .route("/libraries/{slug}/reports.csv", get(get_report_csv))
         .route("/libraries/{slug}/audit", get(get_audit))
+        .route(
+            "/libraries/{slug}/providers",
+            get(get_providers).put(put_providers),
+        )
         .route("/guest", get(get_guest).delete(delete_guest))
         .route("/guest/export", get(export_guest))
         .route("/session", get(get_session))
@@ -58,8 +62,8 @@ pub fn router() -> Router<AppState> {
 /// The library paths of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_objections, set_objection, export_guest, put_oidc, list_cards, link_card, detach_card, list_libraries, create_patron_session, get_settings, put_settings, put_sip2, test_sip2, put_card_list, get_report, get_report_csv, get_audit, get_guest, delete_guest, get_session),
-    components(schemas(ObjectionResponse, ObjectionRequest, OidcRequest, LinkedCard, LinkCardRequest, LibrarySummary, PatronSessionRequest, PatronSessionResponse, SettingsResponse, SettingsInput, Sip2Request, Sip2TestResponse, CardListRequest, CardListResponse, ReportResponse, ReportCellResponse, AuditResponse, GuestResponse, GuestHolding, SessionResponse)),
+    paths(get_providers, put_providers, list_objections, set_objection, export_guest, put_oidc, list_cards, link_card, detach_card, list_libraries, create_patron_session, get_settings, put_settings, put_sip2, test_sip2, put_card_list, get_report, get_report_csv, get_audit, get_guest, delete_guest, get_session),
+    components(schemas(LicensedProviders, ObjectionResponse, ObjectionRequest, OidcRequest, LinkedCard, LinkCardRequest, LibrarySummary, PatronSessionRequest, PatronSessionResponse, SettingsResponse, SettingsInput, Sip2Request, Sip2TestResponse, CardListRequest, CardListResponse, ReportResponse, ReportCellResponse, AuditResponse, GuestResponse, GuestHolding, SessionResponse)),
     tags((name = "libraries", description = "Libraries, card sign-in and library staff"), (name = "guest", description = "The signed-in guest learner"))
 )]
 pub struct LibraryApiDoc;
@@ -538,6 +542,62 @@ pub struct AuditResponse {
     pub actor: uuid::Uuid,
     /// What was done.
     pub action: String,
+}
+
+/// The partner providers a library licenses, by short name.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LicensedProviders {
+    /// Short names of partner providers; the instance's own courses need no licence.
+    pub providers: Vec<String>,
+}
+
+/// The partner providers whose courses the library's patrons may take.
+#[utoipa::path(get, path = "/libraries/{slug}/providers", tag = "libraries",
+    params(("slug" = String, Path, description = "The library's short name")),
+    responses(
+        (status = 200, description = "The licensed partners", body = LicensedProviders),
+        (status = 403, description = "Not this library's staff", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_providers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Result<Json<LicensedProviders>, ApiError> {
+    let library = staff_library(&state, &ctx, &slug).await?;
+    let learning = state.store.learning();
+    let licensed = learning.licensed_providers(library.id).await?;
+    Ok(Json(LicensedProviders {
+        providers: learning
+            .providers()
+            .await?
+            .into_iter()
+            .filter(|p| licensed.contains(&p.id))
+            .map(|p| p.slug)
+            .collect(),
+    }))
+}
+
+/// Replaces the partner providers the library licenses.
+#[utoipa::path(put, path = "/libraries/{slug}/providers", tag = "libraries",
+    params(("slug" = String, Path, description = "The library's short name")),
+    request_body = LicensedProviders,
+    responses(
+        (status = 200, description = "Saved, and recorded in the audit log", body = LicensedProviders),
+        (status = 403, description = "Not this library's staff", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A name that is not a partner provider; nothing changed", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn put_providers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<LicensedProviders>,
+) -> Result<Json<LicensedProviders>, ApiError> {
+    let library = staff_library(&state, &ctx, &slug).await?;
+    let providers =
+        crate::library_pages::set_partners(&state, &library, ctx.member()?.id, &body.providers)
+            .await?;
+    Ok(Json(LicensedProviders { providers }))
 }
 
 /// The library's audit log, newest first (staff and operators).

@@ -200,6 +200,7 @@ struct MePage {
     created_human: String,
     /// Libraries the member manages (all of them for an operator): short name, name.
     libraries: Vec<(String, String)>,
+    providers: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -672,6 +673,14 @@ async fn me(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageErr
         created_iso: m.created_at.to_rfc3339(),
         created_human: m.created_at.format("%-d %B %Y").to_string(),
         libraries,
+        providers: state
+            .store
+            .learning()
+            .managed_by(m.id)
+            .await?
+            .into_iter()
+            .map(|p| (p.slug, p.name))
+            .collect(),
     };
     Ok(page(StatusCode::OK, &t))
 }

@@ -194,6 +194,11 @@ impl Language {
         Ok(Self(out))
     }
 
+    /// English, the default when a catalog names no language.
+    pub fn english() -> Self {
+        Self("en".into())
+    }
+
     /// The tag.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -419,6 +424,70 @@ impl DurationBucket {
             DurationBucket::Long => (180, u32::MAX),
         }
     }
+}
+
+/// An instructor credit in an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstructorInput {
+    /// The name credited.
+    pub name: String,
+    /// A short biography.
+    pub bio: String,
+}
+
+/// A lesson in an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LessonInput {
+    /// Title.
+    pub title: String,
+    /// Kind.
+    pub kind: LessonKind,
+    /// Markdown.
+    pub body: String,
+    /// WebVTT captions.
+    pub captions: Option<String>,
+    /// Estimated minutes.
+    pub duration_minutes: u32,
+    /// A quiz's pass mark.
+    pub pass_percent: Option<u8>,
+    /// A quiz's questions.
+    pub questions: Vec<QuizQuestion>,
+}
+
+/// A section in an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionInput {
+    /// Title.
+    pub title: String,
+    /// Lessons in order.
+    pub lessons: Vec<LessonInput>,
+}
+
+/// A course in an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseInput {
+    /// The provider's own identifier; re-importing it updates the course.
+    pub external_id: String,
+    /// Title.
+    pub title: String,
+    /// One or two sentences.
+    pub summary: String,
+    /// Markdown.
+    pub description: String,
+    /// Level.
+    pub level: Level,
+    /// Language.
+    pub language: Language,
+    /// Estimated minutes; when 0, the lessons' minutes are added up.
+    pub duration_minutes: u32,
+    /// Skills taught.
+    pub skills: Vec<Skill>,
+    /// Instructors in credit order.
+    pub instructors: Vec<InstructorInput>,
+    /// Sections in order.
+    pub sections: Vec<SectionInput>,
+    /// Publishing state after the import.
+    pub status: CourseStatus,
 }
 
 #[cfg(test)]

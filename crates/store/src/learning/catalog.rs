@@ -8,8 +8,9 @@ use crate::entity::{
 };
 use crate::{StoreError, from_ms};
 use chrono::{DateTime, Utc};
+pub use lyceum_core::domain::learning::{CourseInput, InstructorInput, LessonInput, SectionInput};
 use lyceum_core::domain::learning::{
-    CourseStatus, DurationBucket, Language, LessonKind, Level, QuizQuestion, Skill, slugify,
+    CourseStatus, DurationBucket, Language, LessonKind, Level, QuizQuestion, slugify,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -65,70 +66,6 @@ pub struct NewProvider {
     pub is_partner: bool,
 }
 
-/// An instructor credit in an import.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstructorInput {
-    /// The name credited.
-    pub name: String,
-    /// A short biography.
-    pub bio: String,
-}
-
-/// A lesson in an import.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LessonInput {
-    /// Title.
-    pub title: String,
-    /// Kind.
-    pub kind: LessonKind,
-    /// Markdown.
-    pub body: String,
-    /// WebVTT captions.
-    pub captions: Option<String>,
-    /// Estimated minutes.
-    pub duration_minutes: u32,
-    /// A quiz's pass mark.
-    pub pass_percent: Option<u8>,
-    /// A quiz's questions.
-    pub questions: Vec<QuizQuestion>,
-}
-
-/// A section in an import.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SectionInput {
-    /// Title.
-    pub title: String,
-    /// Lessons in order.
-    pub lessons: Vec<LessonInput>,
-}
-
-/// A course in an import.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CourseInput {
-    /// The provider's own identifier; re-importing it updates the course.
-    pub external_id: String,
-    /// Title.
-    pub title: String,
-    /// One or two sentences.
-    pub summary: String,
-    /// Markdown.
-    pub description: String,
-    /// Level.
-    pub level: Level,
-    /// Language.
-    pub language: Language,
-    /// Estimated minutes; when 0, the lessons' minutes are added up.
-    pub duration_minutes: u32,
-    /// Skills taught.
-    pub skills: Vec<Skill>,
-    /// Instructors in credit order.
-    pub instructors: Vec<InstructorInput>,
-    /// Sections in order.
-    pub sections: Vec<SectionInput>,
-    /// Publishing state after the import.
-    pub status: CourseStatus,
-}
-
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
@@ -143,6 +80,8 @@ pub struct ImportSummary {
 pub struct CourseCard {
     /// Id.
     pub id: Uuid,
+    /// The provider's id.
+    pub provider_id: Uuid,
     /// Short name.
     pub slug: String,
     /// Title.
@@ -184,6 +123,9 @@ pub struct CourseQuery {
     pub language: Option<String>,
     /// A duration bucket.
     pub duration: Option<DurationBucket>,
+    /// Only these providers' courses (a guest's library licences); `None`
+    /// for all.
+    pub allowed_providers: Option<Vec<Uuid>>,
     /// Zero-based page.
     pub page: u64,
     /// Courses per page (1–100).
@@ -605,8 +547,13 @@ impl Learning<'_> {
         &self,
         since: DateTime<Utc>,
         limit: u64,
+        allowed: Option<&[Uuid]>,
     ) -> Result<Vec<CourseCard>, StoreError> {
-        let models = course::Entity::find()
+        let mut find = course::Entity::find();
+        if let Some(allowed) = allowed {
+            find = find.filter(course::Column::ProviderId.is_in(allowed.to_vec()));
+        }
+        let models = find
             .filter(course::Column::Status.eq(CourseStatus::Published.key()))
             .filter(course::Column::PublishedAt.gte(crate::to_ms(since)))
             .order_by_desc(course::Column::PublishedAt)
@@ -619,7 +566,11 @@ impl Learning<'_> {
 
     /// Published courses with the most learners, for people who have not
     /// asked for personal recommendations.
-    pub async fn popular(&self, limit: u64) -> Result<Vec<CourseCard>, StoreError> {
+    pub async fn popular(
+        &self,
+        limit: u64,
+        allowed: Option<&[Uuid]>,
+    ) -> Result<Vec<CourseCard>, StoreError> {
         use crate::entity::enrolment;
         #[derive(FromQueryResult)]
         struct Row {
@@ -638,7 +589,11 @@ impl Learning<'_> {
             .into_iter()
             .map(|r| r.course_id)
             .collect();
-        let mut models = course::Entity::find()
+        let mut find = course::Entity::find();
+        if let Some(allowed) = allowed {
+            find = find.filter(course::Column::ProviderId.is_in(allowed.to_vec()));
+        }
+        let mut models = find
             .filter(course::Column::Id.is_in(ids.clone()))
             .filter(course::Column::Status.eq(CourseStatus::Published.key()))
             .all(&self.store.db)
@@ -675,6 +630,7 @@ impl Learning<'_> {
                     provider_name: p.map(|p| p.name.clone()).unwrap_or_default(),
                     is_partner: p.is_some_and(|p| p.is_partner),
                     id: m.id,
+                    provider_id: m.provider_id,
                     slug: m.slug,
                     title: m.title,
                     summary: m.summary,
@@ -869,6 +825,9 @@ fn bucket_condition(bucket: DurationBucket) -> Condition {
 
 fn filter(q: &CourseQuery, provider_id: Option<Uuid>, skip: Facet) -> Condition {
     let mut c = Condition::all().add(course::Column::Status.eq(CourseStatus::Published.key()));
+    if let Some(allowed) = &q.allowed_providers {
+        c = c.add(course::Column::ProviderId.is_in(allowed.clone()));
+    }
     for word in q.q.split_whitespace().take(8) {
         let pattern = LikeExpr::new(like_pattern(&word.to_lowercase())).escape('\\');
         let lower = |col: course::Column| Expr::expr(Func::lower(Expr::col(col)));

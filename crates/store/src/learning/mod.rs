@@ -8,10 +8,12 @@
 mod catalog;
 mod credentials;
 mod progress;
+mod providers;
 
 pub use catalog::*;
 pub use credentials::*;
 pub use progress::*;
+pub use providers::*;
 
 use crate::{Store, StoreError};
 use lyceum_core::domain::{LibraryId, SubjectId};

@@ -35,7 +35,7 @@ use staff::*;
 
 pub(crate) use patron::guest_holdings;
 pub use staff::SettingsInput;
-pub(crate) use staff::{ReportQuery, csv_response, parse_card_list, report_csv};
+pub(crate) use staff::{ReportQuery, csv_response, parse_card_list, report_csv, set_partners};
 
 /// The library routes.
 pub fn router() -> Router<AppState> {
@@ -65,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/libraries/{slug}/admin/sip2/test", post(test_sip2))
         .route("/libraries/{slug}/admin/card-list", post(save_card_list))
         .route("/libraries/{slug}/admin/staff", post(add_staff))
+        .route("/libraries/{slug}/admin/providers", post(save_partners))
         .route("/libraries/{slug}/admin/reports", get(reports))
         .route("/libraries/{slug}/admin/reports.csv", get(reports_csv))
         .route("/static/idle.js", get(idle_script))

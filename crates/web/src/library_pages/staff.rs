@@ -27,6 +27,8 @@ pub(super) struct AdminPage {
     card_count: u64,
     staff: Vec<String>,
     audit: Vec<(String, String, String, String)>,
+    /// Partner providers: short name, name, licensed.
+    partners: Vec<(String, String, bool)>,
 }
 
 pub(super) fn settings_fields(l: &Library) -> Vec<Field> {
@@ -215,8 +217,91 @@ pub(super) async fn render_admin(
             card_count: libs.card_list_len(library.id).await?,
             staff,
             audit,
+            partners: partner_choices(state, library.id).await?,
         },
     ))
+}
+
+/// Every partner provider and whether the library licenses it.
+async fn partner_choices(
+    state: &AppState,
+    library: lyceum_core::domain::LibraryId,
+) -> Result<Vec<(String, String, bool)>, AppError> {
+    let learning = state.store.learning();
+    let licensed = learning.licensed_providers(library).await?;
+    Ok(learning
+        .providers()
+        .await?
+        .into_iter()
+        .filter(|p| p.is_partner)
+        .map(|p| {
+            let on = licensed.contains(&p.id);
+            (p.slug, p.name, on)
+        })
+        .collect())
+}
+
+/// Replaces the partner providers a library licenses, by short name, and
+/// records the change in the library's audit log.
+pub(crate) async fn set_partners(
+    state: &AppState,
+    library: &Library,
+    actor: MemberId,
+    slugs: &[String],
+) -> Result<Vec<String>, AppError> {
+    let learning = state.store.learning();
+    let partners: Vec<_> = learning
+        .providers()
+        .await?
+        .into_iter()
+        .filter(|p| p.is_partner)
+        .collect();
+    let mut ids = Vec::new();
+    let mut names = Vec::new();
+    for slug in slugs {
+        let p = partners.iter().find(|p| &p.slug == slug).ok_or_else(|| {
+            AppError::Validation(vec![FieldError::new(
+                "providers",
+                format!("There is no partner provider \"{slug}\"."),
+            )])
+        })?;
+        ids.push(p.id);
+        names.push(p.name.clone());
+    }
+    learning.set_licensed_providers(library.id, &ids).await?;
+    let action = if names.is_empty() {
+        "Licensed no partner providers".to_owned()
+    } else {
+        format!("Licensed partner providers: {}", names.join(", "))
+    };
+    state
+        .store
+        .libraries()
+        .audit(library.id, actor, &action)
+        .await?;
+    Ok(slugs.to_vec())
+}
+
+pub(super) async fn save_partners(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    ctx.check_csrf(csrf)?;
+    let library = staff_library(&state, &ctx, &slug).await?;
+    let chosen: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "provider")
+        .map(|(_, v)| v.clone())
+        .collect();
+    set_partners(&state, &library, ctx.member()?.id, &chosen).await?;
+    Ok(admin_done(&slug, "providers-saved"))
 }
 
 pub(super) async fn staff_name(state: &AppState, id: MemberId) -> Result<String, AppError> {
@@ -258,6 +343,9 @@ pub(super) async fn admin(
         }
         "cards-saved" => Some("The card list is replaced."),
         "staff-added" => Some("Staff member added."),
+        "providers-saved" => Some(
+            "Course providers saved. Your patrons see the courses of the providers you license.",
+        ),
         "logo-saved" => Some("Logo saved."),
         "logo-removed" => Some("Logo removed."),
         _ => None,

@@ -109,6 +109,19 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
             .expect("link")
     );
     crate::learning::enrol_and_finish(&app, &ann.client, &course).await;
+    // And manages a content provider.
+    let own = app
+        .store
+        .learning()
+        .provider("own")
+        .await
+        .expect("provider")
+        .expect("exists");
+    app.store
+        .learning()
+        .add_provider_staff(own.id, ann_id)
+        .await
+        .expect("staff");
     // And objected to something.
     app.store
         .objections()

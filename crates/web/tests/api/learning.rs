@@ -216,6 +216,17 @@ async fn the_catalog_searches_filters_and_counts_facets() {
     assert!(html.contains("Hojas de cálculo"));
     assert!(!html.contains("Unpublished spreadsheet draft"));
     let res = c
+        .get(app.url("/courses?page=99"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "past the end goes to the last page"
+    );
+    assert_eq!(location(&res), "/courses?page=1");
+    let res = c
         .get(app.url("/courses?duration=forever"))
         .send()
         .await
@@ -501,13 +512,19 @@ async fn a_member_finishes_a_course_and_the_credential_verifies_until_tampered()
     }
 }
 
-/// A library whose patrons sign in from a card list.
-async fn card_list_library(app: &TestApp) {
+/// A library whose patrons sign in from a card list, made by a new operator.
+pub(crate) async fn card_list_library(app: &TestApp) {
+    let op = app.set_up().await;
+    card_list_library_as(app, &op).await;
+}
+
+/// A library whose patrons sign in from a card list (card 41000001, PIN
+/// 2468), made by this operator.
+pub(crate) async fn card_list_library_as(app: &TestApp, op: &reqwest::Client) {
     use lyceum_core::domain::BrandColour;
     use lyceum_core::domain::library::PatronAuthMethod;
     use lyceum_store::libraries::{LibraryChanges, NewLibrary};
-    let op = app.set_up().await;
-    let operator = lyceum_core::domain::MemberId(subject_of(app, &op).await.0);
+    let operator = lyceum_core::domain::MemberId(subject_of(app, op).await.0);
     let libs = app.store.libraries();
     let library = libs
         .create(

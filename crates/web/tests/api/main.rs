@@ -18,4 +18,5 @@ mod oidc;
 mod ops;
 mod pages;
 mod privacy;
+mod providers;
 mod robustness;

@@ -1,0 +1,634 @@
+//! Content providers: operators add providers and their staff; provider
+//! staff import their catalog (schema.org JSON-LD or CSV, all or nothing,
+//! every problem reported with its line or item) and see aggregate
+//! figures per course, never a learner. Pages and API share the use cases.
+
+use crate::AppState;
+use crate::error::{ApiError, AppError, FieldError, PageError, Problem};
+use crate::extract::PageForm;
+use crate::pages::{Layout, page, see_other};
+use crate::session::Ctx;
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use lyceum_core::catalog_import::{self, ImportProblem};
+use lyceum_core::domain::learning::{CourseInput, slugify};
+use lyceum_core::domain::{Email, Role};
+use lyceum_store::learning::{CourseStats, ImportSummary, NewProvider, Provider};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+/// The largest catalog file one import takes.
+pub const MAX_CATALOG_BYTES: usize = 5 * 1024 * 1024;
+
+/// The provider pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/providers", get(admin_page).post(add_provider))
+        .route("/admin/providers/staff", post(add_staff))
+        .route("/providers/{slug}/admin", get(provider_page))
+        .route(
+            "/providers/{slug}/admin/import",
+            post(import_page).layer(DefaultBodyLimit::max(MAX_CATALOG_BYTES + 64 * 1024)),
+        )
+}
+
+/// The provider API.
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/providers", get(list_api))
+        .route(
+            "/providers/{slug}/imports",
+            post(import_api).layer(DefaultBodyLimit::max(MAX_CATALOG_BYTES + 64 * 1024)),
+        )
+        .route("/providers/{slug}/stats", get(stats_api))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list_api, import_api, stats_api),
+    components(schemas(ProviderResponse, ImportResponse, CourseStatsResponse)),
+    tags((name = "providers", description = "Content providers and their catalogs"))
+)]
+pub struct ProviderApiDoc;
+
+/// What a catalog file is, from its name or type, else its first byte.
+fn read_catalog(
+    name: Option<&str>,
+    content_type: Option<&str>,
+    text: &str,
+) -> Result<Vec<CourseInput>, Vec<ImportProblem>> {
+    let name = name.unwrap_or_default().to_ascii_lowercase();
+    let ct = content_type.unwrap_or_default().to_ascii_lowercase();
+    let is_csv = name.ends_with(".csv")
+        || ct.starts_with("text/csv")
+        || (!name.ends_with(".json")
+            && !name.ends_with(".jsonld")
+            && !ct.contains("json")
+            && !text.trim_start().starts_with(['{', '[']));
+    if is_csv {
+        catalog_import::from_csv(text)
+    } else {
+        catalog_import::from_json_ld(text)
+    }
+}
+
+/// The provider, if the signed-in member may manage it (its staff, or an
+/// operator); 404 for an unknown provider, 403 otherwise.
+async fn managed_provider(state: &AppState, ctx: &Ctx, slug: &str) -> Result<Provider, AppError> {
+    let member = ctx.member()?;
+    let provider = state
+        .store
+        .learning()
+        .provider(slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if member.role == Role::Operator
+        || state
+            .store
+            .learning()
+            .is_provider_staff(provider.id, member.id)
+            .await?
+    {
+        Ok(provider)
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Only {}'s staff and operators manage its catalog.",
+            provider.name
+        )))
+    }
+}
+
+fn operator_only(ctx: &Ctx) -> Result<(), AppError> {
+    if ctx.member()?.role == Role::Operator {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Only operators add content providers.".into(),
+        ))
+    }
+}
+
+/// Imports text for a provider: every problem, or what was imported.
+async fn import_text(
+    state: &AppState,
+    provider: &Provider,
+    name: Option<&str>,
+    content_type: Option<&str>,
+    text: &str,
+) -> Result<Result<ImportSummary, Vec<ImportProblem>>, AppError> {
+    let courses = match read_catalog(name, content_type, text) {
+        Ok(c) => c,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    Ok(Ok(state
+        .store
+        .learning()
+        .import(provider, &courses)
+        .await?))
+}
+
+struct ProviderRow {
+    slug: String,
+    name: String,
+    partner: bool,
+    courses: u64,
+    staff: u64,
+}
+
+#[derive(Template)]
+#[template(path = "admin_providers.html")]
+struct AdminPage {
+    layout: Layout,
+    notice: Option<String>,
+    errors: Vec<FieldError>,
+    providers: Vec<ProviderRow>,
+    values: ProviderForm,
+}
+
+async fn render_admin(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    notice: Option<String>,
+    errors: Vec<FieldError>,
+    values: ProviderForm,
+) -> Result<Response, PageError> {
+    operator_only(ctx)?;
+    let learning = state.store.learning();
+    let courses = learning.course_counts().await?;
+    let staff = learning.staff_counts().await?;
+    let providers = learning
+        .providers()
+        .await?
+        .into_iter()
+        .map(|p| ProviderRow {
+            courses: courses.get(&p.id).copied().unwrap_or(0),
+            staff: staff.get(&p.id).copied().unwrap_or(0),
+            slug: p.slug,
+            name: p.name,
+            partner: p.is_partner,
+        })
+        .collect();
+    Ok(page(
+        status,
+        &AdminPage {
+            layout: Layout::new("Content providers", ctx, "me"),
+            notice,
+            errors,
+            providers,
+            values,
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NoticeQuery {
+    #[serde(default)]
+    added: Option<String>,
+}
+
+async fn admin_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    let notice = q.added.map(|what| format!("Added {what}."));
+    render_admin(
+        &state,
+        &ctx,
+        StatusCode::OK,
+        notice,
+        Vec::new(),
+        ProviderForm::default(),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ProviderForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    partner: Option<String>,
+}
+
+async fn add_provider(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<ProviderForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    operator_only(&ctx)?;
+    let mut errors = Vec::new();
+    let name = form.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 120 {
+        errors.push(FieldError::new(
+            "name",
+            "Give the provider's name, up to 120 characters.",
+        ));
+    }
+    let slug = if form.slug.trim().is_empty() {
+        slugify(&name)
+    } else {
+        form.slug.trim().to_ascii_lowercase()
+    };
+    let slug_ok = (2..=60).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !slug_ok {
+        errors.push(FieldError::new(
+            "slug",
+            "Use 2 to 60 lower-case letters, digits and hyphens, such as open-university.",
+        ));
+    } else if state.store.learning().provider(&slug).await?.is_some() {
+        errors.push(FieldError::new(
+            "slug",
+            format!("A provider with the short name {slug} already exists."),
+        ));
+    }
+    let website = form.website.trim().to_owned();
+    if !(website.is_empty() || website.starts_with("https://") || website.starts_with("http://")) {
+        errors.push(FieldError::new(
+            "website",
+            "Give the full address, starting with https://, or leave it empty.",
+        ));
+    }
+    if !errors.is_empty() {
+        return render_admin(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            errors,
+            form,
+        )
+        .await;
+    }
+    state
+        .store
+        .learning()
+        .ensure_provider(NewProvider {
+            slug,
+            name: name.clone(),
+            website: (!website.is_empty()).then_some(website),
+            description: form.description.trim().to_owned(),
+            is_partner: form.partner.is_some(),
+        })
+        .await?;
+    Ok(see_other(&format!(
+        "/admin/providers?added={}",
+        url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+struct StaffForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    email: String,
+}
+
+async fn add_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<StaffForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    operator_only(&ctx)?;
+    let provider = state.store.learning().provider(&form.provider).await?;
+    let member = match Email::parse(&form.email) {
+        Ok(e) => state.store.accounts().find_by_email(&e).await?,
+        Err(_) => None,
+    };
+    let (Some(provider), Some(member)) = (provider, member) else {
+        return render_admin(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            vec![FieldError::new(
+                "email",
+                "Choose a provider and give the email address of an existing member.",
+            )],
+            ProviderForm::default(),
+        )
+        .await;
+    };
+    state
+        .store
+        .learning()
+        .add_provider_staff(provider.id, member)
+        .await?;
+    Ok(see_other(&format!(
+        "/admin/providers?added={}",
+        url::form_urlencoded::byte_serialize(
+            format!("a member to {}'s staff", provider.name).as_bytes()
+        )
+        .collect::<String>()
+    )))
+}
+
+struct StatsRow {
+    slug: String,
+    title: String,
+    status: String,
+    enrolments: String,
+    completions: String,
+}
+
+fn count_text(n: Option<u64>) -> String {
+    n.map_or_else(
+        || {
+            format!(
+                "fewer than {}",
+                lyceum_core::domain::library::REPORT_MIN_COUNT
+            )
+        },
+        |n| n.to_string(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "provider_admin.html")]
+struct ProviderPage {
+    layout: Layout,
+    slug: String,
+    name: String,
+    partner: bool,
+    summary: Option<ImportSummary>,
+    problems: Vec<ImportProblem>,
+    courses: Vec<StatsRow>,
+    min_count: u64,
+}
+
+async fn render_provider(
+    state: &AppState,
+    ctx: &Ctx,
+    provider: &Provider,
+    status: StatusCode,
+    summary: Option<ImportSummary>,
+    problems: Vec<ImportProblem>,
+) -> Result<Response, PageError> {
+    let courses = state
+        .store
+        .learning()
+        .provider_stats(provider.id)
+        .await?
+        .into_iter()
+        .map(|c| StatsRow {
+            slug: c.slug,
+            title: c.title,
+            status: c.status,
+            enrolments: count_text(c.enrolments),
+            completions: count_text(c.completions),
+        })
+        .collect();
+    Ok(page(
+        status,
+        &ProviderPage {
+            layout: Layout::new(&format!("{}: catalog", provider.name), ctx, "me"),
+            slug: provider.slug.clone(),
+            name: provider.name.clone(),
+            partner: provider.is_partner,
+            summary,
+            problems,
+            courses,
+            min_count: lyceum_core::domain::library::REPORT_MIN_COUNT,
+        },
+    ))
+}
+
+async fn provider_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let provider = managed_provider(&state, &ctx, &slug).await?;
+    render_provider(&state, &ctx, &provider, StatusCode::OK, None, Vec::new()).await
+}
+
+async fn import_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let provider = managed_provider(&state, &ctx, &slug).await?;
+    let mut csrf = String::new();
+    let mut file: Option<(Option<String>, Option<String>, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::PayloadTooLarge.into());
+            }
+            Err(_) => {
+                return Err(AppError::BadRequest(
+                    "The form could not be read. Go back, reload the page and try again.".into(),
+                )
+                .into());
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let content_type = field.content_type().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "catalog" => file = Some((file_name, content_type, bytes.to_vec())),
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    let problem = |message: &str| ImportProblem {
+        at: "the file".into(),
+        message: message.into(),
+    };
+    let result = match file {
+        Some((_, _, bytes)) if bytes.is_empty() => Err(vec![problem(
+            "choose a catalog file (.json, .jsonld or .csv)",
+        )]),
+        None => Err(vec![problem(
+            "choose a catalog file (.json, .jsonld or .csv)",
+        )]),
+        Some((name, ct, bytes)) => match String::from_utf8(bytes) {
+            Ok(text) => {
+                import_text(&state, &provider, name.as_deref(), ct.as_deref(), &text).await?
+            }
+            Err(_) => Err(vec![problem(
+                "it is not UTF-8 text; save it as UTF-8 and try again",
+            )]),
+        },
+    };
+    match result {
+        Ok(summary) => {
+            render_provider(
+                &state,
+                &ctx,
+                &provider,
+                StatusCode::OK,
+                Some(summary),
+                Vec::new(),
+            )
+            .await
+        }
+        Err(problems) => {
+            render_provider(
+                &state,
+                &ctx,
+                &provider,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                problems,
+            )
+            .await
+        }
+    }
+}
+
+/// A content provider.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderResponse {
+    /// Short name.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Web site.
+    pub website: Option<String>,
+    /// A sentence or two.
+    pub description: String,
+    /// A third-party partner (libraries license partners one by one).
+    pub partner: bool,
+}
+
+#[utoipa::path(get, path = "/providers", tag = "providers",
+    responses((status = 200, description = "Every provider, by name", body = [ProviderResponse])))]
+async fn list_api(State(state): State<AppState>) -> Result<Json<Vec<ProviderResponse>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .learning()
+            .providers()
+            .await?
+            .into_iter()
+            .map(|p| ProviderResponse {
+                slug: p.slug,
+                name: p.name,
+                website: p.website,
+                description: p.description,
+                partner: p.is_partner,
+            })
+            .collect(),
+    ))
+}
+
+/// What an import did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportResponse {
+    /// Courses new to the catalog.
+    pub created: usize,
+    /// Courses that existed (same provider and id) and were updated.
+    pub updated: usize,
+}
+
+#[utoipa::path(post, path = "/providers/{slug}/imports", tag = "providers",
+    params(("slug" = String, Path, description = "The provider's short name")),
+    request_body(content = String, description = "A schema.org Course catalog as JSON-LD (`application/ld+json` or `application/json`), or CSV (`text/csv`); at most 5 MiB", content_type = "application/ld+json"),
+    responses(
+        (status = 200, description = "Imported, all of it", body = ImportResponse),
+        (status = 403, description = "Not this provider's staff or an operator", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over 5 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing imported; `errors` lists every problem, `field` saying where (\"line 4\", \"item 2 (id py-101)\")", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn import_api(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<Json<ImportResponse>, ApiError> {
+    let provider = managed_provider(&state, &ctx, &slug).await?;
+    let bytes = axum::body::to_bytes(body, MAX_CATALOG_BYTES)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| AppError::BadRequest("The catalog is not UTF-8 text.".into()))?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    match import_text(&state, &provider, None, ct, &text).await? {
+        Ok(s) => Ok(Json(ImportResponse {
+            created: s.created,
+            updated: s.updated,
+        })),
+        Err(problems) => Err(AppError::Validation(
+            problems
+                .into_iter()
+                .map(|p| FieldError::new(&p.at, p.message))
+                .collect(),
+        )
+        .into()),
+    }
+}
+
+/// A course's aggregate figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CourseStatsResponse {
+    /// Short name.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// `draft`, `review` or `published`.
+    pub status: String,
+    /// Learners enrolled; null when fewer than 10.
+    pub enrolments: Option<u64>,
+    /// Learners who finished; null when fewer than 10.
+    pub completions: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/providers/{slug}/stats", tag = "providers",
+    params(("slug" = String, Path, description = "The provider's short name")),
+    responses(
+        (status = 200, description = "Per course, counts only; under 10 is null", body = [CourseStatsResponse]),
+        (status = 403, description = "Not this provider's staff or an operator", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn stats_api(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Result<Json<Vec<CourseStatsResponse>>, ApiError> {
+    let provider = managed_provider(&state, &ctx, &slug).await?;
+    Ok(Json(
+        state
+            .store
+            .learning()
+            .provider_stats(provider.id)
+            .await?
+            .into_iter()
+            .map(|c: CourseStats| CourseStatsResponse {
+                slug: c.slug,
+                title: c.title,
+                status: c.status,
+                enrolments: c.enrolments,
+                completions: c.completions,
+            })
+            .collect(),
+    ))
+}

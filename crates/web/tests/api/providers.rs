@@ -1,0 +1,292 @@
+//! Content providers: operators add providers and staff; staff import
+//! JSON-LD and CSV catalogs all-or-nothing with located problems and see
+//! counts only; libraries license partners, and guests see what their
+//! library licenses.
+
+use crate::helpers::*;
+use crate::learning::card_list_library_as;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const CATALOG: &str = r#"{
+  "@context": "https://schema.org",
+  "@type": "ItemList",
+  "itemListElement": [
+    {"@type": "ListItem", "position": 1, "item": {
+      "@type": "Course", "identifier": "py-101", "name": "Python for beginners",
+      "description": "Write your first programs.", "educationalLevel": "Beginner",
+      "inLanguage": "en", "timeRequired": "PT1H", "teaches": ["Python"],
+      "syllabusSections": [{"@type": "Syllabus", "name": "Basics", "hasPart": [
+        {"@type": "LearningResource", "learningResourceType": "article", "name": "Variables", "text": "A variable names a value."},
+        {"@type": "Quiz", "name": "Check", "hasPart": [{"@type": "Question", "name": "Which keyword defines a function?",
+          "suggestedAnswer": [{"@type": "Answer", "text": "fun"}, {"@type": "Answer", "text": "def"}],
+          "acceptedAnswer": {"@type": "Answer", "text": "def"}}]}
+      ]}]
+    }},
+    {"@type": "ListItem", "position": 2, "item": {
+      "@type": "Course", "identifier": "sql-101", "name": "SQL basics", "description": "Ask a database questions.",
+      "educationalLevel": "Intermediate", "inLanguage": "en"
+    }}
+  ]
+}"#;
+
+/// An operator, a partner provider "codeworks" made through the page, and
+/// a member added to its staff; returns (operator, staff member).
+async fn partner(app: &TestApp) -> (reqwest::Client, TestMember) {
+    let op = app.set_up().await;
+    let (_, _, html) = app.get_page(&op, "/admin/providers").await;
+    let csrf = csrf_from(&html).expect("csrf");
+    let res = op
+        .post(app.url("/admin/providers"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Codeworks"),
+            ("slug", ""),
+            ("website", "https://codeworks.example"),
+            ("description", "Programming courses."),
+            ("partner", "yes"),
+        ])
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = op
+        .post(app.url("/admin/providers"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Codeworks"),
+            ("website", "ftp://x"),
+        ])
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "duplicate and bad address"
+    );
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("already exists") && html.contains("https://"),
+        "{html}"
+    );
+    let staff = app.sign_up("pat@codeworks.example", "Pat Provider").await;
+    let res = op
+        .post(app.url("/admin/providers/staff"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("provider", "codeworks"),
+            ("email", "pat@codeworks.example"),
+        ])
+        .send()
+        .await
+        .expect("staff");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    (op, staff)
+}
+
+async fn import(app: &TestApp, c: &reqwest::Client, ct: &str, body: &str) -> (StatusCode, Value) {
+    let res = c
+        .post(app.url("/api/v1/providers/codeworks/imports"))
+        .header("content-type", ct)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("import");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn provider_staff_import_all_or_nothing_and_see_counts_only() {
+    let app = spawn_app().await;
+    let (_op, staff) = partner(&app).await;
+
+    let (status, body) = import(&app, &staff.client, "application/ld+json", CATALOG).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["created"].as_u64(), body["updated"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let (status, body) = import(&app, &staff.client, "application/ld+json", CATALOG).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["updated"], 2, "re-importing updates");
+    let (_, all) = app
+        .get_json(&app.client, "/api/v1/courses?provider=codeworks")
+        .await;
+    assert_eq!(all["total"], 2, "no duplicates");
+    let (_, py) = app
+        .get_json(&app.client, "/api/v1/courses/python-for-beginners")
+        .await;
+    assert_eq!(py["sections"][0]["lessons"][1]["kind"], "quiz");
+    assert_eq!(py["partner_content"], true);
+
+    // One bad item: nothing is imported, every problem is located.
+    let bad = CATALOG
+        .replace("\"Beginner\"", "\"Wizard\"")
+        .replace("\"sql-101\"", "\"new-1\"")
+        .replace(
+            "\"inLanguage\": \"en\"\n    }",
+            "\"inLanguage\": \"English please\"\n    }",
+        );
+    let (status, problem) = import(&app, &staff.client, "application/ld+json", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = problem["errors"].as_array().expect("errors");
+    assert!(
+        errors.iter().any(|e| e["field"] == "item 1 (id py-101)"
+            && e["message"].as_str().unwrap_or_default().contains("Wizard")),
+        "{problem}"
+    );
+    assert!(
+        errors.iter().any(|e| e["field"] == "item 2 (id new-1)"),
+        "{problem}"
+    );
+    let (_, all) = app
+        .get_json(&app.client, "/api/v1/courses?provider=codeworks")
+        .await;
+    assert_eq!(all["total"], 2, "nothing partial");
+
+    // CSV through the page, with a line-numbered error first.
+    let (_, _, html) = app
+        .get_page(&staff.client, "/providers/codeworks/admin")
+        .await;
+    let csrf = csrf_from(&html).expect("csrf");
+    let upload = |text: &'static str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "catalog",
+                reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name("catalog.csv"),
+            )
+    };
+    let res = staff
+        .client
+        .post(app.url("/providers/codeworks/admin/import"))
+        .multipart(upload("id,title,description,level\nrs-1,Rust,Ownership.,beginner\nrs-2,Go,Goroutines.,galaxy-brain\n"))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("Nothing was imported") && html.contains("line 3"),
+        "{html}"
+    );
+    let res = staff
+        .client
+        .post(app.url("/providers/codeworks/admin/import"))
+        .multipart(upload(
+            "id,title,description,level,skills\nrs-1,Rust,Ownership.,beginner,Rust;Systems\n",
+        ))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .expect("html")
+            .contains("Imported: 1 new course, 0 updated")
+    );
+
+    // Counts only, suppressed under 10.
+    let learner = app.sign_up("lee@example.org", "Lee Learner").await;
+    app.post_json(
+        &learner.client,
+        "/api/v1/courses/python-for-beginners/enrollments",
+        json!({}),
+    )
+    .await;
+    let (status, stats) = app
+        .get_json(&staff.client, "/api/v1/providers/codeworks/stats")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let py = stats
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["slug"] == "python-for-beginners"))
+        .expect("python");
+    assert_eq!(
+        py["enrolments"],
+        Value::Null,
+        "one learner is fewer than ten"
+    );
+    assert!(!stats.to_string().contains("Lee"), "no learner appears");
+
+    // Someone else is refused.
+    let (status, _) = import(&app, &learner.client, "application/ld+json", CATALOG).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = app
+        .get_page(&learner.client, "/providers/codeworks/admin")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = import(&app, &staff.client, "text/csv", "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn guests_see_the_partners_their_library_licenses() {
+    let app = spawn_app().await;
+    let (op, staff) = partner(&app).await;
+    import(&app, &staff.client, "application/ld+json", CATALOG).await;
+    card_list_library_as(&app, &op).await;
+    let guest = client();
+    let (status, _, _) = app
+        .post_json(
+            &guest,
+            "/api/v1/libraries/hillside/patron-sessions",
+            json!({"card": "41000001", "pin": "2468"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, seen) = app.get_json(&guest, "/api/v1/courses").await;
+    assert_eq!(
+        seen["total"], 0,
+        "an unlicensed partner's courses are not offered"
+    );
+    let (status, _, body) = app
+        .post_json(
+            &guest,
+            "/api/v1/courses/python-for-beginners/enrollments",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Codeworks"),
+        "{body}"
+    );
+
+    // The operator (staff of every library) licenses the partner.
+    let res = op
+        .put(app.url("/api/v1/libraries/hillside/providers"))
+        .json(&json!({"providers": ["nope"]}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = op
+        .put(app.url("/api/v1/libraries/hillside/providers"))
+        .json(&json!({"providers": ["codeworks"]}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, seen) = app.get_json(&guest, "/api/v1/courses").await;
+    assert_eq!(seen["total"], 2);
+    let (status, _, _) = app
+        .post_json(
+            &guest,
+            "/api/v1/courses/python-for-beginners/enrollments",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, audit) = app.get_json(&op, "/api/v1/libraries/hillside/audit").await;
+    assert_eq!(audit[0]["action"], "Licensed partner providers: Codeworks");
+    // Members see every provider.
+    let (_, seen) = app.get_json(&staff.client, "/api/v1/courses").await;
+    assert_eq!(seen["total"], 2);
+}

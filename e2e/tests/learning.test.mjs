@@ -1,0 +1,424 @@
+// The learning library: a library patron (a guest, signed in with their card)
+// and a member each find a course in the catalog, enrol, read its articles,
+// pass its quiz, print a certificate with a name that is never kept, download
+// the signed credential and have it verified; a tampered credential is
+// refused. The quiz can be answered with the keyboard alone, and the catalog
+// is open to anyone, signed in or not.
+//
+// The server was loaded with `lyceum demo`: Riverside Public Library (cards
+// 29000001 to 29000020, PIN 1234) and 814 courses from three providers, among
+// them "Spreadsheets: the first steps" and "Staying safe online" with real
+// lessons and quizzes. The tests run in order and share the server: the data
+// directory scan and the "Popular with learners" shelf read what the earlier
+// tests did. Cards: 29000003 once, 29000004 once.
+
+import assert from 'node:assert/strict';
+import { expectVisibleFocus, focused, tabTo } from '../lib/a11y.mjs';
+import { DEMO_LIBRARY, demoCard, demoSuite } from '../lib/demo.mjs';
+import {
+  expectErrorSummary,
+  expectFieldError,
+  expectHeading,
+  expectPath,
+  expectSignedInNav,
+  expectSignedOutNav,
+  expectStatus,
+  mainNav,
+  normalise,
+  person,
+  signOut,
+  signUp,
+} from '../lib/flows.mjs';
+import {
+  answerQuiz,
+  applyFacet,
+  catalogResults,
+  COURSE_FINISHED_NOTICE,
+  downloadCredential,
+  EMPTY_NAME_MESSAGE,
+  enrol,
+  expectCatalogPage,
+  expectCertificatePage,
+  expectCoursePage,
+  expectLessonPage,
+  expectMyLearningPage,
+  expectOpenBadgeCredential,
+  expectQuizForm,
+  expectQuizResult,
+  expectValid,
+  facetValues,
+  followProgressLink,
+  guestCourses,
+  lessonsOf,
+  openCatalogFromNav,
+  openCertificate,
+  openCourseFromCatalog,
+  printCertificate,
+  QUIZ_COMPLETES_COURSE_NOTICE,
+  readArticles,
+  removeFacet,
+  searchCourses,
+  shelf,
+  SPREADSHEETS,
+  STAYING_SAFE,
+  TAMPERED_REASON,
+  verifyCredential,
+} from '../lib/learning.mjs';
+import { expectChooseLibraryPage, expectLearnPage, signInWithCard, signOutPatron } from '../lib/patrons.mjs';
+import { findInFiles } from '../lib/privacy.mjs';
+import { expectNotice } from '../lib/staff.mjs';
+
+const lyceumTest = demoSuite();
+
+/** Names typed on the certificate form, which must never reach the data directory. */
+const PRINTED_NAMES = {
+  guest: 'Quillon Printname-Guest',
+  member: 'Quillon Printname-Member',
+};
+/** The names the tests actually printed, for the data directory scan. */
+const printed = [];
+/** The member's genuine credential, for the signed-out visitor to verify. */
+let memberCredentialText;
+
+const MEMBER = person('mira-learner', 'Mira Learner');
+
+/** The right answer to every question of `course`'s quiz. */
+const rightAnswers = (course) => course.quiz.questions.map((q) => q.answer);
+
+/** Passes the quiz the visitor is on, which finishes the course; lands on the quiz result with the notice. */
+async function passFinalQuiz(visitor, course) {
+  const { page } = visitor;
+  const result = await answerQuiz(visitor, course, rightAnswers(course));
+  assert.equal(result.passed, true, 'all answers right should pass');
+  assert.equal(result.percent, 100);
+  const main = normalise(await page.locator('main').textContent());
+  assert.ok(main.includes(QUIZ_COMPLETES_COURSE_NOTICE), `passing the last quiz should say "${QUIZ_COMPLETES_COURSE_NOTICE}"; main says "${main.slice(0, 400)}"`);
+}
+
+/** Goes to the course page and checks every lesson is finished, with the finished notice gone. */
+async function expectCourseFinished(visitor, course) {
+  await expectStatus(await visitor.goto(`/courses/${course.slug}`), 200);
+  const state = await expectCoursePage(visitor.page, course);
+  assert.equal(state.enrolled, true);
+  assert.equal(state.finished, lessonsOf(course).length, 'every lesson should be finished');
+  return state;
+}
+
+lyceumTest('a patron finds "Spreadsheets: the first steps", finishes it, prints a certificate, and has the downloaded credential verified; a tampered copy is refused', async ({ newVisitor, server }) => {
+  // Scenario: at home, a patron signs in with card 29000003, searches the catalog, narrows it to beginners and back,
+  // enrols, reads three articles, fails the quiz once and passes it, prints a certificate with their name, downloads
+  // the credential, checks it on the verify page by choosing the file, and then tries an edited copy.
+  const visitor = await newVisitor();
+  const { page } = visitor;
+  await signInWithCard(visitor, DEMO_LIBRARY, demoCard(3));
+
+  // The guest home: nothing in progress yet, and a way to the catalog.
+  const home = await guestCourses(page);
+  assert.deepEqual(home.inProgress, [], 'a new patron has no course in progress');
+  assert.ok(home.text.includes('You have no course in progress.'), `"Your courses" should say nothing is in progress; it says "${home.text}"`);
+  await expectStatus(await visitor.follow(() => home.browse.click()), 200);
+  await expectCatalogPage(page);
+  assert.ok((await shelf(page, 'New this week')).length > 0, 'the unfiltered catalog should show courses new this week');
+  const all = await catalogResults(page);
+  assert.equal(all.heading, 'All courses (814)', 'the unfiltered catalog should count every demo course');
+
+  // Search, then a Level filter on top of it, then take the filter off again.
+  const found = await searchCourses(visitor, 'spreadsheets');
+  assert.match(found.heading, /^\d+ matching courses?$/, `the results should be headed "N matching courses"; it says "${found.heading}"`);
+  assert.ok(found.cards.some((c) => c.title === SPREADSHEETS.title), `searching "spreadsheets" should find "${SPREADSHEETS.title}"; it found ${JSON.stringify(found.cards.map((c) => c.title))}`);
+  assert.equal(await page.locator('main').getByRole('region', { name: 'New this week', exact: true }).count(), 0, 'a search shows results, not the shelves');
+  const levels = await facetValues(page, 'Level');
+  assert.ok(levels.some((l) => l.startsWith('Beginner (')), `the Level filter should offer Beginner; it offers ${JSON.stringify(levels)}`);
+
+  const beginners = await applyFacet(visitor, 'Level', 'Beginner');
+  const filtered = new URL(page.url()).searchParams;
+  assert.equal(filtered.get('q'), 'spreadsheets', 'the filter should keep the search');
+  assert.equal(filtered.get('level'), 'beginner', 'the filter should be in the address');
+  assert.ok(beginners.cards.some((c) => c.title === SPREADSHEETS.title), 'the beginner course should still be listed');
+  for (const card of beginners.cards) assert.ok(card.text.includes('Beginner'), `only beginner courses should be listed; found "${card.text.slice(0, 120)}"`);
+
+  const unfiltered = await removeFacet(visitor, 'Level');
+  assert.equal(new URL(page.url()).searchParams.get('level'), null, 'removing the filter should take it out of the address');
+  assert.equal(new URL(page.url()).searchParams.get('q'), 'spreadsheets', 'removing the filter should keep the search');
+  assert.deepEqual(unfiltered.cards, found.cards, 'without the filter, the search should list what it listed before');
+
+  // The course, before and after enrolling.
+  await openCourseFromCatalog(visitor, SPREADSHEETS);
+  const before = await expectCoursePage(page, SPREADSHEETS);
+  assert.equal(before.enrolled, false);
+  assert.ok(before.enrol, 'a signed-in patron should be offered "Enrol"');
+  assert.ok(before.lessons.every((l) => l.href === null), 'before enrolling, the lessons are listed without links');
+  await enrol(visitor, SPREADSHEETS);
+
+  // Home now lists the course in progress and leads back to it.
+  const homeLink = mainNav(page).getByRole('link', { name: 'Home', exact: true });
+  await expectStatus(await visitor.follow(() => homeLink.click()), 200);
+  await expectLearnPage(page, DEMO_LIBRARY);
+  const started = await guestCourses(page);
+  assert.deepEqual(started.inProgress, [`${SPREADSHEETS.title} 0 of 4 lessons finished`], 'home should list the course just started');
+  const courseLink = page.locator('main').getByRole('link', { name: SPREADSHEETS.title, exact: true });
+  await expectStatus(await visitor.follow(() => courseLink.click()), 200);
+  await expectCoursePage(page, SPREADSHEETS);
+
+  // The articles, one after the other, end on the quiz.
+  await followProgressLink(visitor, 'Start the first lesson');
+  await readArticles(visitor, SPREADSHEETS);
+
+  // A first try with two answers wrong: not passed, explained, and the form again.
+  const wrong = SPREADSHEETS.quiz.questions.map((q, i) => (i < 2 ? q.wrong : q.answer));
+  const failed = await answerQuiz(visitor, SPREADSHEETS, wrong);
+  assert.equal(failed.passed, false, '1 of 3 right should not pass');
+  assert.equal(failed.right, 1);
+  const notice = normalise(await page.locator('main').textContent());
+  assert.ok(!notice.includes(QUIZ_COMPLETES_COURSE_NOTICE), 'a failed quiz does not finish the course');
+  await expectQuizForm(page, SPREADSHEETS);
+
+  // The course page says the quiz is what is left.
+  await expectStatus(await visitor.goto(`/courses/${SPREADSHEETS.slug}`), 200);
+  const midway = await expectCoursePage(page, SPREADSHEETS);
+  assert.equal(midway.finished, 3, 'the three articles are finished, the quiz is not');
+  await followProgressLink(visitor, 'Resume where you left off');
+  await expectLessonPage(page, SPREADSHEETS, SPREADSHEETS.quiz.title);
+
+  await passFinalQuiz(visitor, SPREADSHEETS);
+  await expectCourseFinished(visitor, SPREADSHEETS);
+
+  // The certificate: no name is refused, a name is printed, in print without the site's header.
+  await openCertificate(visitor, SPREADSHEETS);
+  const empty = await expectCertificatePage(page, SPREADSHEETS);
+  await empty.name.fill('');
+  await expectStatus(await visitor.follow(() => empty.submit.click()), 422);
+  await expectCertificatePage(page, SPREADSHEETS);
+  await expectErrorSummary(page, [EMPTY_NAME_MESSAGE]);
+  await expectFieldError(page, 'name', EMPTY_NAME_MESSAGE);
+
+  printed.push(PRINTED_NAMES.guest);
+  const certificate = await printCertificate(visitor, SPREADSHEETS, PRINTED_NAMES.guest);
+  assert.ok(certificate.includes('finished the course'), `the certificate should say the course was finished: "${certificate}"`);
+
+  // The credential, downloaded from the certificate page.
+  await expectStatus(await visitor.goto(`/courses/${SPREADSHEETS.slug}/certificate`), 200);
+  await expectCertificatePage(page, SPREADSHEETS);
+  const credential = await downloadCredential(page, SPREADSHEETS);
+  assert.equal(credential.filename, `lyceum-certificate-${SPREADSHEETS.slug}.json`);
+  expectOpenBadgeCredential(credential.credential, SPREADSHEETS, server);
+  assert.ok(!credential.text.includes(PRINTED_NAMES.guest), 'the credential names the course, not the learner');
+  const served = await visitor.context.request.get(`/courses/${SPREADSHEETS.slug}/credential.json`);
+  await expectStatus(served, 200);
+  assert.equal(served.headers()['content-type'], 'application/vc+ld+json', 'the credential should be served as application/vc+ld+json');
+  assert.match(served.headers()['content-disposition'] ?? '', /^attachment\b/, 'the credential should be a download');
+
+  // Verified by choosing the file: genuine.
+  const valid = await verifyCredential(visitor, { path: credential.path });
+  expectValid(valid, credential.credential, SPREADSHEETS);
+
+  // Any change to a signed field breaks the signature.
+  const tampered = JSON.stringify({ ...credential.credential, name: 'Spreadsheets: the master class' }, null, 2);
+  const refused = await verifyCredential(visitor, { text: tampered });
+  assert.equal(refused.valid, false, 'a credential whose name was changed must not verify');
+  assert.equal(refused.reason, TAMPERED_REASON);
+
+  // Afterwards: nothing in progress at home, and the course under "Finished" in My learning.
+  await expectStatus(await visitor.goto(`/libraries/${DEMO_LIBRARY.slug}/learn`), 200);
+  await expectLearnPage(page, DEMO_LIBRARY);
+  const after = await guestCourses(page);
+  assert.deepEqual(after.inProgress, [], 'with the course finished, nothing is in progress');
+  assert.ok(after.text.includes('You have no course in progress.'), `"Your courses" should say nothing is in progress; it says "${after.text}"`);
+  const myLearning = mainNav(page).getByRole('link', { name: 'My learning', exact: true });
+  await expectStatus(await visitor.follow(() => myLearning.click()), 200);
+  const learning = await expectMyLearningPage(page);
+  assert.deepEqual(learning.inProgress, [], '"In progress" should be empty');
+  assert.deepEqual(learning.finished, [{ title: SPREADSHEETS.title, certificate: `/courses/${SPREADSHEETS.slug}/certificate` }]);
+
+  await signOutPatron(visitor);
+});
+
+lyceumTest('a member finds "Staying safe online", passes it, prints a certificate and has the pasted credential verified', async ({ newVisitor, server }) => {
+  // Scenario: a new member signs up, follows "Courses", searches, enrols, reads both articles, passes the quiz at the
+  // first try, prints the certificate with their name, downloads the credential and pastes it into the verify page.
+  const visitor = await newVisitor();
+  const { page } = visitor;
+  await signUp(visitor, MEMBER);
+
+  await openCatalogFromNav(visitor);
+  await expectSignedInNav(page);
+  const found = await searchCourses(visitor, 'staying safe online');
+  assert.ok(found.cards.some((c) => c.title === STAYING_SAFE.title), `the search should find "${STAYING_SAFE.title}"; it found ${JSON.stringify(found.cards.map((c) => c.title))}`);
+  await openCourseFromCatalog(visitor, STAYING_SAFE);
+  await enrol(visitor, STAYING_SAFE);
+  await expectSignedInNav(page);
+
+  await followProgressLink(visitor, 'Start the first lesson');
+  await readArticles(visitor, STAYING_SAFE);
+  await passFinalQuiz(visitor, STAYING_SAFE);
+
+  // The course page, straight after, says so once.
+  const link = page.locator('main').getByRole('link', { name: 'Get your certificate', exact: true });
+  assert.equal(await link.count(), 1, 'the quiz result should link to the certificate');
+  await expectStatus(await visitor.follow(() => link.click()), 200);
+  await expectCertificatePage(page, STAYING_SAFE);
+  await expectCourseFinished(visitor, STAYING_SAFE);
+  assert.equal(await page.locator('main [role="status"]').count(), 0, 'the "finished" notice belongs to the moment of finishing, not to every visit');
+
+  await openCertificate(visitor, STAYING_SAFE);
+  printed.push(PRINTED_NAMES.member);
+  await printCertificate(visitor, STAYING_SAFE, PRINTED_NAMES.member);
+  const again = page.locator('main').getByRole('link', { name: 'Print with another name', exact: true });
+  assert.equal(await again.count(), 1, 'the printable certificate should offer "Print with another name"');
+  await expectStatus(await visitor.follow(() => again.click()), 200);
+  await expectCertificatePage(page, STAYING_SAFE);
+
+  const credential = await downloadCredential(page, STAYING_SAFE);
+  expectOpenBadgeCredential(credential.credential, STAYING_SAFE, server);
+  assert.ok(!credential.text.includes(MEMBER.displayName) && !credential.text.includes(MEMBER.email), 'the credential should not name the member');
+  memberCredentialText = credential.text;
+  const valid = await verifyCredential(visitor, { text: credential.text });
+  expectValid(valid, credential.credential, STAYING_SAFE);
+
+  const myLearning = mainNav(page).getByRole('link', { name: 'My learning', exact: true });
+  await expectStatus(await visitor.follow(() => myLearning.click()), 200);
+  const learning = await expectMyLearningPage(page);
+  assert.deepEqual(learning.inProgress, []);
+  assert.deepEqual(learning.finished, [{ title: STAYING_SAFE.title, certificate: `/courses/${STAYING_SAFE.slug}/certificate` }]);
+  await signOut(visitor);
+});
+
+lyceumTest('the names typed on the certificates reach no file of the data directory and no line of the server\'s log', async ({ server }) => {
+  // Scenario: after the guest and the member printed their certificates, every byte the server keeps on disk is searched.
+  assert.deepEqual(printed, [PRINTED_NAMES.guest, PRINTED_NAMES.member], 'the earlier tests should have printed both certificates');
+  const { names, found } = await findInFiles(server.dataDir, [...printed, SPREADSHEETS.title]);
+  assert.ok(names.includes('lyceum.db'), `the data directory should hold lyceum.db; it holds ${names.join(', ')}`);
+  // The search must be able to find plain text at all: course titles are stored as they are.
+  assert.ok(found.some((f) => f.startsWith(`${SPREADSHEETS.title} in `)), `the search should find "${SPREADSHEETS.title}" in ${names.join(', ')}`);
+  const leaked = found.filter((f) => printed.some((name) => f.startsWith(`${name} in `)));
+  assert.deepEqual(leaked, [], `a name typed on a certificate was written to disk: ${leaked.join('; ')}`);
+  for (const name of printed) {
+    assert.ok(!server.stderr().includes(name), `the server's log should not contain "${name}"`);
+  }
+});
+
+lyceumTest('a patron enrols and answers a quiz with the keyboard alone: Tab to each question, arrow keys to choose, Enter to send', async ({ newVisitor }) => {
+  // Scenario: a patron who does not use a mouse signs in with card 29000004, enrols, opens the quiz from the contents and passes it.
+  const visitor = await newVisitor();
+  const { page } = visitor;
+  await signInWithCard(visitor, DEMO_LIBRARY, demoCard(4));
+  await expectStatus(await visitor.goto(`/courses/${SPREADSHEETS.slug}`), 200);
+  await expectCoursePage(page, SPREADSHEETS);
+
+  await tabTo(page, 'the "Enrol" button', (f) => f.inMain && f.tag === 'button' && f.text === 'Enrol');
+  await expectStatus(await visitor.follow(() => page.keyboard.press('Enter')), 200);
+  await expectNotice(page, 'You are enrolled.');
+  const state = await expectCoursePage(page, SPREADSHEETS);
+  const quizHref = state.lessons.at(-1).href;
+  await tabTo(page, 'the quiz in the contents', (f) => f.tag === 'a' && f.href === quizHref);
+  await expectStatus(await visitor.follow(() => page.keyboard.press('Enter')), 200);
+  await expectLessonPage(page, SPREADSHEETS, SPREADSHEETS.quiz.title);
+  const { fieldsets } = await expectQuizForm(page, SPREADSHEETS);
+
+  // Tab enters each group on its first choice; the arrow keys move and choose (Space chooses the first).
+  await tabTo(page, 'the first question', (f) => f.tag === 'input' && f.type === 'radio' && f.name === 'q0');
+  for (const [i, question] of SPREADSHEETS.quiz.questions.entries()) {
+    if (i > 0) await page.keyboard.press('Tab');
+    const labels = (await fieldsets.nth(i).locator('label').allTextContents()).map(normalise);
+    const target = labels.indexOf(question.answer);
+    assert.ok(target >= 0, `question ${i + 1} should offer "${question.answer}"`);
+    const entered = await focused(page);
+    assert.equal(entered?.name, `q${i}`, `Tab should reach question ${i + 1}; focus is on ${JSON.stringify(entered)}`);
+    assert.equal(entered.value, '0', `Tab should enter question ${i + 1} on its first choice`);
+    if (target === 0) await page.keyboard.press('Space');
+    for (let k = 0; k < target; k++) await page.keyboard.press('ArrowDown');
+    const chosen = await focused(page);
+    assert.equal(chosen?.name, `q${i}`, `the arrow keys should stay in question ${i + 1}`);
+    assert.equal(chosen.checked, true, `the focused choice of question ${i + 1} should be chosen`);
+    assert.equal(normalise(await page.locator(`label[for="${chosen.id}"]`).textContent()), question.answer);
+    await expectVisibleFocus(page);
+  }
+  await tabTo(page, 'the "Check my answers" button', (f) => f.inMain && f.tag === 'button' && f.text === 'Check my answers');
+  await expectStatus(await visitor.follow(() => page.keyboard.press('Enter')), 200);
+  const result = await expectQuizResult(page, SPREADSHEETS, SPREADSHEETS.quiz.questions.map((q) => q.answer));
+  assert.equal(result.passed, true, 'the answers chosen with the keyboard should all be right');
+  assert.ok(normalise(await page.locator('main').textContent()).includes('This lesson is finished.'));
+  assert.ok(!normalise(await page.locator('main').textContent()).includes(QUIZ_COMPLETES_COURSE_NOTICE), 'with the articles unread, the course is not finished');
+
+  // Later, the articles: finishing the last one unread finishes the course, and the course page says so.
+  await expectStatus(await visitor.goto(`/courses/${SPREADSHEETS.slug}`), 200);
+  assert.equal((await expectCoursePage(page, SPREADSHEETS)).finished, 1, 'the quiz is the one lesson finished');
+  await followProgressLink(visitor, 'Resume where you left off');
+  await readArticles(visitor, SPREADSHEETS, { finishesCourse: true });
+  await expectNotice(page, COURSE_FINISHED_NOTICE);
+  assert.equal(new URL(page.url()).searchParams.get('done'), 'course');
+  const finished = await expectCoursePage(page, SPREADSHEETS);
+  assert.equal(finished.finished, lessonsOf(SPREADSHEETS).length, 'every lesson should be finished');
+  await openCertificate(visitor, SPREADSHEETS);
+  await signOutPatron(visitor);
+});
+
+lyceumTest('signed out, anyone can browse the catalog and verify a credential; a course page offers ways to sign in instead of "Enrol"', async ({ newVisitor }) => {
+  // Scenario: a visitor who is not signed in follows "Courses" from the home page, pages through, opens a course,
+  // is sent to sign in when trying its certificate, and checks a credential someone gave them.
+  const visitor = await newVisitor();
+  const { page } = visitor;
+  await expectStatus(await visitor.goto('/'), 200);
+  await expectSignedOutNav(page);
+  await openCatalogFromNav(visitor);
+  await expectSignedOutNav(page);
+  assert.equal(await mainNav(page).getByRole('link', { name: 'Courses', exact: true }).getAttribute('aria-current'), 'page', 'the nav should mark "Courses" as the current page');
+
+  assert.ok((await shelf(page, 'New this week')).length > 0, 'the catalog should show courses new this week');
+  const popular = (await shelf(page, 'Popular with learners')).map((c) => c.title);
+  for (const course of [SPREADSHEETS, STAYING_SAFE]) {
+    assert.ok(popular.includes(course.title), `"Popular with learners" should list "${course.title}", which the earlier tests took; it lists ${JSON.stringify(popular)}`);
+  }
+  const first = await catalogResults(page);
+  assert.equal(first.heading, 'All courses (814)');
+  assert.ok(first.cards.length > 0);
+
+  // The pager: forward one page and back.
+  const pager = page.locator('main').getByRole('navigation', { name: 'Pages', exact: true });
+  assert.equal(await pager.getByRole('link', { name: 'Previous page', exact: true }).count(), 0, 'the first page has no "Previous page"');
+  await expectStatus(await visitor.follow(() => pager.getByRole('link', { name: 'Next page', exact: true }).click()), 200);
+  await expectCatalogPage(page);
+  assert.equal(new URL(page.url()).searchParams.get('page'), '2');
+  const second = await catalogResults(page);
+  assert.ok(second.cards.length > 0, 'the second page should list courses');
+  const firstTitles = new Set(first.cards.map((c) => c.href));
+  assert.ok(second.cards.every((c) => !firstTitles.has(c.href)), 'the second page should list other courses than the first');
+  await expectStatus(await visitor.follow(() => pager.getByRole('link', { name: 'Previous page', exact: true }).click()), 200);
+  assert.deepEqual((await catalogResults(page)).cards, first.cards, '"Previous page" should go back to the first page');
+
+  // A course page: ways to sign in, no Enrol, lessons without links.
+  await searchCourses(visitor, 'staying safe online');
+  await openCourseFromCatalog(visitor, STAYING_SAFE);
+  await expectSignedOutNav(page);
+  const course = await expectCoursePage(page, STAYING_SAFE);
+  assert.equal(course.enrolled, false);
+  assert.equal(course.enrol, null, 'a signed-out visitor should not be offered "Enrol"');
+  assert.deepEqual(
+    course.signInLinks,
+    [
+      { name: 'sign in with your library card', href: '/libraries' },
+      { name: 'sign in to your account', href: '/signin' },
+    ],
+    '"Take this course" should offer the two ways to sign in',
+  );
+  assert.ok(course.lessons.every((l) => l.href === null), 'a signed-out visitor sees the lessons without links');
+
+  // What needs a learner says so.
+  await expectStatus(await visitor.goto(`/courses/${STAYING_SAFE.slug}/certificate`), 401);
+  await expectHeading(page, 'Not signed in');
+  const learning = await visitor.goto('/learning');
+  await expectStatus(learning, 200);
+  await expectPath(page, '/signin');
+
+  // The library card link on the course page leads to choosing a library.
+  await expectStatus(await visitor.goto(`/courses/${STAYING_SAFE.slug}`), 200);
+  const cardLink = page.locator('main').getByRole('link', { name: 'sign in with your library card', exact: true });
+  await expectStatus(await visitor.follow(() => cardLink.click()), 200);
+  await expectChooseLibraryPage(page);
+
+  // Verifying needs no sign-in.
+  assert.ok(memberCredentialText, 'the member\'s test should have downloaded a credential');
+  const valid = await verifyCredential(visitor, { text: memberCredentialText });
+  expectValid(valid, JSON.parse(memberCredentialText), STAYING_SAFE);
+  await expectSignedOutNav(page);
+});
