@@ -202,7 +202,7 @@ pub fn try_main() -> anyhow::Result<()> {
             Command::Scrub { now } => scrub(&config, now.as_deref()).await,
             Command::Demo { password } => {
                 let store = open_store(&config).await?;
-                let result = crate::demo::load(&store, password).await;
+                let result = crate::demo::load(&store, &config.media()?, password).await;
                 store.close().await?;
                 result
             }
@@ -286,12 +286,41 @@ async fn backup(config: &Config, to: &std::path::Path, keyring: bool) -> anyhow:
         .with_context(|| format!("cannot write {}", target.display()))?;
     println!("wrote {}", target.display());
     if !keyring {
+        // Media files are written once under new names and never changed,
+        // so copying them after the snapshot gives every file the snapshot
+        // refers to (and perhaps a few newer ones, which are harmless).
+        let media = config.data_dir.join("media");
+        if media.is_dir() {
+            let n = copy_tree(&media, &to.join("media"))?;
+            println!("copied {n} media files to {}", to.join("media").display());
+        }
         println!(
             "the keyring is not in this backup: back it up with --keyring, to another place, kept for a shorter time"
         );
     }
     store.close().await?;
     Ok(())
+}
+
+/// Copies a directory tree, leaving files that already exist at the
+/// destination alone. Returns how many files were copied.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<u64> {
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    let mut n = 0;
+    for entry in
+        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
+    {
+        let entry = entry?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type()?.is_dir() {
+            n += copy_tree(&src, &dst)?;
+        } else if !dst.exists() {
+            std::fs::copy(&src, &dst)
+                .with_context(|| format!("cannot copy {} to {}", src.display(), dst.display()))?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 async fn restore(
@@ -332,6 +361,9 @@ async fn restore(
     copy(&data, "lyceum.db")?;
     if let Some(k) = &keyring {
         copy(k, "keyring.db")?;
+    }
+    if from.join("media").is_dir() {
+        copy_tree(&from.join("media"), &config.data_dir.join("media"))?;
     }
     // Opening runs any migrations the backup predates; the scrubber then
     // finishes every erasure that happened after the backup was taken
@@ -389,7 +421,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let state = lyceum_web::AppState::new(store, config.web.clone())
         .with_recipients(config.privacy.recipients.clone())
-        .with_retention(config.retention);
+        .with_retention(config.retention)
+        .with_media(config.media()?);
     // Record the notice this configuration gives (a new version if the
     // operator changed retention or recipients since the last start).
     lyceum_web::notice::current(&state)

@@ -180,6 +180,13 @@ impl Config {
         })
     }
 
+    /// Media storage: the `media` directory of the data dir.
+    pub fn media(&self) -> anyhow::Result<lyceum_media::Media> {
+        self.ensure_data_dir()?;
+        lyceum_media::Media::local(&self.data_dir.join("media"))
+            .context("cannot open the media directory")
+    }
+
     /// The instance key from config, or from (or into) the data dir.
     pub fn instance_key(&self) -> anyhow::Result<InstanceKey> {
         match &self.instance_key {

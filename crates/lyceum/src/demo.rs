@@ -83,7 +83,11 @@ async fn library(store: &Store) -> anyhow::Result<Vec<String>> {
 }
 
 /// Loads the demo; refuses to touch an instance that already has accounts.
-pub async fn load(store: &Store, password: Option<String>) -> anyhow::Result<()> {
+pub async fn load(
+    store: &Store,
+    media: &lyceum_media::Media,
+    password: Option<String>,
+) -> anyhow::Result<()> {
     anyhow::ensure!(
         store.accounts().count().await? == 0,
         "this data directory already has accounts; run `lyceum demo` on an empty --data-dir"
@@ -109,8 +113,9 @@ pub async fn load(store: &Store, password: Option<String>) -> anyhow::Result<()>
         .await?
         .context("the demo library exists")?;
     let courses = crate::demo_catalog::load(store, riverside.id).await?;
+    let videos = crate::demo_catalog::videos(store, media).await?;
     println!(
-        "demo loaded: {} accounts, {courses} courses from 3 providers",
+        "demo loaded: {} accounts, {courses} courses from 3 providers, {videos}",
         PEOPLE.len()
     );
     println!(

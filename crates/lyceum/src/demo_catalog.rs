@@ -819,3 +819,107 @@ pub async fn load(store: &Store, library: lyceum_core::domain::LibraryId) -> any
     }
     Ok(n)
 }
+
+/// Demo video lessons: course, section (from 0), title, minutes, text,
+/// captions, and the ffmpeg test source to draw.
+const VIDEOS: &[(&str, usize, &str, u32, &str, &str, &str)] = &[
+    (
+        "spreadsheets-the-first-steps",
+        0,
+        "Watch: typing into cells",
+        1,
+        "A short demonstration. The captions and the transcript below say what happens on screen.",
+        "WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nClick a cell, or move to it with the arrow keys.\n\n00:00:03.000 --> 00:00:06.000\nType, then press Enter to move down or Tab to move right.\n",
+        "testsrc=duration=6:size=320x240:rate=15",
+    ),
+    (
+        "staying-safe-online",
+        0,
+        "Watch: checking where a link goes",
+        1,
+        "A short demonstration of checking a link's real address before opening it.",
+        "WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nBefore you open a link, look at the address it really goes to.\n\n00:00:03.000 --> 00:00:06.000\nIf it is not the organisation's own website, do not open it.\n",
+        "smptebars=duration=6:size=320x240:rate=15",
+    ),
+];
+
+/// Adds short test-pattern video lessons made with ffmpeg (WebM: VP8 and
+/// Opus) to two demo courses. Without ffmpeg the demo has no videos and
+/// says so.
+pub async fn videos(store: &Store, media: &lyceum_media::Media) -> anyhow::Result<String> {
+    let has_ffmpeg = tokio::process::Command::new("ffmpeg")
+        .arg("-version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .await
+        .is_ok_and(|s| s.success());
+    if !has_ffmpeg {
+        return Ok("no video lessons (install ffmpeg to have some)".into());
+    }
+    let learning = store.learning();
+    let dir = std::env::temp_dir().join(format!("lyceum-demo-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).context("a temporary directory for the demo videos")?;
+    let mut n = 0;
+    for (slug, section, title, minutes, body, captions, source) in VIDEOS {
+        let file = dir.join(format!("{n}.webm"));
+        let out = tokio::process::Command::new("ffmpeg")
+            .args([
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                source,
+            ])
+            .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=6"])
+            .args([
+                "-c:v",
+                "libvpx",
+                "-b:v",
+                "200k",
+                "-c:a",
+                "libopus",
+                "-shortest",
+            ])
+            .arg(&file)
+            .output()
+            .await
+            .context("running ffmpeg")?;
+        anyhow::ensure!(
+            out.status.success(),
+            "ffmpeg could not make a demo video: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(&file).context("reading the demo video")?;
+        let key = format!("videos/{}.webm", uuid::Uuid::new_v4());
+        let (content_type, size) = media
+            .put_video(
+                &key,
+                futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(bytes))]),
+                lyceum_media::MAX_VIDEO_BYTES,
+            )
+            .await?;
+        let course = learning
+            .course_by_slug(slug)
+            .await?
+            .with_context(|| format!("the demo course {slug} exists"))?;
+        learning
+            .add_video_lesson(
+                course.card.id,
+                *section,
+                title,
+                *minutes,
+                body,
+                Some((*captions).to_owned()),
+                (&key, content_type, size),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("adding a demo video: {e}"))?;
+        n += 1;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(format!("{n} video lessons"))
+}

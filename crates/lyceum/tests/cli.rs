@@ -559,8 +559,14 @@ async fn a_restored_backup_does_not_bring_back_an_erased_member() {
     terminate(&mut server);
 
     // The disk is lost; the instance key was kept offline.
+    assert!(
+        data_backup.join("media").is_dir(),
+        "media are in the backup"
+    );
     for entry in std::fs::read_dir(&data).expect("dir").flatten() {
-        if !entry
+        if entry.path().is_dir() {
+            std::fs::remove_dir_all(entry.path()).expect("remove");
+        } else if !entry
             .file_name()
             .to_string_lossy()
             .starts_with("instance.key")

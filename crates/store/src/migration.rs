@@ -26,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0011Breaches),
             Box::new(M0012Learning),
             Box::new(M0013Providers),
+            Box::new(M0014LessonMedia),
         ]
     }
 }
@@ -1035,6 +1036,41 @@ impl MigrationTrait for M0013Providers {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct M0014LessonMedia;
+
+impl MigrationName for M0014LessonMedia {
+    fn name(&self) -> &str {
+        "m0014_lesson_media"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0014LessonMedia {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite adds one at a time.
+        for column in [
+            ColumnDef::new(t("media_key")).text().null().to_owned(),
+            ColumnDef::new(t("media_type"))
+                .string_len(40)
+                .null()
+                .to_owned(),
+            ColumnDef::new(t("media_bytes"))
+                .big_integer()
+                .null()
+                .to_owned(),
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(t("lessons"))
+                    .add_column(column)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }
 

@@ -44,6 +44,11 @@ pub fn router() -> Router<AppState> {
             get(certificate).post(print_certificate),
         )
         .route("/courses/{slug}/credential.json", get(download_credential))
+        .route(
+            "/courses/{slug}/lessons/{lesson}/captions.vtt",
+            get(captions),
+        )
+        .route("/courses/{slug}/lessons/{lesson}/video", get(video))
         .route("/learning", get(my_learning))
         .route(
             "/credentials/verify",
@@ -609,6 +614,10 @@ struct LessonPage {
     is_quiz: bool,
     body: String,
     transcript: Option<String>,
+    /// A video's address and content type.
+    video: Option<(String, String)>,
+    has_captions: bool,
+    language: String,
     duration: String,
     done: bool,
     pass_percent: u8,
@@ -707,6 +716,14 @@ async fn render_lesson(
             is_quiz,
             body: markdown::render(&lesson.body),
             transcript: lesson.captions.as_deref().map(transcript_of),
+            video: lesson.video.as_ref().map(|(t, _)| {
+                (
+                    format!("/courses/{}/lessons/{lesson_id}/video", course.card.slug),
+                    t.clone(),
+                )
+            }),
+            has_captions: lesson.captions.is_some(),
+            language: course.card.language.clone(),
             duration: duration_label(lesson.summary.duration_minutes),
             done,
             pass_percent: lesson
@@ -1245,4 +1262,105 @@ async fn verify_submit(
     }
     let result = verify_text(&state, &text).await?;
     render_verify(&state, &ctx, text, Some(result)).await
+}
+
+/// A lesson of a course the signed-in learner is enrolled in (and may
+/// still take), for its media.
+async fn enrolled_lesson(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    lesson: &str,
+) -> Result<lyceum_store::learning::LessonView, AppError> {
+    let course = published_course(state, slug).await?;
+    let lesson_id = uuid::Uuid::parse_str(lesson).map_err(|_| AppError::NotFound)?;
+    enrolled(state, ctx, &course).await?;
+    state
+        .store
+        .learning()
+        .lesson(course.card.id, lesson_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn captions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, lesson)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let l = enrolled_lesson(&state, &ctx, &slug, &lesson).await?;
+    let vtt = l.captions.ok_or(AppError::NotFound)?;
+    let mut res = (StatusCode::OK, vtt).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/vtt; charset=utf-8"),
+    );
+    Ok(res)
+}
+
+/// Serves a lesson's video to an enrolled learner, honouring `Range` so
+/// players can seek (206 with `Content-Range`; 416 past the end).
+async fn video(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((slug, lesson)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let l = enrolled_lesson(&state, &ctx, &slug, &lesson).await?;
+    let (_, key, content_type, size) = state
+        .store
+        .learning()
+        .lesson_media(l.summary.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(h) => match lyceum_media::parse_range(h, size) {
+            Ok(r) => r,
+            Err(_) => {
+                let mut res = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    res.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                return Ok(res);
+            }
+        },
+        None => None,
+    };
+    let stream = state
+        .media
+        .read(&key, range.clone())
+        .await
+        .map_err(|e| match e {
+            lyceum_media::MediaError::NotFound => AppError::NotFound,
+            other => AppError::Internal(Box::new(other)),
+        })?;
+    let body = axum::body::Body::from_stream(stream);
+    let mut res = match &range {
+        Some(r) => {
+            let mut res = (StatusCode::PARTIAL_CONTENT, body).into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{size}", r.start, r.end - 1))
+            {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            res.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(r.end - r.start));
+            res
+        }
+        None => {
+            let mut res = (StatusCode::OK, body).into_response();
+            res.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+            res
+        }
+    };
+    let h = res.headers_mut();
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    Ok(res)
 }

@@ -138,6 +138,9 @@ pub struct AppState {
     pub sip2: Arc<patrons::Sip2Clients>,
     /// OpenID Connect: the HTTP client and discovered provider metadata.
     pub oidc: Arc<oidc::OidcClient>,
+    /// Media files (lesson videos): a local directory, or in memory until
+    /// one is configured.
+    pub media: lyceum_media::Media,
     /// Set once the first operator exists, so the home page stops asking
     /// the database (it never goes back to false).
     set_up: Arc<AtomicBool>,
@@ -171,8 +174,15 @@ impl AppState {
             retention: lyceum_store::retention::RetentionConfig::default(),
             sip2: Arc::new(patrons::Sip2Clients::default()),
             oidc: Arc::new(oidc::OidcClient::default()),
+            media: lyceum_media::Media::in_memory(),
             set_up: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Sets where media files live.
+    pub fn with_media(mut self, media: lyceum_media::Media) -> Self {
+        self.media = media;
+        self
     }
 
     /// Sets the configured recipients.

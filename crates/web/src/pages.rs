@@ -60,6 +60,9 @@ pub struct Layout {
     pub(crate) csrf: String,
     pub(crate) current: &'static str,
     pub(crate) noindex: bool,
+    /// An error page, rendered without knowing who is signed in: the nav
+    /// offers only what is right for anyone.
+    pub(crate) neutral_nav: bool,
 }
 
 impl Layout {
@@ -88,6 +91,7 @@ impl Layout {
             csrf: ctx.csrf().to_owned(),
             current,
             noindex: false,
+            neutral_nav: false,
         }
     }
 }
@@ -279,6 +283,9 @@ pub fn render_error_page(status: StatusCode, title: &str, detail: &str) -> Respo
     let layout = Layout {
         title: title.to_owned(),
         noindex: true,
+        // A 401 means nobody is signed in (for this); any other error may
+        // be shown to someone who is, so no "Sign in" links then.
+        neutral_nav: status != StatusCode::UNAUTHORIZED,
         ..Layout::default()
     };
     page(

@@ -34,6 +34,18 @@ pub fn router() -> Router<AppState> {
             "/providers/{slug}/admin/import",
             post(import_page).layer(DefaultBodyLimit::max(MAX_CATALOG_BYTES + 64 * 1024)),
         )
+        .route(
+            "/providers/{slug}/admin/courses/{course}",
+            get(course_admin),
+        )
+        .route(
+            "/providers/{slug}/admin/courses/{course}/videos",
+            post(upload_video).layer(DefaultBodyLimit::max(
+                usize::try_from(lyceum_media::MAX_VIDEO_BYTES).unwrap_or(usize::MAX)
+                    + lyceum_media::MAX_CAPTIONS_BYTES
+                    + 64 * 1024,
+            )),
+        )
 }
 
 /// The provider API.
@@ -146,7 +158,13 @@ struct AdminPage {
     notice: Option<String>,
     errors: Vec<FieldError>,
     providers: Vec<ProviderRow>,
-    values: ProviderForm,
+    /// The add-a-provider form's text fields, with their errors.
+    fields: Vec<crate::pages::Field>,
+    description: String,
+    partner: bool,
+    /// The add-staff form: what was typed and chosen, and its error.
+    staff: StaffForm,
+    staff_error: Option<String>,
 }
 
 async fn render_admin(
@@ -156,18 +174,20 @@ async fn render_admin(
     notice: Option<String>,
     errors: Vec<FieldError>,
     values: ProviderForm,
+    staff: StaffForm,
 ) -> Result<Response, PageError> {
+    use crate::pages::Field;
     operator_only(ctx)?;
     let learning = state.store.learning();
     let courses = learning.course_counts().await?;
-    let staff = learning.staff_counts().await?;
+    let staff_counts = learning.staff_counts().await?;
     let providers = learning
         .providers()
         .await?
         .into_iter()
         .map(|p| ProviderRow {
             courses: courses.get(&p.id).copied().unwrap_or(0),
-            staff: staff.get(&p.id).copied().unwrap_or(0),
+            staff: staff_counts.get(&p.id).copied().unwrap_or(0),
             slug: p.slug,
             name: p.name,
             partner: p.is_partner,
@@ -178,9 +198,29 @@ async fn render_admin(
         &AdminPage {
             layout: Layout::new("Content providers", ctx, "me"),
             notice,
+            fields: crate::pages::with_errors(
+                vec![
+                    Field::new("name", "Name", "text", "off").value(&values.name),
+                    Field::new("slug", "Short name", "text", "off")
+                        .hint("Used in addresses; made from the name when left empty.")
+                        .value(&values.slug)
+                        .optional(),
+                    Field::new("website", "Web site", "url", "off")
+                        .hint("The full address, starting with https://")
+                        .value(&values.website)
+                        .optional(),
+                ],
+                &errors,
+            ),
+            staff_error: errors
+                .iter()
+                .find(|e| e.field == "email")
+                .map(|e| e.message.clone()),
             errors,
             providers,
-            values,
+            description: values.description,
+            partner: values.partner.is_some(),
+            staff,
         },
     ))
 }
@@ -204,6 +244,7 @@ async fn admin_page(
         notice,
         Vec::new(),
         ProviderForm::default(),
+        StaffForm::default(),
     )
     .await
 }
@@ -274,6 +315,7 @@ async fn add_provider(
             None,
             errors,
             form,
+            StaffForm::default(),
         )
         .await;
     }
@@ -294,7 +336,7 @@ async fn add_provider(
     )))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct StaffForm {
     #[serde(default)]
     csrf: String,
@@ -324,9 +366,10 @@ async fn add_staff(
             None,
             vec![FieldError::new(
                 "email",
-                "Choose a provider and give the email address of an existing member.",
+                "No member has this email address. Ask them to create an account first, then add them.",
             )],
             ProviderForm::default(),
+            form,
         )
         .await;
     };
@@ -631,4 +674,270 @@ async fn stats_api(
             })
             .collect(),
     ))
+}
+
+/// A course of this provider, in any state, or 404.
+async fn provider_course(
+    state: &AppState,
+    provider: &Provider,
+    course: &str,
+) -> Result<lyceum_store::learning::CourseDetail, AppError> {
+    match state.store.learning().course_by_slug(course).await? {
+        Some(c) if c.card.provider_id == provider.id => Ok(c),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A section of the course being managed: its index, title and lessons
+/// (title and kind).
+struct SectionRow {
+    index: usize,
+    title: String,
+    lessons: Vec<(String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "provider_course.html")]
+struct CourseAdminPage {
+    layout: Layout,
+    provider_slug: String,
+    provider_name: String,
+    course_slug: String,
+    title: String,
+    published: bool,
+    sections: Vec<SectionRow>,
+    notice: Option<&'static str>,
+    errors: Vec<FieldError>,
+    values: (String, String, String),
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_course_admin(
+    state: &AppState,
+    ctx: &Ctx,
+    provider: &Provider,
+    course: &str,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    errors: Vec<FieldError>,
+    values: (String, String, String),
+) -> Result<Response, PageError> {
+    let c = provider_course(state, provider, course).await?;
+    Ok(page(
+        status,
+        &CourseAdminPage {
+            layout: Layout::new(&format!("{}: {}", provider.name, c.card.title), ctx, "me"),
+            provider_slug: provider.slug.clone(),
+            provider_name: provider.name.clone(),
+            course_slug: c.card.slug.clone(),
+            title: c.card.title.clone(),
+            published: c.card.status == lyceum_core::domain::learning::CourseStatus::Published,
+            sections: c
+                .sections
+                .iter()
+                .enumerate()
+                .map(|(index, s)| SectionRow {
+                    index,
+                    title: s.title.clone(),
+                    lessons: s
+                        .lessons
+                        .iter()
+                        .map(|l| (l.title.clone(), l.kind.label()))
+                        .collect(),
+                })
+                .collect(),
+            notice,
+            errors,
+            values,
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn course_admin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, course)): Path<(String, String)>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, PageError> {
+    let provider = managed_provider(&state, &ctx, &slug).await?;
+    let notice = q
+        .done
+        .is_some()
+        .then_some("The video lesson was added. Learners see it in the course now.");
+    render_course_admin(
+        &state,
+        &ctx,
+        &provider,
+        &course,
+        StatusCode::OK,
+        notice,
+        Vec::new(),
+        Default::default(),
+    )
+    .await
+}
+
+/// Adds a video lesson. The form's fields arrive in page order, the video
+/// last, so everything else is checked before a large file is stored; a
+/// refused video leaves nothing behind.
+async fn upload_video(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, course)): Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let provider = managed_provider(&state, &ctx, &slug).await?;
+    let c = provider_course(&state, &provider, &course).await?;
+    let mut text = std::collections::HashMap::<String, String>::new();
+    let mut captions: Option<String> = None;
+    let mut errors = Vec::new();
+    let mut stored: Option<(String, &'static str, u64)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::PayloadTooLarge.into());
+            }
+            Err(_) => {
+                return Err(AppError::BadRequest(
+                    "The form could not be read. Go back, reload the page and try again.".into(),
+                )
+                .into());
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "video" => {
+                ctx.check_csrf(text.get("csrf").map(String::as_str).unwrap_or_default())?;
+                if !errors.is_empty() {
+                    break;
+                }
+                if field.file_name().is_none_or(str::is_empty) {
+                    errors.push(FieldError::new(
+                        "video",
+                        "Choose the video file (MP4 or WebM).",
+                    ));
+                    break;
+                }
+                let key = format!("videos/{}", uuid::Uuid::new_v4());
+                match state
+                    .media
+                    .put_video(&key, field, lyceum_media::MAX_VIDEO_BYTES)
+                    .await
+                {
+                    Ok((content_type, size)) if size > 0 => {
+                        stored = Some((key, content_type, size))
+                    }
+                    Ok(_) => errors.push(FieldError::new("video", "The video file is empty.")),
+                    Err(lyceum_media::MediaError::Refused(m)) => {
+                        errors.push(FieldError::new("video", m));
+                    }
+                    Err(e) => return Err(AppError::Internal(Box::new(e)).into()),
+                }
+            }
+            "captions" => {
+                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+                if bytes.len() > lyceum_media::MAX_CAPTIONS_BYTES {
+                    errors.push(FieldError::new(
+                        "captions",
+                        "The captions file is larger than 1 MB.",
+                    ));
+                } else if !bytes.is_empty() {
+                    match String::from_utf8(bytes.to_vec()) {
+                        Ok(t) => match lyceum_media::check_webvtt(&t) {
+                            Ok(()) => captions = Some(t),
+                            Err(m) => errors.push(FieldError::new("captions", m)),
+                        },
+                        Err(_) => errors.push(FieldError::new(
+                            "captions",
+                            "The captions file is not UTF-8 text.",
+                        )),
+                    }
+                }
+            }
+            _ => {
+                let value = field.text().await.map_err(|_| AppError::PayloadTooLarge)?;
+                if name == "title" && value.trim().is_empty() {
+                    errors.push(FieldError::new("title", "Give the lesson a title."));
+                }
+                if name == "minutes"
+                    && value
+                        .trim()
+                        .parse::<u32>()
+                        .map_or(true, |m| m == 0 || m > 600)
+                {
+                    errors.push(FieldError::new(
+                        "minutes",
+                        "Give the video's length in whole minutes, from 1 to 600.",
+                    ));
+                }
+                text.insert(name, value);
+            }
+        }
+    }
+    ctx.check_csrf(text.get("csrf").map(String::as_str).unwrap_or_default())?;
+    let section = text
+        .get("section")
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|s| *s < c.sections.len());
+    if section.is_none() {
+        errors.push(FieldError::new(
+            "section",
+            "Choose the section the video belongs to.",
+        ));
+    }
+    if stored.is_none() && !errors.iter().any(|e| e.field == "video") {
+        errors.push(FieldError::new(
+            "video",
+            "Choose the video file (MP4 or WebM).",
+        ));
+    }
+    let values = (
+        text.get("title").cloned().unwrap_or_default(),
+        text.get("minutes").cloned().unwrap_or_default(),
+        text.get("body").cloned().unwrap_or_default(),
+    );
+    let (Some(section), Some((key, content_type, size)), true) =
+        (section, stored.clone(), errors.is_empty())
+    else {
+        if let Some((key, _, _)) = stored {
+            state.media.delete(&key).await.ok();
+        }
+        return render_course_admin(
+            &state,
+            &ctx,
+            &provider,
+            &course,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            errors,
+            values,
+        )
+        .await;
+    };
+    state
+        .store
+        .learning()
+        .add_video_lesson(
+            c.card.id,
+            section,
+            values.0.trim(),
+            values.1.trim().parse().unwrap_or(1),
+            values.2.trim(),
+            captions,
+            (&key, content_type, size),
+        )
+        .await
+        .map_err(AppError::from)?;
+    Ok(see_other(&format!(
+        "/providers/{slug}/admin/courses/{}?done=video",
+        c.card.slug
+    )))
 }

@@ -28,6 +28,12 @@ pub struct Model {
     pub duration_minutes: i32,
     /// A quiz's pass mark in percent.
     pub pass_percent: Option<i32>,
+    /// A video's key in media storage.
+    pub media_key: Option<String>,
+    /// A video's content type.
+    pub media_type: Option<String>,
+    /// A video's size in bytes.
+    pub media_bytes: Option<i64>,
 }
 
 /// No relations are navigated through SeaORM.
@@ -51,5 +57,8 @@ pub const DATA_MAP: TableDecl = TableDecl {
         ColumnDecl::not_personal("captions", "video captions"),
         ColumnDecl::not_personal("duration_minutes", "lesson duration"),
         ColumnDecl::not_personal("pass_percent", "quiz pass mark"),
+        ColumnDecl::not_personal("media_key", "video file key"),
+        ColumnDecl::not_personal("media_type", "video content type"),
+        ColumnDecl::not_personal("media_bytes", "video size"),
     ],
 };

@@ -252,6 +252,8 @@ pub struct LessonView {
     pub pass_percent: Option<u8>,
     /// A quiz's questions, without answers.
     pub questions: Vec<QuestionView>,
+    /// A video's content type and size.
+    pub video: Option<(String, u64)>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -759,7 +761,94 @@ impl Learning<'_> {
             captions: l.captions,
             pass_percent: l.pass_percent.and_then(|p| u8::try_from(p).ok()),
             questions,
+            video: match (l.media_type, l.media_bytes) {
+                (Some(t), Some(b)) => Some((t, u64::try_from(b).unwrap_or(0))),
+                _ => None,
+            },
         }))
+    }
+
+    /// Adds a video lesson at the end of a section (by index from 0).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_video_lesson(
+        &self,
+        course_id: Uuid,
+        section: usize,
+        title: &str,
+        minutes: u32,
+        body: &str,
+        captions: Option<String>,
+        media: (&str, &str, u64),
+    ) -> Result<Uuid, LearningError> {
+        let tx = self.store.writer.begin().await?;
+        let sections = course_section::Entity::find()
+            .filter(course_section::Column::CourseId.eq(course_id))
+            .order_by_asc(course_section::Column::Position)
+            .all(&tx)
+            .await?;
+        let section = sections.get(section).ok_or(LearningError::NotFound)?;
+        let last = lesson::Entity::find()
+            .filter(lesson::Column::SectionId.eq(section.id))
+            .order_by_desc(lesson::Column::Position)
+            .one(&tx)
+            .await?
+            .map_or(0, |l| l.position);
+        let id = Uuid::now_v7();
+        lesson::ActiveModel {
+            id: Set(id),
+            course_id: Set(course_id),
+            section_id: Set(section.id),
+            // Just after the section's last lesson; renumbering makes room.
+            position: Set(last),
+            title: Set(title.to_owned()),
+            kind: Set(LessonKind::Video.key().into()),
+            body: Set(body.to_owned()),
+            captions: Set(captions),
+            duration_minutes: Set(i32::try_from(minutes).unwrap_or(i32::MAX)),
+            pass_percent: Set(None),
+            media_key: Set(Some(media.0.to_owned())),
+            media_type: Set(Some(media.1.to_owned())),
+            media_bytes: Set(Some(i64::try_from(media.2).unwrap_or(i64::MAX))),
+        }
+        .insert(&tx)
+        .await?;
+        renumber(&tx, course_id).await?;
+        let total: i64 = lesson::Entity::find()
+            .filter(lesson::Column::CourseId.eq(course_id))
+            .all(&tx)
+            .await?
+            .iter()
+            .map(|l| i64::from(l.duration_minutes))
+            .sum();
+        course::Entity::update_many()
+            .col_expr(
+                course::Column::DurationMinutes,
+                Expr::value(i32::try_from(total).unwrap_or(i32::MAX)),
+            )
+            .col_expr(course::Column::UpdatedAt, Expr::value(self.store.now_ms()))
+            .filter(course::Column::Id.eq(course_id))
+            .exec(&tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A video lesson's file: key, content type and size.
+    pub async fn lesson_media(
+        &self,
+        lesson_id: Uuid,
+    ) -> Result<Option<(Uuid, String, String, u64)>, StoreError> {
+        Ok(lesson::Entity::find_by_id(lesson_id)
+            .one(&self.store.db)
+            .await?
+            .and_then(|l| {
+                Some((
+                    l.course_id,
+                    l.media_key?,
+                    l.media_type?,
+                    u64::try_from(l.media_bytes?).ok()?,
+                ))
+            }))
     }
 
     /// A quiz's questions with their answers, for grading only.
@@ -1028,8 +1117,11 @@ async fn upsert_course(
         .order_by_asc(course_section::Column::Position)
         .all(tx)
         .await?;
-    let old_lessons = lesson::Entity::find()
+    // Videos are uploaded on the course, not imported: they stay as they
+    // are, and the imported lessons are matched among the others.
+    let old_lessons: Vec<lesson::Model> = lesson::Entity::find()
         .filter(lesson::Column::CourseId.eq(course_id))
+        .filter(lesson::Column::MediaKey.is_null())
         .order_by_asc(lesson::Column::Position)
         .all(tx)
         .await?;
@@ -1113,6 +1205,7 @@ async fn upsert_course(
     }
     lesson::Entity::delete_many()
         .filter(lesson::Column::CourseId.eq(course_id))
+        .filter(lesson::Column::MediaKey.is_null())
         .filter(lesson::Column::Id.is_not_in(kept_lessons))
         .exec(tx)
         .await?;
@@ -1121,7 +1214,45 @@ async fn upsert_course(
         .filter(course_section::Column::Id.is_not_in(kept_sections))
         .exec(tx)
         .await?;
+    renumber(tx, course_id).await?;
     Ok(created)
+}
+
+/// Numbers a course's lessons 1, 2, 3… in section order, keeping their
+/// order within each section (an uploaded video after the imported
+/// lessons it followed).
+async fn renumber<C: sea_orm::ConnectionTrait>(db: &C, course_id: Uuid) -> Result<(), StoreError> {
+    let sections: Vec<Uuid> = course_section::Entity::find()
+        .filter(course_section::Column::CourseId.eq(course_id))
+        .order_by_asc(course_section::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let mut lessons = lesson::Entity::find()
+        .filter(lesson::Column::CourseId.eq(course_id))
+        .all(db)
+        .await?;
+    lessons.sort_by_key(|l| {
+        (
+            sections
+                .iter()
+                .position(|s| *s == l.section_id)
+                .unwrap_or(usize::MAX),
+            l.position,
+            l.media_key.is_some(),
+        )
+    });
+    for (i, l) in lessons.into_iter().enumerate() {
+        let position = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        if l.position != position {
+            let mut a: lesson::ActiveModel = l.into();
+            a.position = Set(position);
+            a.update(db).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn free_slug(tx: &DatabaseTransaction, base: &str) -> Result<String, StoreError> {

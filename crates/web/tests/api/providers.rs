@@ -290,3 +290,171 @@ async fn guests_see_the_partners_their_library_licenses() {
     let (_, seen) = app.get_json(&staff.client, "/api/v1/courses").await;
     assert_eq!(seen["total"], 2);
 }
+
+#[tokio::test]
+async fn provider_staff_add_a_video_lesson_that_learners_stream_by_range() {
+    let app = spawn_app().await;
+    let (_op, staff) = partner(&app).await;
+    import(&app, &staff.client, "application/ld+json", CATALOG).await;
+    let page = "/providers/codeworks/admin/courses/python-for-beginners";
+    let (status, _, html) = app.get_page(&staff.client, page).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_from(&html).expect("csrf");
+    let mut mp4 = b"\0\0\0\x18ftypisom\0\0\x02\0".to_vec();
+    mp4.extend((0..20_000u32).map(|i| (i % 253) as u8));
+    let form = |video: Vec<u8>, name: &'static str, captions: &'static str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("section", "0")
+            .text("title", "Watch: a first program")
+            .text("minutes", "3")
+            .text("body", "What happens on screen.")
+            .part(
+                "captions",
+                reqwest::multipart::Part::bytes(captions.as_bytes().to_vec()).file_name("c.vtt"),
+            )
+            .part(
+                "video",
+                reqwest::multipart::Part::bytes(video).file_name(name),
+            )
+    };
+    let url = app.url(&format!("{page}/videos"));
+    let vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nprint(\"hello\")\n";
+
+    let res = staff
+        .client
+        .post(&url)
+        .multipart(form(
+            b"%PDF-1.7 this is a document".to_vec(),
+            "slides.pdf",
+            vtt,
+        ))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .expect("html")
+            .contains("not an MP4 or WebM video")
+    );
+    let res = staff
+        .client
+        .post(&url)
+        .multipart(form(
+            mp4.clone(),
+            "lesson.mp4",
+            "1\n00:00:00,000 --> 00:00:03,000\nSRT\n",
+        ))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("html").contains("WEBVTT"));
+    let res = staff
+        .client
+        .post(&url)
+        .multipart(form(mp4.clone(), "lesson.mp4", vtt))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (_, c) = app
+        .get_json(&staff.client, "/api/v1/courses/python-for-beginners")
+        .await;
+    let lessons = c["sections"][0]["lessons"].as_array().expect("lessons");
+    assert_eq!(lessons.len(), 3);
+    assert_eq!(lessons[2]["kind"], "video");
+    assert_eq!(lessons[2]["position"], 3);
+    let video = lessons[2]["id"].as_str().expect("id").to_owned();
+    let media = format!("/courses/python-for-beginners/lessons/{video}/video");
+
+    // Only enrolled learners get the file.
+    let learner = app.sign_up("lee@example.org", "Lee Learner").await;
+    let res = learner
+        .client
+        .get(app.url(&media))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    app.post_json(
+        &learner.client,
+        "/api/v1/courses/python-for-beginners/enrollments",
+        json!({}),
+    )
+    .await;
+    let (status, _, html) = app
+        .get_page(
+            &learner.client,
+            &format!("/courses/python-for-beginners/lessons/{video}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<video") && html.contains("captions.vtt"),
+        "{html}"
+    );
+    let res = learner
+        .client
+        .get(app.url(&media))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["accept-ranges"], "bytes");
+    assert_eq!(res.headers()["content-type"], "video/mp4");
+    assert_eq!(res.bytes().await.expect("body").len(), mp4.len());
+    let res = learner
+        .client
+        .get(app.url(&media))
+        .header("range", "bytes=4-11")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        res.headers()["content-range"].to_str().unwrap_or_default(),
+        format!("bytes 4-11/{}", mp4.len())
+    );
+    assert_eq!(&res.bytes().await.expect("body")[..], b"ftypisom");
+    let res = learner
+        .client
+        .get(app.url(&media))
+        .header("range", format!("bytes={}-", mp4.len() + 10))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    let res = learner
+        .client
+        .get(app.url(&format!(
+            "/courses/python-for-beginners/lessons/{video}/captions.vtt"
+        )))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.headers()["content-type"], "text/vtt; charset=utf-8");
+    assert!(res.text().await.expect("vtt").starts_with("WEBVTT"));
+
+    // A re-import keeps the uploaded video.
+    import(&app, &staff.client, "application/ld+json", CATALOG).await;
+    let (_, c) = app
+        .get_json(&staff.client, "/api/v1/courses/python-for-beginners")
+        .await;
+    assert_eq!(
+        c["sections"][0]["lessons"][2]["id"].as_str(),
+        Some(video.as_str())
+    );
+    // Another provider's staff cannot upload here.
+    let res = learner
+        .client
+        .post(&url)
+        .multipart(form(mp4, "x.mp4", vtt))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,346 @@
+// Content providers and library licensing: the operator adds a partner
+// provider, "Codeworks Academy", and makes a new member its staff; that
+// member imports the provider's catalog from a file (a bad CSV and a bad
+// JSON-LD file are refused whole, with each problem's line or item; a good
+// JSON-LD file adds "Python for beginners", and the same file again updates
+// it). A Riverside patron cannot take the course until Amara, the library's
+// staff, licenses the provider; then they find it and enrol, and the
+// provider sees the enrolment as a count only. Members who are not staff are
+// refused the operator's page and the provider's.
+//
+// The server was loaded with `lyceum demo`: Riverside Public Library licenses
+// the partners Biblioteca Abierta and MIT OpenCourseWare. The tests run in
+// order and share the server. Cards: 29000011 once.
+
+import assert from 'node:assert/strict';
+import { AMARA, DEMO_LIBRARY, DEMO_OPERATOR, demoCard, demoSuite } from '../lib/demo.mjs';
+import {
+  expectErrorSummary,
+  expectFieldError,
+  expectHeading,
+  expectStatus,
+  normalise,
+  person,
+  signIn,
+  signOut,
+  signUp,
+} from '../lib/flows.mjs';
+import { catalogResults, ENROLLED_NOTICE, expectCatalogPage, openCourseFromCatalog } from '../lib/learning.mjs';
+import { signInWithCard, signOutPatron } from '../lib/patrons.mjs';
+import {
+  catalogFile,
+  expectAdminProvidersPage,
+  expectCourseProvidersSection,
+  expectImportProblems,
+  expectImportSummary,
+  expectPartnerCoursePage,
+  expectProviderCatalogPage,
+  importCatalog,
+  notOfferedText,
+  openProviderCatalog,
+  PROVIDERS_LINK,
+  PROVIDERS_SAVED_NOTICE,
+  providerRow,
+  providersYouManage,
+  recentChanges,
+  submitNewProvider,
+  submitProviderStaff,
+} from '../lib/providers.mjs';
+import { expectLibrarySettingsPage, expectNotice, followMainLink, openLibrarySettings } from '../lib/staff.mjs';
+
+const lyceumTest = demoSuite();
+
+const CODEWORKS = {
+  name: 'Codeworks Academy',
+  slug: 'codeworks-academy',
+  website: 'https://codeworks.example',
+  description: 'Short, practical programming courses.',
+  partner: true,
+};
+const ADMIN_PATH = `/providers/${CODEWORKS.slug}/admin`;
+
+/** The new member the operator makes Codeworks Academy's staff. */
+const CORA = person('cora-codeworks', 'Cora Codeworks');
+
+const PYTHON = { slug: 'python-for-beginners', title: 'Python for beginners', level: 'Beginner' };
+
+/** One schema.org Course, "Python for beginners", with an article and a quiz; `level` may be changed to break it. */
+function pythonCatalog({ level = 'Beginner' } = {}) {
+  return {
+    '@context': 'https://schema.org',
+    '@graph': [
+      {
+        '@type': 'Course',
+        identifier: 'py-101',
+        name: PYTHON.title,
+        description: 'Write your first programs.',
+        educationalLevel: level,
+        inLanguage: 'en',
+        timeRequired: 'PT1H',
+        teaches: ['Python'],
+        syllabusSections: [
+          {
+            '@type': 'Syllabus',
+            name: 'Basics',
+            hasPart: [
+              { '@type': 'LearningResource', learningResourceType: 'article', name: 'Variables', text: 'A variable names a value.' },
+              {
+                '@type': 'Quiz',
+                name: 'Check',
+                hasPart: [
+                  {
+                    '@type': 'Question',
+                    name: 'Which keyword defines a function?',
+                    suggestedAnswer: [
+                      { '@type': 'Answer', text: 'fun' },
+                      { '@type': 'Answer', text: 'def' },
+                    ],
+                    acceptedAnswer: { '@type': 'Answer', text: 'def' },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** A CSV catalog whose second course (on line 3) has a level that does not exist. */
+const BAD_CSV = [
+  'id,title,summary,description,level,language,duration_minutes,skills,instructors',
+  'js-101,JavaScript for beginners,Your first scripts,Make a web page do things.,beginner,en,60,JavaScript;Web,Ada Lovelace',
+  'sql-101,SQL for beginners,Ask a database,Questions and answers with SELECT.,Wizard,en,45,SQL,Edgar Codd',
+  '',
+].join('\n');
+
+lyceumTest('the operator adds the partner provider "Codeworks Academy" (a bad web site first) and makes a new member its staff, who finds its catalog page from their account', async ({ newVisitor }) => {
+  // Scenario: a member signs up; the operator opens "Content providers" from their account page, types a web site
+  // without https://, then a short name that is taken, then adds the provider and puts the member on its staff.
+  const member = await newVisitor();
+  await signUp(member, CORA);
+  assert.deepEqual(await providersYouManage(member.page), [], 'a new member manages no provider');
+
+  const operator = await newVisitor();
+  const { page } = operator;
+  await signIn(operator, DEMO_OPERATOR);
+  await expectStatus(await followMainLink(operator, PROVIDERS_LINK, '/admin/providers'), 200);
+  const before = await expectAdminProvidersPage(page);
+  assert.deepEqual(
+    before.rows.map((r) => [r.cells[0], r.cells[1], r.href]),
+    [
+      ['Biblioteca Abierta', 'Partner', '/providers/biblioteca-abierta/admin'],
+      ['MIT OpenCourseWare', 'Partner', '/providers/mit-ocw/admin'],
+      ['Riverside Learning Lab', "This instance's own", '/providers/riverside-learning/admin'],
+    ],
+    'the demo has two partners and the instance\'s own content',
+  );
+
+  // A web site without its scheme is refused, and nothing is added.
+  await expectStatus(await submitNewProvider(operator, { ...CODEWORKS, website: 'codeworks.example' }), 422);
+  await expectErrorSummary(page, ['Give the full address, starting with https://, or leave it empty.']);
+  const refused = await expectAdminProvidersPage(page);
+  assert.equal(providerRow(refused.rows, CODEWORKS.name), undefined, 'a refused provider must not be added');
+  assert.equal(await refused.add.name.inputValue(), CODEWORKS.name, 'the refused form should keep what was typed');
+
+  // A short name that is taken is refused too.
+  await expectStatus(await submitNewProvider(operator, { ...CODEWORKS, slug: 'mit-ocw' }), 422);
+  await expectErrorSummary(page, ['A provider with the short name mit-ocw already exists.']);
+  assert.equal(providerRow((await expectAdminProvidersPage(page)).rows, CODEWORKS.name), undefined, 'a refused provider must not be added');
+
+  await expectStatus(await submitNewProvider(operator, CODEWORKS), 200);
+  await expectNotice(page, `Added ${CODEWORKS.name}.`);
+  const added = await expectAdminProvidersPage(page);
+  assert.equal(await page.locator('main .error-summary').count(), 0, 'a provider that was added shows no problem');
+  const row = providerRow(added.rows, CODEWORKS.name);
+  assert.ok(row, `the table should list ${CODEWORKS.name}; it lists ${JSON.stringify(added.rows.map((r) => r.cells))}`);
+  assert.deepEqual(row.cells, [CODEWORKS.name, 'Partner', '0', '0'], 'a new partner has no courses and no staff');
+  assert.equal(row.href, ADMIN_PATH);
+
+  // The member is put on its staff.
+  await expectStatus(await submitProviderStaff(operator, CODEWORKS.name, CORA.email), 200);
+  const staffed = await expectAdminProvidersPage(page);
+  assert.equal(await page.locator('main .error-summary').count(), 0, 'adding a member to the staff shows no problem');
+  assert.deepEqual(providerRow(staffed.rows, CODEWORKS.name).cells, [CODEWORKS.name, 'Partner', '0', '1'], 'the provider should now have one staff member');
+  await signOut(operator);
+
+  // The member finds it on their account page and opens its catalog.
+  await expectStatus(await member.goto('/me'), 200);
+  assert.deepEqual(await providersYouManage(member.page), [{ name: CODEWORKS.name, href: ADMIN_PATH }]);
+  assert.equal(await member.page.locator('main').getByRole('link', { name: PROVIDERS_LINK, exact: true }).count(), 0, `provider staff who are not operators should not be offered "${PROVIDERS_LINK}"`);
+  await expectStatus(await followMainLink(member, CODEWORKS.name, ADMIN_PATH), 200);
+  const catalog = await expectProviderCatalogPage(member.page, CODEWORKS);
+  assert.deepEqual(catalog.courses, [], 'a new provider has no courses');
+  const lead = normalise(await member.page.locator('main p.lead').textContent());
+  assert.ok(lead.includes(`once the library licenses ${CODEWORKS.name}`), `the catalog page should say a partner's courses need a licence; it says "${lead}"`);
+});
+
+lyceumTest('the provider\'s staff import a catalog: a bad CSV and a bad JSON-LD file are refused whole, a good JSON-LD file adds "Python for beginners", and again updates it', async ({ newVisitor }) => {
+  // Scenario: Cora signs in, opens Codeworks Academy's catalog page, uploads a CSV with a bad level on line 3,
+  // a JSON-LD file with a bad level, then the good JSON-LD file twice, and opens the course it made.
+  const visitor = await newVisitor();
+  const { page } = visitor;
+  await signIn(visitor, CORA);
+  await openProviderCatalog(visitor, CODEWORKS);
+
+  await expectStatus(await importCatalog(visitor, CODEWORKS, await catalogFile('codeworks.csv', BAD_CSV)), 422);
+  let problems = await expectImportProblems(page);
+  assert.deepEqual(problems, [{ at: 'line 3', message: 'the level "Wizard" is not beginner, intermediate or advanced' }]);
+  assert.deepEqual((await expectProviderCatalogPage(page, CODEWORKS)).courses, [], 'nothing is imported from a file with a problem, not even its good line 2');
+
+  await expectStatus(await importCatalog(visitor, CODEWORKS, await catalogFile('codeworks-bad.jsonld', pythonCatalog({ level: 'Wizard' }))), 422);
+  problems = await expectImportProblems(page);
+  assert.deepEqual(problems, [{ at: 'item 1 (id py-101)', message: 'educationalLevel "Wizard" is not beginner, intermediate or advanced' }]);
+  assert.deepEqual((await expectProviderCatalogPage(page, CODEWORKS)).courses, [], 'nothing is imported from a file with a problem');
+
+  const good = await catalogFile('codeworks.jsonld', pythonCatalog());
+  await expectStatus(await importCatalog(visitor, CODEWORKS, good), 200);
+  const first = await expectImportSummary(page);
+  assert.equal(first.text, 'Imported: 1 new course, 0 updated.');
+  let courses = (await expectProviderCatalogPage(page, CODEWORKS)).courses;
+  assert.deepEqual(courses, [{ cells: [PYTHON.title, 'published', '0', '0'], href: `/courses/${PYTHON.slug}` }]);
+
+  await expectStatus(await importCatalog(visitor, CODEWORKS, good), 200);
+  const second = await expectImportSummary(page);
+  assert.equal(second.text, 'Imported: 0 new courses, 1 updated.');
+  courses = (await expectProviderCatalogPage(page, CODEWORKS)).courses;
+  assert.equal(courses.length, 1, 'importing the same course again should not add a second one');
+
+  // The course's page names the provider as partner content; a member may take any course.
+  await expectStatus(await followMainLink(visitor, PYTHON.title, `/courses/${PYTHON.slug}`), 200);
+  const course = await expectPartnerCoursePage(page, PYTHON, CODEWORKS.name);
+  assert.ok(course.enrol, 'a member should be offered "Enrol" on any course');
+
+  // The catalog lists it with the same label.
+  await expectStatus(await visitor.goto('/courses?q=python'), 200);
+  await expectCatalogPage(page);
+  const card = (await catalogResults(page)).cards.find((c) => c.title === PYTHON.title);
+  assert.ok(card, 'a member should find the new course in the catalog');
+  assert.ok(card.text.includes(`Partner content from ${CODEWORKS.name}`), `the card should say "Partner content from ${CODEWORKS.name}"; it says "${card.text}"`);
+  await signOut(visitor);
+});
+
+lyceumTest('a Riverside patron cannot take "Python for beginners" until Amara licenses Codeworks Academy for the library; then they find it and enrol', async ({ newVisitor }) => {
+  // Scenario: a patron signs in with card 29000011 and searches for python; Amara ticks Codeworks Academy under
+  // "Course providers" (leaving the other partners ticked); the patron searches again and enrols; Cora sees the count.
+  const guest = await newVisitor();
+  const { page } = guest;
+  await signInWithCard(guest, DEMO_LIBRARY, demoCard(11));
+  await expectStatus(await guest.goto('/courses?q=python'), 200);
+  await expectCatalogPage(page);
+  const unlicensed = await catalogResults(page);
+  assert.ok(unlicensed.cards.length > 0, 'the licensed partners\' python courses should still be listed');
+  assert.ok(!unlicensed.cards.some((c) => c.title === PYTHON.title), `an unlicensed partner's course must not be listed; found ${JSON.stringify(unlicensed.cards.map((c) => c.title))}`);
+
+  await expectStatus(await guest.goto(`/courses/${PYTHON.slug}`), 200);
+  const closed = await expectPartnerCoursePage(page, PYTHON, CODEWORKS.name);
+  assert.equal(closed.enrol, null, 'a patron must not be offered "Enrol" on a course their library does not license');
+  assert.ok(closed.text.includes(notOfferedText(CODEWORKS.name)), `"Take this course" should say "${notOfferedText(CODEWORKS.name)}"; it says "${closed.text}"`);
+
+  // Amara licenses the provider.
+  const staff = await newVisitor();
+  await signIn(staff, AMARA);
+  await openLibrarySettings(staff, DEMO_LIBRARY);
+  const offered = await expectCourseProvidersSection(staff.page, DEMO_LIBRARY);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(offered.providers).map(([name, p]) => [name, p.checked])),
+    { 'Biblioteca Abierta': true, [CODEWORKS.name]: false, 'MIT OpenCourseWare': true },
+    'every partner should be offered, the demo\'s two licensed and the new one not',
+  );
+  await offered.providers[CODEWORKS.name].checkbox.check();
+  await expectStatus(await staff.follow(() => offered.submit.click()), 200);
+  await expectLibrarySettingsPage(staff.page, DEMO_LIBRARY);
+  await expectNotice(staff.page, PROVIDERS_SAVED_NOTICE);
+  const saved = await expectCourseProvidersSection(staff.page, DEMO_LIBRARY);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(saved.providers).map(([name, p]) => [name, p.checked])),
+    { 'Biblioteca Abierta': true, [CODEWORKS.name]: true, 'MIT OpenCourseWare': true },
+    'all three partners should now be licensed',
+  );
+  const [latest] = await recentChanges(staff.page);
+  assert.equal(latest[1], AMARA.displayName, `the newest change should be Amara's: ${JSON.stringify(latest)}`);
+  assert.match(latest[2], /^Licensed partner providers: /, `the newest change should be the licensing: ${JSON.stringify(latest)}`);
+  for (const name of ['Biblioteca Abierta', CODEWORKS.name, 'MIT OpenCourseWare']) {
+    assert.ok(latest[2].includes(name), `the audit entry should name ${name}: "${latest[2]}"`);
+  }
+  await signOut(staff);
+
+  // The patron, still signed in, now finds the course and enrols.
+  await expectStatus(await guest.goto('/courses?q=python'), 200);
+  await expectCatalogPage(page);
+  const licensed = await catalogResults(page);
+  assert.ok(licensed.cards.some((c) => c.title === PYTHON.title), `the licensed partner's course should now be listed; found ${JSON.stringify(licensed.cards.map((c) => c.title))}`);
+  await openCourseFromCatalog(guest, PYTHON);
+  const open = await expectPartnerCoursePage(page, PYTHON, CODEWORKS.name);
+  assert.ok(open.enrol, 'a patron of a library that licenses the provider should be offered "Enrol"');
+  assert.ok(!open.text.includes('does not offer'), `"Take this course" should no longer say the library does not offer it: "${open.text}"`);
+  await expectStatus(await guest.follow(() => open.enrol.click()), 200);
+  await expectNotice(page, ENROLLED_NOTICE);
+  assert.equal((await expectPartnerCoursePage(page, PYTHON, CODEWORKS.name)).enrolled, true, 'after enrolling the page should show "Your progress"');
+  await signOutPatron(guest);
+
+  // The provider sees one enrolment only as "fewer than 10".
+  const provider = await newVisitor();
+  await signIn(provider, CORA);
+  const { courses } = await openProviderCatalog(provider, CODEWORKS);
+  assert.deepEqual(courses.map((c) => c.cells), [[PYTHON.title, 'published', 'fewer than 10', '0']], 'one enrolment should read "fewer than 10"');
+});
+
+lyceumTest('a member who is not staff is refused /admin/providers and the provider\'s catalog page with 403; the provider\'s staff are refused other providers\' pages', async ({ newVisitor }) => {
+  // Scenario: a new member types the operators' page and Codeworks Academy's catalog page; Cora types the operators'
+  // page and MIT OpenCourseWare's catalog page.
+  const visitor = await newVisitor();
+  const { page } = visitor;
+  await signUp(visitor, person('nell-member', 'Nell Member'));
+  assert.deepEqual(await providersYouManage(page), [], 'a member who is not staff manages no provider');
+  assert.equal(await page.locator('main').getByRole('link', { name: PROVIDERS_LINK, exact: true }).count(), 0, `a member's /me should not offer "${PROVIDERS_LINK}"`);
+
+  await expectStatus(await visitor.goto('/admin/providers'), 403);
+  await expectHeading(page, 'Not allowed');
+  assert.ok(normalise(await page.locator('main').textContent()).includes('Only operators add content providers.'), 'the refusal should say only operators add providers');
+  assert.equal(await page.locator('main form').count(), 0, 'a refused member must not see the forms');
+  assert.equal(await page.locator('main table').count(), 0, 'a refused member must not see the providers');
+
+  await expectStatus(await visitor.goto(ADMIN_PATH), 403);
+  await expectHeading(page, 'Not allowed');
+  assert.ok(
+    normalise(await page.locator('main').textContent()).includes(`Only ${CODEWORKS.name}'s staff and operators manage its catalog.`),
+    'the refusal should say who manages the catalog',
+  );
+  assert.equal(await page.locator('main form').count(), 0, 'a refused member must not see the import form');
+  assert.ok(!normalise(await page.locator('main').textContent()).includes(PYTHON.title), 'the refusal must not show the provider\'s courses');
+
+  const cora = await newVisitor();
+  await signIn(cora, CORA);
+  await expectStatus(await cora.goto('/admin/providers'), 403);
+  await expectHeading(cora.page, 'Not allowed');
+  await expectStatus(await cora.goto('/providers/mit-ocw/admin'), 403);
+  await expectHeading(cora.page, 'Not allowed');
+});
+
+lyceumTest('a refused "Add a provider" marks the fields in error and says why beside them, as every other form does', async ({ newVisitor }) => {
+  // Scenario: the operator types a web site without https:// and a short name that is taken.
+  const operator = await newVisitor();
+  const { page } = operator;
+  await signIn(operator, DEMO_OPERATOR);
+  await expectStatus(await operator.goto('/admin/providers'), 200);
+  await expectStatus(await submitNewProvider(operator, { name: 'Codeworks Again', slug: CODEWORKS.slug, website: 'codeworks.example', partner: true }), 422);
+  await expectErrorSummary(page, ['Give the full address, starting with https://, or leave it empty.']);
+  await expectFieldError(page, 'website', 'Give the full address, starting with https://, or leave it empty.');
+});
+
+lyceumTest('a refused "Add provider staff" keeps what was chosen and typed, and marks the email field in error', async ({ newVisitor }) => {
+  // Scenario: the operator chooses Codeworks Academy and types the address of nobody who has an account.
+  const operator = await newVisitor();
+  const { page } = operator;
+  await signIn(operator, DEMO_OPERATOR);
+  await expectStatus(await operator.goto('/admin/providers'), 200);
+  const nobody = 'nobody-here@example.test';
+  await expectStatus(await submitProviderStaff(operator, CODEWORKS.name, nobody), 422);
+  await expectErrorSummary(page, ['Choose a provider and give the email address of an existing member.']);
+  const { staff } = await expectAdminProvidersPage(page, { after: 'staff' });
+  assert.equal(await staff.email.inputValue(), nobody, 'the refused form should keep the email address that was typed');
+  assert.equal(await staff.provider.inputValue(), CODEWORKS.slug, 'the refused form should keep the provider that was chosen');
+  await expectFieldError(page, 'email', 'Choose a provider and give the email address of an existing member.');
+});
