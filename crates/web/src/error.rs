@@ -100,6 +100,7 @@ impl From<lyceum_store::learning::LearningError> for AppError {
                 "A quiz is finished by answering its questions and passing.".into(),
             ),
             L::NotAQuiz => AppError::Conflict("This lesson is not a quiz.".into()),
+            L::Workflow(m) => AppError::Conflict(m),
             L::BadAnswers(m) => AppError::Validation(vec![FieldError::new("answers", m)]),
             L::NotCompleted => AppError::Conflict(
                 "The certificate comes when every lesson of the course is finished.".into(),

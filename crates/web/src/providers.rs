@@ -15,7 +15,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use lyceum_core::catalog_import::{self, ImportProblem};
-use lyceum_core::domain::learning::{CourseInput, slugify};
+use lyceum_core::domain::learning::{CourseInput, CourseStatus, slugify};
 use lyceum_core::domain::{Email, Role};
 use lyceum_store::learning::{CourseStats, ImportSummary, NewProvider, Provider};
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,10 @@ pub fn router() -> Router<AppState> {
             get(course_admin),
         )
         .route(
+            "/providers/{slug}/admin/courses/{course}/status",
+            post(status_page),
+        )
+        .route(
             "/providers/{slug}/admin/courses/{course}/videos",
             post(upload_video).layer(DefaultBodyLimit::max(
                 usize::try_from(lyceum_media::MAX_VIDEO_BYTES).unwrap_or(usize::MAX)
@@ -57,12 +61,16 @@ pub fn api_router() -> Router<AppState> {
             post(import_api).layer(DefaultBodyLimit::max(MAX_CATALOG_BYTES + 64 * 1024)),
         )
         .route("/providers/{slug}/stats", get(stats_api))
+        .route(
+            "/providers/{slug}/courses/{course}/status",
+            axum::routing::put(status_api),
+        )
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_api, import_api, stats_api),
-    components(schemas(ProviderResponse, ImportResponse, CourseStatsResponse)),
+    paths(list_api, import_api, stats_api, status_api),
+    components(schemas(ProviderResponse, ImportResponse, CourseStatsResponse, StatusBody)),
     tags((name = "providers", description = "Content providers and their catalogs"))
 )]
 pub struct ProviderApiDoc;
@@ -131,11 +139,16 @@ async fn import_text(
     name: Option<&str>,
     content_type: Option<&str>,
     text: &str,
+    new_status: CourseStatus,
 ) -> Result<Result<ImportSummary, Vec<ImportProblem>>, AppError> {
-    let courses = match read_catalog(name, content_type, text) {
+    let mut courses = match read_catalog(name, content_type, text) {
         Ok(c) => c,
         Err(problems) => return Ok(Err(problems)),
     };
+    // New courses start in the state asked for; existing ones keep theirs.
+    for c in &mut courses {
+        c.status = new_status;
+    }
     Ok(Ok(state
         .store
         .learning()
@@ -474,6 +487,7 @@ async fn import_page(
 ) -> Result<Response, PageError> {
     let provider = managed_provider(&state, &ctx, &slug).await?;
     let mut csrf = String::new();
+    let mut new_status = CourseStatus::Published;
     let mut file: Option<(Option<String>, Option<String>, Vec<u8>)> = None;
     loop {
         let field = match multipart.next_field().await {
@@ -495,6 +509,7 @@ async fn import_page(
         let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
         match name.as_str() {
             "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "status" if &bytes[..] == b"draft" => new_status = CourseStatus::Draft,
             "catalog" => file = Some((file_name, content_type, bytes.to_vec())),
             _ => {}
         }
@@ -513,7 +528,15 @@ async fn import_page(
         )]),
         Some((name, ct, bytes)) => match String::from_utf8(bytes) {
             Ok(text) => {
-                import_text(&state, &provider, name.as_deref(), ct.as_deref(), &text).await?
+                import_text(
+                    &state,
+                    &provider,
+                    name.as_deref(),
+                    ct.as_deref(),
+                    &text,
+                    new_status,
+                )
+                .await?
             }
             Err(_) => Err(vec![problem(
                 "it is not UTF-8 text; save it as UTF-8 and try again",
@@ -582,6 +605,12 @@ async fn list_api(State(state): State<AppState>) -> Result<Json<Vec<ProviderResp
     ))
 }
 
+#[derive(Debug, Deserialize)]
+struct ImportQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
 /// What an import did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportResponse {
@@ -592,7 +621,10 @@ pub struct ImportResponse {
 }
 
 #[utoipa::path(post, path = "/providers/{slug}/imports", tag = "providers",
-    params(("slug" = String, Path, description = "The provider's short name")),
+    params(
+        ("slug" = String, Path, description = "The provider's short name"),
+        ("status" = Option<String>, Query, description = "`published` (the default) or `draft`: the state new courses start in; courses already imported keep theirs"),
+    ),
     request_body(content = String, description = "A schema.org Course catalog as JSON-LD (`application/ld+json` or `application/json`), or CSV (`text/csv`); at most 5 MiB", content_type = "application/ld+json"),
     responses(
         (status = 200, description = "Imported, all of it", body = ImportResponse),
@@ -604,6 +636,7 @@ async fn import_api(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
+    Query(q): Query<ImportQuery>,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<Json<ImportResponse>, ApiError> {
@@ -616,7 +649,17 @@ async fn import_api(
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    match import_text(&state, &provider, None, ct, &text).await? {
+    let new_status = match q.status.as_deref() {
+        None | Some("published") => CourseStatus::Published,
+        Some("draft") => CourseStatus::Draft,
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "status \"{other}\" is not draft or published"
+            ))
+            .into());
+        }
+    };
+    match import_text(&state, &provider, None, ct, &text, new_status).await? {
         Ok(s) => Ok(Json(ImportResponse {
             created: s.created,
             updated: s.updated,
@@ -705,6 +748,10 @@ struct CourseAdminPage {
     course_slug: String,
     title: String,
     published: bool,
+    /// Where the course is: a sentence.
+    state: &'static str,
+    /// The steps allowed from here: (status key, button text).
+    steps: Vec<(&'static str, &'static str)>,
     sections: Vec<SectionRow>,
     notice: Option<&'static str>,
     errors: Vec<FieldError>,
@@ -731,7 +778,27 @@ async fn render_course_admin(
             provider_name: provider.name.clone(),
             course_slug: c.card.slug.clone(),
             title: c.card.title.clone(),
-            published: c.card.status == lyceum_core::domain::learning::CourseStatus::Published,
+            published: c.card.status == CourseStatus::Published,
+            state: match c.card.status {
+                CourseStatus::Draft => "A draft: only its provider's staff and operators see it.",
+                CourseStatus::Review => "In review: waiting to be published or sent back.",
+                CourseStatus::Published => "Published: in the catalog for learners.",
+            },
+            steps: [
+                (CourseStatus::Review, "Submit for review"),
+                (CourseStatus::Published, "Publish"),
+                (
+                    CourseStatus::Draft,
+                    match c.card.status {
+                        CourseStatus::Published => "Withdraw to draft",
+                        _ => "Send back to draft",
+                    },
+                ),
+            ]
+            .into_iter()
+            .filter(|(next, _)| c.card.status.can_move_to(*next))
+            .map(|(next, label)| (next.key(), label))
+            .collect(),
             sections: c
                 .sections
                 .iter()
@@ -766,10 +833,13 @@ async fn course_admin(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
     let provider = managed_provider(&state, &ctx, &slug).await?;
-    let notice = q
-        .done
-        .is_some()
-        .then_some("The video lesson was added. Learners see it in the course now.");
+    let notice = match q.done.as_deref() {
+        Some("video") => Some("The video lesson was added. Learners see it in the course now."),
+        Some("review") => Some("Submitted for review."),
+        Some("published") => Some("Published: the course is in the catalog now."),
+        Some("draft") => Some("The course is a draft again: learners no longer find it."),
+        _ => None,
+    };
     render_course_admin(
         &state,
         &ctx,
@@ -940,4 +1010,85 @@ async fn upload_video(
         "/providers/{slug}/admin/courses/{}?done=video",
         c.card.slug
     )))
+}
+
+#[derive(Debug, Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+}
+
+fn parse_status(raw: &str) -> Result<CourseStatus, AppError> {
+    CourseStatus::parse(raw).ok_or_else(|| {
+        AppError::Validation(vec![FieldError::new(
+            "status",
+            "Choose draft, review or published.",
+        )])
+    })
+}
+
+async fn status_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, course)): Path<(String, String)>,
+    PageForm(form): PageForm<StatusForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let provider = managed_provider(&state, &ctx, &slug).await?;
+    let c = provider_course(&state, &provider, &course).await?;
+    let next = parse_status(&form.status)?;
+    state
+        .store
+        .learning()
+        .set_status(c.card.id, next)
+        .await
+        .map_err(AppError::from)?;
+    Ok(see_other(&format!(
+        "/providers/{slug}/admin/courses/{}?done={}",
+        c.card.slug,
+        next.key()
+    )))
+}
+
+/// A publishing step.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    /// `draft`, `review` or `published`.
+    pub status: String,
+}
+
+#[utoipa::path(put, path = "/providers/{slug}/courses/{course}/status", tag = "providers",
+    params(
+        ("slug" = String, Path, description = "The provider's short name"),
+        ("course" = String, Path, description = "The course's short name"),
+    ),
+    request_body = StatusBody,
+    responses(
+        (status = 200, description = "The course's new state", body = StatusBody),
+        (status = 403, description = "Not this provider's staff or an operator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not this provider's course", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A step the workflow does not allow (draft → review → published; review → draft; published → draft)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a state", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn status_api(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, course)): Path<(String, String)>,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<StatusBody>,
+) -> Result<Json<StatusBody>, ApiError> {
+    let provider = managed_provider(&state, &ctx, &slug).await?;
+    let c = provider_course(&state, &provider, &course).await?;
+    let next = parse_status(&body.status)?;
+    state
+        .store
+        .learning()
+        .set_status(c.card.id, next)
+        .await
+        .map_err(AppError::from)?;
+    Ok(Json(StatusBody {
+        status: next.key().into(),
+    }))
 }

@@ -118,6 +118,15 @@ impl CourseStatus {
         .find(|s| s.key() == raw)
     }
 
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            CourseStatus::Draft => "a draft",
+            CourseStatus::Review => "in review",
+            CourseStatus::Published => "published",
+        }
+    }
+
     /// Whether the workflow allows this step: draft → review → published,
     /// review → draft (sent back), published → draft (withdrawn).
     pub fn can_move_to(self, next: CourseStatus) -> bool {

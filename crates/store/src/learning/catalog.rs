@@ -369,10 +369,10 @@ impl Learning<'_> {
             .ok_or(LearningError::NotFound)?;
         let current = CourseStatus::parse(&m.status).unwrap_or(CourseStatus::Draft);
         if !current.can_move_to(next) {
-            return Err(LearningError::BadAnswers(format!(
-                "a course cannot go from {} to {}",
-                current.key(),
-                next.key()
+            return Err(LearningError::Workflow(format!(
+                "A course that is {} cannot become {}: drafts go to review, reviewed courses are published or sent back, and published courses can be withdrawn to draft.",
+                current.label(),
+                next.label()
             )));
         }
         let now = self.store.now_ms();
@@ -1001,7 +1001,6 @@ async fn upsert_course(
     let course_id = match existing {
         Some(m) => {
             let id = m.id;
-            let first_publication = m.published_at.is_none();
             let mut a: course::ActiveModel = m.into();
             a.title = Set(input.title.clone());
             a.summary = Set(input.summary.clone());
@@ -1009,11 +1008,9 @@ async fn upsert_course(
             a.level = Set(input.level.key().into());
             a.language = Set(input.language.as_str().into());
             a.duration_minutes = Set(i32::try_from(minutes).unwrap_or(i32::MAX));
-            a.status = Set(input.status.key().into());
+            // A re-import updates the content; where the course is in its
+            // publishing workflow stays the staff's decision.
             a.updated_at = Set(now);
-            if first_publication {
-                a.published_at = Set(published_at);
-            }
             a.update(tx).await?;
             id
         }

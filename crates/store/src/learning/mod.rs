@@ -84,6 +84,9 @@ pub enum LearningError {
     /// Answers do not fit the quiz.
     #[error("{0}")]
     BadAnswers(String),
+    /// A publishing step the workflow does not allow.
+    #[error("{0}")]
+    Workflow(String),
     /// A certificate was asked for before the course was finished.
     #[error("finish every lesson of the course first")]
     NotCompleted,

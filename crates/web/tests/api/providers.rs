@@ -458,3 +458,81 @@ async fn provider_staff_add_a_video_lesson_that_learners_stream_by_range() {
         .expect("upload");
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_course_goes_from_draft_through_review_to_the_catalog() {
+    let app = spawn_app().await;
+    let (_op, staff) = partner(&app).await;
+    let res = staff
+        .client
+        .post(app.url("/api/v1/providers/codeworks/imports?status=draft"))
+        .header("content-type", "application/ld+json")
+        .body(CATALOG)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, all) = app.get_json(&app.client, "/api/v1/courses").await;
+    assert_eq!(all["total"], 0, "drafts are not in the catalog");
+    let (status, _, _) = app.get_page(&app.client, "/courses/sql-basics").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let put = |status: &'static str| {
+        let c = staff.client.clone();
+        let url = app.url("/api/v1/providers/codeworks/courses/sql-basics/status");
+        async move {
+            let res = c
+                .put(url)
+                .json(&json!({"status": status}))
+                .send()
+                .await
+                .expect("put");
+            let code = res.status();
+            (code, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, problem) = put("published").await;
+    assert_eq!(status, StatusCode::CONFLICT, "a draft is reviewed first");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("drafts go to review")
+    );
+    assert_eq!(put("famous").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(put("review").await.0, StatusCode::OK);
+
+    // Publishing through the page.
+    let page = "/providers/codeworks/admin/courses/sql-basics";
+    let (_, _, html) = app.get_page(&staff.client, page).await;
+    assert!(
+        html.contains("In review") && html.contains("Publish"),
+        "{html}"
+    );
+    let csrf = csrf_from(&html).expect("csrf");
+    let res = staff
+        .client
+        .post(app.url(&format!("{page}/status")))
+        .form(&[("csrf", csrf.as_str()), ("status", "published")])
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, all) = app.get_json(&app.client, "/api/v1/courses").await;
+    assert_eq!(all["total"], 1);
+    assert_eq!(all["courses"][0]["slug"], "sql-basics");
+    // A re-import does not unpublish it, nor publish the other draft.
+    staff
+        .client
+        .post(app.url("/api/v1/providers/codeworks/imports"))
+        .header("content-type", "application/ld+json")
+        .body(CATALOG)
+        .send()
+        .await
+        .expect("import");
+    let (_, all) = app.get_json(&app.client, "/api/v1/courses").await;
+    assert_eq!(all["total"], 1);
+    assert_eq!(put("draft").await.0, StatusCode::OK, "withdrawn");
+    let (_, all) = app.get_json(&app.client, "/api/v1/courses").await;
+    assert_eq!(all["total"], 0);
+}
