@@ -187,6 +187,16 @@ export const SIGNED_OUT_NAV = [
   { link: 'Create account', href: '/signup' },
 ];
 
+/**
+ * What an error page other than 401 holds (403, 404, 409, a 422 shown as the
+ * plain error page): it cannot know who is signed in, so only what is right
+ * for anyone.
+ */
+export const NEUTRAL_NAV = [
+  { link: 'Courses', href: '/courses' },
+  { link: 'Your account', href: '/me' },
+];
+
 export async function expectSignedInNav(page) {
   const nav = mainNav(page);
   const signOut = nav.getByRole('button', { name: 'Sign out', exact: true });
@@ -202,6 +212,11 @@ export async function expectSignedInNav(page) {
 
 export async function expectSignedOutNav(page) {
   await expectNavEntries(page, SIGNED_OUT_NAV, 'a signed-out visitor');
+}
+
+/** The nav of an error page other than 401 (see NEUTRAL_NAV). */
+export async function expectNeutralNav(page) {
+  await expectNavEntries(page, NEUTRAL_NAV, 'anyone on an error page');
 }
 
 /** The setup page, as the first visitor of a fresh Lyceum sees it. Returns its fields. */

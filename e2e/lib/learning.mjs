@@ -1,7 +1,7 @@
 // What a learner does and sees in the learning library: the course catalog
 // (/courses: search, shelves, facets, pager), a course's page (enrol, "Your
-// progress", contents), its lessons (articles marked as finished, quizzes
-// answered), the certificate (a printable page with a typed name that is
+// progress", contents), its lessons (articles and videos marked as finished,
+// a video played with its captions, quizzes answered), the certificate (a printable page with a typed name that is
 // never kept, and a signed Open Badges 3.0 credential to download), "My
 // learning", and the public page that verifies a credential. Like flows.mjs,
 // each helper asserts the page contract it passes through.
@@ -35,8 +35,11 @@ export const TAMPERED_REASON =
 
 /**
  * The demo courses with real lessons (`lyceum demo`): their sections, their
- * lessons in order, and each quiz question with its right answer and a wrong
- * one.
+ * lessons in order, the lessons finished with "Mark as finished and go on"
+ * (`articles`: readings and videos, in order), the video lesson (a 6-second
+ * WebM test pattern that `lyceum demo` makes with ffmpeg, with two captions
+ * of 3 seconds each), and each quiz question with its right answer and a
+ * wrong one.
  */
 export const SPREADSHEETS = {
   slug: 'spreadsheets-the-first-steps',
@@ -44,10 +47,15 @@ export const SPREADSHEETS = {
   level: 'Beginner',
   provider: 'Riverside Learning Lab',
   sections: [
-    { title: 'Finding your way around', lessons: ['Cells, rows and columns', 'Your first formula'] },
+    { title: 'Finding your way around', lessons: ['Cells, rows and columns', 'Your first formula', 'Watch: typing into cells'] },
     { title: 'Putting it to work', lessons: ['A monthly budget in ten minutes', 'Check what you learned'] },
   ],
-  articles: ['Cells, rows and columns', 'Your first formula', 'A monthly budget in ten minutes'],
+  articles: ['Cells, rows and columns', 'Your first formula', 'Watch: typing into cells', 'A monthly budget in ten minutes'],
+  video: {
+    title: 'Watch: typing into cells',
+    seconds: 6,
+    captions: ['Click a cell, or move to it with the arrow keys.', 'Type, then press Enter to move down or Tab to move right.'],
+  },
   quiz: {
     title: 'Check what you learned',
     questions: [
@@ -64,10 +72,18 @@ export const STAYING_SAFE = {
   level: 'Beginner',
   provider: 'Riverside Learning Lab',
   sections: [
-    { title: 'Scams and how to spot them', lessons: ['The signs of a scam message'] },
+    { title: 'Scams and how to spot them', lessons: ['The signs of a scam message', 'Watch: checking where a link goes'] },
     { title: 'Passwords and accounts', lessons: ['Passwords you can remember', 'Check what you learned'] },
   ],
-  articles: ['The signs of a scam message', 'Passwords you can remember'],
+  articles: ['The signs of a scam message', 'Watch: checking where a link goes', 'Passwords you can remember'],
+  video: {
+    title: 'Watch: checking where a link goes',
+    seconds: 6,
+    captions: [
+      'Before you open a link, look at the address it really goes to.',
+      "If it is not the organisation's own website, do not open it.",
+    ],
+  },
   quiz: {
     title: 'Check what you learned',
     questions: [
@@ -337,16 +353,22 @@ export async function expectLessonPage(page, course, title) {
 }
 
 /**
- * On each article of `course` in turn, starting on the first, presses "Mark
- * as finished and go on" and lands on the next lesson; ends on the quiz. With
- * `finishesCourse` (the quiz is passed already), the last article finishes
- * the course and lands on the course page instead.
+ * On each article of `course` in turn (readings and videos), starting on the
+ * first, presses "Mark as finished and go on" and lands on the next lesson;
+ * ends on the quiz. With `finishesCourse` (the quiz is passed already), the
+ * last article finishes the course and lands on the course page instead.
+ * With `watch`, the video lesson is played first (see watchVideo), and its
+ * addresses are returned.
  */
-export async function readArticles(visitor, course, { finishesCourse = false } = {}) {
+export async function readArticles(visitor, course, { finishesCourse = false, watch = false } = {}) {
   const { page } = visitor;
   const lessons = lessonsOf(course);
+  let watched = null;
   for (const [i, title] of course.articles.entries()) {
     await expectLessonPage(page, course, title);
+    if (course.video?.title === title) {
+      watched = watch ? await watchVideo(page, course.video) : await expectVideoLesson(page, course.video);
+    }
     const button = await mainButton(page, 'Mark as finished and go on');
     const form = await button.evaluate((b) => new URL(b.form.action).pathname);
     assert.match(form, new RegExp(`^/courses/${course.slug}/lessons/[^/]+/complete$`), 'the button should post to the lesson\'s /complete');
@@ -354,6 +376,123 @@ export async function readArticles(visitor, course, { finishesCourse = false } =
     if (finishesCourse && i === course.articles.length - 1) await expectPath(page, `/courses/${course.slug}`);
     else await expectLessonPage(page, course, lessons[lessons.indexOf(title) + 1]);
   }
+  return { watched };
+}
+
+// ---------------------------------------------------------------- videos
+
+/**
+ * A video lesson (its lesson page checked already): a <video controls
+ * preload="metadata"> with one WebM <source> at the lesson's /video and a
+ * default captions <track> at its /captions.vtt, then the lesson text and a
+ * "Transcript" <details> holding the captions' text. `video` is
+ * { captions: [text, …] } (no captions: no track and no transcript). Returns
+ * the video's and the captions' addresses.
+ */
+export async function expectVideoLesson(page, video) {
+  const lesson = new URL(page.url()).pathname;
+  const element = page.locator('main video');
+  assert.equal(await element.count(), 1, `a video lesson should have one <video> in main on ${page.url()}`);
+  const found = await element.evaluate((v) => ({
+    controls: v.hasAttribute('controls'),
+    preload: v.getAttribute('preload'),
+    sources: [...v.querySelectorAll('source')].map((s) => ({ src: s.getAttribute('src'), type: s.getAttribute('type') })),
+    tracks: [...v.querySelectorAll('track')].map((t) => ({
+      kind: t.getAttribute('kind'),
+      src: t.getAttribute('src'),
+      srclang: t.getAttribute('srclang'),
+      label: t.getAttribute('label'),
+      default: t.hasAttribute('default'),
+    })),
+  }));
+  assert.ok(found.controls, 'the video should show the browser\'s controls');
+  assert.equal(found.preload, 'metadata', 'the video should load its metadata only, until it is played');
+  assert.deepEqual(found.sources, [{ src: `${lesson}/video`, type: 'video/webm' }], 'the video should have one WebM source at the lesson\'s /video');
+  const captions = video.captions ?? [];
+  const transcript = page.locator('main details.transcript');
+  if (captions.length === 0) {
+    assert.deepEqual(found.tracks, [], 'a video without captions should have no <track>');
+    return { videoUrl: found.sources[0].src, captionsUrl: null };
+  }
+  assert.deepEqual(
+    found.tracks,
+    [{ kind: 'captions', src: `${lesson}/captions.vtt`, srclang: 'en', label: 'Captions', default: true }],
+    'the video should have one default English captions track at the lesson\'s /captions.vtt',
+  );
+  assert.equal(await transcript.count(), 1, `a video with captions should have a "Transcript" <details> on ${page.url()}`);
+  assert.equal(normalise(await transcript.locator('summary').textContent()), 'Transcript');
+  const said = normalise(await transcript.textContent());
+  for (const caption of captions) assert.ok(said.includes(caption), `the transcript should say "${caption}"; it says "${said}"`);
+  return { videoUrl: found.sources[0].src, captionsUrl: found.tracks[0].src };
+}
+
+/**
+ * Checks the video lesson the visitor is on (expectVideoLesson), then plays
+ * it in Chromium: the metadata loads (readyState ≥ 1) and gives the length
+ * (`video.seconds`, about), the video plays past half a second (muted, as
+ * autoplay rules ask of a play() no person clicked), and the captions track
+ * loads one cue per caption, with their text. Asks for the first 100 bytes
+ * of the video as a browser seeking would: 206, Content-Range and
+ * Accept-Ranges. Returns the addresses.
+ */
+export async function watchVideo(page, video) {
+  const urls = await expectVideoLesson(page, video);
+  const element = page.locator('main video');
+  await page
+    .waitForFunction(() => document.querySelector('main video').readyState >= 1, null, { timeout: 10_000 })
+    .catch(async () => assert.fail(`the video's metadata did not load on ${page.url()}: ${JSON.stringify(await mediaState(element))}`));
+  const duration = await element.evaluate((v) => v.duration);
+  if (video.seconds !== undefined) {
+    assert.ok(Math.abs(duration - video.seconds) < 0.5, `the video should last about ${video.seconds} s; it lasts ${duration} s`);
+  }
+  const played = await element.evaluate(async (v) => {
+    v.muted = true;
+    try {
+      await v.play();
+      return null;
+    } catch (err) {
+      return String(err);
+    }
+  });
+  assert.equal(played, null, `the video should play on ${page.url()}`);
+  await page
+    .waitForFunction(() => document.querySelector('main video').currentTime > 0.5, null, { timeout: 10_000 })
+    .catch(async () => assert.fail(`the video did not play past 0.5 s on ${page.url()}: ${JSON.stringify(await mediaState(element))}`));
+  await element.evaluate((v) => v.pause());
+
+  if (urls.captionsUrl) {
+    const captions = video.captions;
+    await element.evaluate((v) => {
+      if (v.textTracks[0].mode === 'disabled') v.textTracks[0].mode = 'hidden';
+    });
+    await page
+      .waitForFunction((n) => document.querySelector('main video').textTracks[0]?.cues?.length === n, captions.length, { timeout: 10_000 })
+      .catch(async () => assert.fail(`the captions track should load ${captions.length} cues on ${page.url()}: ${JSON.stringify(await mediaState(element))}`));
+    const cues = await element.evaluate((v) => [...v.textTracks[0].cues].map((c) => c.text));
+    assert.deepEqual(cues, captions, 'the captions track should hold the captions, in order');
+  }
+
+  const range = await page.request.get(urls.videoUrl, { headers: { Range: 'bytes=0-99' } });
+  await expectStatus(range, 206);
+  const headers = range.headers();
+  assert.match(headers['content-range'] ?? '', /^bytes 0-99\/\d+$/, `a range of the video should say which bytes it holds; Content-Range is ${headers['content-range']}`);
+  assert.equal(headers['accept-ranges'], 'bytes', 'the video should say it serves byte ranges');
+  assert.equal((await range.body()).length, 100, 'bytes 0-99 are 100 bytes');
+  assert.match(headers['content-type'] ?? '', /^video\/webm\b/, 'the video should be served as video/webm');
+  return urls;
+}
+
+/** What a <video> says about itself, to read beside a failure. */
+function mediaState(element) {
+  return element.evaluate((v) => ({
+    readyState: v.readyState,
+    networkState: v.networkState,
+    duration: v.duration,
+    currentTime: v.currentTime,
+    paused: v.paused,
+    error: v.error && { code: v.error.code, message: v.error.message },
+    tracks: [...v.textTracks].map((t) => ({ mode: t.mode, cues: t.cues?.length ?? null })),
+  }));
 }
 
 /**

@@ -1,16 +1,19 @@
 // Content providers: the operator's "Content providers" page (the table of
 // providers, "Add a provider" and "Add provider staff"), a provider's catalog
 // page ("Import courses" from a JSON-LD or CSV file, and "Courses and
-// learners" with counts only), "Content providers you manage" on a member's
+// learners" with counts only), a course's page for its provider (its
+// contents and "Add a video lesson"), "Content providers you manage" on a member's
 // account page, and a library's "Course providers" section, where its staff
 // choose the partner providers the library licenses. Like flows.mjs, each
 // helper asserts the page contract it passes through.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after as afterAllTests } from 'node:test';
+import { promisify } from 'node:util';
 import {
   expectHeading,
   expectPath,
@@ -24,6 +27,10 @@ import { settingsSection, tableRows } from './staff.mjs';
 export const PROVIDERS_LINK = 'Content providers and their staff';
 export const NO_COURSES_TEXT = 'No courses yet.';
 export const PROVIDERS_SAVED_NOTICE = 'Course providers saved. Your patrons see the courses of the providers you license.';
+export const VIDEO_ADDED_NOTICE = 'The video lesson was added. Learners see it in the course now.';
+export const NOT_A_VIDEO_MESSAGE = 'This file is not an MP4 or WebM video. Export the video as MP4 (H.264) or WebM and upload that.';
+export const NOT_WEBVTT_MESSAGE = 'The captions file does not start with WEBVTT;';
+export const NO_VIDEO_MESSAGE = 'Choose the video file (MP4 or WebM).';
 
 /** What a guest reads on the page of a course their library does not license. */
 export function notOfferedText(providerName) {
@@ -68,13 +75,14 @@ export async function expectAdminProvidersPage(page, { after } = {}) {
   assert.equal(await addSection.count(), 1, `/admin/providers should have an "Add a provider" section`);
   const add = {
     name: await labelledField(page, 'name', 'Name'),
-    slug: await labelledField(page, 'slug', 'Short name (optional)'),
-    website: await labelledField(page, 'website', 'Web site (optional)'),
+    slug: await labelledField(page, 'slug', 'Short name'),
+    website: await labelledField(page, 'website', 'Web site'),
     description: await labelledField(page, 'description', 'About the provider (optional)'),
     partner: addSection.getByRole('checkbox', { name: 'A third-party partner (libraries choose whether to license it)', exact: true }),
   };
   assert.equal(await add.partner.count(), 1, 'the "Add a provider" form should have the "A third-party partner" checkbox');
   assert.equal(await add.description.evaluate((el) => el.tagName.toLowerCase()), 'textarea', '"About the provider" should be a textarea');
+  assert.equal(await add.website.getAttribute('type'), 'url', '"Web site" should be a url field');
   const addSubmit = await mainButton(page, 'Add the provider');
   await expectPostsTo(addSubmit, '/admin/providers');
 
@@ -178,6 +186,7 @@ export async function expectProviderCatalogPage(page, provider) {
       })),
     );
     for (const row of courses) {
+      assert.match(row.href ?? '', new RegExp(`^${base}/courses/[a-z0-9-]+$`), `each course should link to its page for the provider: ${JSON.stringify(row)}`);
       for (const count of row.cells.slice(2)) {
         assert.ok(count === '0' || count === 'fewer than 10' || Number(count) >= 10, `a count must be 0, "fewer than 10" or at least 10, never a small number: ${JSON.stringify(row.cells)}`);
       }
@@ -256,6 +265,113 @@ export async function catalogFile(name, content) {
   const file = path.join(dir, name);
   await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   return file;
+}
+
+/**
+ * Makes a small WebM video (VP8, 160x120, 10 frames a second, the ffmpeg
+ * test pattern) of `seconds` seconds with ffmpeg, in a new temporary
+ * directory; returns its path (removed after the file's tests).
+ */
+export async function testPatternVideo(name = 'test-pattern.webm', { seconds = 2 } = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lyceum-e2e-video-'));
+  tempDirs.push(dir);
+  const file = path.join(dir, name);
+  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=160x120:rate=10`, '-c:v', 'libvpx', '-b:v', '100k', file];
+  try {
+    await promisify(execFile)('ffmpeg', args);
+  } catch (err) {
+    assert.fail(`ffmpeg could not make the test video (ffmpeg ${args.join(' ')}): ${err.stderr || err.message}`);
+  }
+  return file;
+}
+
+/** A WebVTT file giving each of `captions` `seconds` seconds in turn. */
+export function webVtt(captions, seconds = 1) {
+  const at = (s) => `00:00:${String(s).padStart(2, '0')}.000`;
+  return ['WEBVTT', '', ...captions.flatMap((text, i) => [`${at(i * seconds)} --> ${at((i + 1) * seconds)}`, text, ''])].join('\n');
+}
+
+// ---------------------------------------------------------------- a course, for its provider
+
+/**
+ * A course's page for its provider's staff (/providers/{slug}/admin/courses/
+ * {course}): the breadcrumb to the catalog page, the course's title, "See
+ * the course as learners do", "Contents" (each section's h3 and its lessons,
+ * with their kind) and the "Add a video lesson" form (Section, Lesson title,
+ * Length in minutes, What the video shows, Captions, Video file, "Add the
+ * video lesson"). A refused video answers with this page at the address it
+ * posted to (…/videos); an added one redirects to it with ?done=video.
+ * Returns the contents as [{ title, lessons: [{ title, kind }] }], the
+ * form's fields and its button.
+ */
+export async function expectProviderCoursePage(page, provider, course) {
+  const base = `/providers/${provider.slug}/admin/courses/${course.slug}`;
+  const at = new URL(page.url()).pathname;
+  assert.ok(at === base || at === `${base}/videos`, `expected the provider's page of ${course.slug} at ${base}, the browser is at ${page.url()}`);
+  await expectHeading(page, course.title);
+  const main = page.locator('main');
+  const crumb = main.getByRole('navigation', { name: 'Breadcrumb', exact: true });
+  assert.equal(await crumb.count(), 1, `the course's page should have a "Breadcrumb" nav on ${page.url()}`);
+  const back = crumb.getByRole('link', { name: `${provider.name}: catalog`, exact: true });
+  assert.equal(await back.getAttribute('href'), `/providers/${provider.slug}/admin`, 'the breadcrumb should lead back to the catalog page');
+  const asLearners = main.getByRole('link', { name: 'See the course as learners do', exact: true });
+  assert.equal(await asLearners.count(), 1, `the course's page should offer "See the course as learners do" on ${page.url()}`);
+  assert.equal(await asLearners.getAttribute('href'), `/courses/${course.slug}`);
+
+  const contents = region(page, 'Contents');
+  assert.equal(await contents.count(), 1, `the course's page should have a "Contents" section on ${page.url()}`);
+  const outline = await contents.evaluate((section) =>
+    [...section.querySelectorAll('h3')].map((h3) => ({
+      title: h3.textContent.replace(/\s+/g, ' ').trim(),
+      lessons: [...(h3.nextElementSibling?.matches('ol, ul') ? h3.nextElementSibling.children : [])].map((li) => {
+        const hint = li.querySelector('.hint');
+        const kind = hint ? hint.textContent.replace(/\s+/g, ' ').trim() : null;
+        const text = li.textContent.replace(/\s+/g, ' ').trim();
+        return { title: kind && text.endsWith(kind) ? text.slice(0, -kind.length).trim() : text, kind };
+      }),
+    })),
+  );
+
+  const add = region(page, 'Add a video lesson');
+  assert.equal(await add.count(), 1, `the course's page should have an "Add a video lesson" section on ${page.url()}`);
+  const fields = {
+    section: await labelledField(page, 'section', 'Section'),
+    title: await labelledField(page, 'title', 'Lesson title'),
+    minutes: await labelledField(page, 'minutes', 'Length in minutes'),
+    body: await labelledField(page, 'body', 'What the video shows (optional)'),
+    captions: await labelledField(page, 'captions', 'Captions (.vtt, optional)'),
+    video: await labelledField(page, 'video', 'Video file'),
+  };
+  assert.equal(await fields.section.evaluate((el) => el.tagName.toLowerCase()), 'select', '"Section" should be a select');
+  const offered = (await fields.section.locator('option').allTextContents()).map(normalise);
+  assert.deepEqual(offered, outline.map((s) => s.title), '"Section" should offer the course\'s sections');
+  assert.equal(await fields.minutes.getAttribute('type'), 'number', '"Length in minutes" should be a number field');
+  assert.equal(await fields.body.evaluate((el) => el.tagName.toLowerCase()), 'textarea', '"What the video shows" should be a textarea');
+  for (const [name, wanted] of [['captions', '.vtt'], ['video', '.webm']]) {
+    assert.equal(await fields[name].getAttribute('type'), 'file', `"${name}" should be a file input`);
+    const accept = ((await fields[name].getAttribute('accept')) ?? '').split(',').map((a) => a.trim());
+    assert.ok(accept.includes(wanted), `the ${name} field should accept ${wanted}; it accepts ${accept.join(',')}`);
+  }
+  const submit = await mainButton(page, 'Add the video lesson');
+  await expectPostsTo(submit, `${base}/videos`);
+  assert.equal(await submit.evaluate((b) => b.form.enctype), 'multipart/form-data', 'a file can only be sent in a multipart form');
+  return { outline, fields, submit };
+}
+
+/**
+ * Fills "Add a video lesson" (section by its title, lesson title, minutes,
+ * what the video shows, and the files at `captions` and `video` when given)
+ * and presses "Add the video lesson". Returns the response.
+ */
+export async function submitVideoLesson(visitor, provider, course, lesson) {
+  const { fields, submit } = await expectProviderCoursePage(visitor.page, provider, course);
+  if (lesson.section !== undefined) await fields.section.selectOption({ label: lesson.section });
+  await fields.title.fill(lesson.title ?? '');
+  await fields.minutes.fill(lesson.minutes === undefined ? '' : String(lesson.minutes));
+  await fields.body.fill(lesson.body ?? '');
+  if (lesson.captions) await fields.captions.setInputFiles(lesson.captions);
+  if (lesson.video) await fields.video.setInputFiles(lesson.video);
+  return visitor.follow(() => submit.click());
 }
 
 // ---------------------------------------------------------------- a partner's course

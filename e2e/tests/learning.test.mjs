@@ -1,6 +1,7 @@
 // The learning library: a library patron (a guest, signed in with their card)
 // and a member each find a course in the catalog, enrol, read its articles,
-// pass its quiz, print a certificate with a name that is never kept, download
+// watch its video lesson (it plays in Chromium, with its captions, and the
+// video is served in byte ranges to enrolled learners only), pass its quiz, print a certificate with a name that is never kept, download
 // the signed credential and have it verified; a tampered credential is
 // refused. The quiz can be answered with the keyboard alone, and the catalog
 // is open to anyone, signed in or not.
@@ -9,8 +10,8 @@
 // 29000001 to 29000020, PIN 1234) and 814 courses from three providers, among
 // them "Spreadsheets: the first steps" and "Staying safe online" with real
 // lessons and quizzes. The tests run in order and share the server: the data
-// directory scan and the "Popular with learners" shelf read what the earlier
-// tests did. Cards: 29000003 once, 29000004 once.
+// directory scan, the "Popular with learners" shelf and the video refused to
+// learners who are not enrolled read what the earlier tests did. Cards: 29000003 once, 29000004 once.
 
 import assert from 'node:assert/strict';
 import { expectVisibleFocus, focused, tabTo } from '../lib/a11y.mjs';
@@ -79,6 +80,8 @@ const PRINTED_NAMES = {
 const printed = [];
 /** The member's genuine credential, for the signed-out visitor to verify. */
 let memberCredentialText;
+/** The address of the spreadsheets video the guest watched, for those not enrolled to be refused. */
+let spreadsheetsVideoUrl;
 
 const MEMBER = person('mira-learner', 'Mira Learner');
 
@@ -106,7 +109,7 @@ async function expectCourseFinished(visitor, course) {
 
 lyceumTest('a patron finds "Spreadsheets: the first steps", finishes it, prints a certificate, and has the downloaded credential verified; a tampered copy is refused', async ({ newVisitor, server }) => {
   // Scenario: at home, a patron signs in with card 29000003, searches the catalog, narrows it to beginners and back,
-  // enrols, reads three articles, fails the quiz once and passes it, prints a certificate with their name, downloads
+  // enrols, reads two articles, watches the video lesson, reads the third article, fails the quiz once and passes it, prints a certificate with their name, downloads
   // the credential, checks it on the verify page by choosing the file, and then tries an edited copy.
   const visitor = await newVisitor();
   const { page } = visitor;
@@ -155,14 +158,16 @@ lyceumTest('a patron finds "Spreadsheets: the first steps", finishes it, prints 
   await expectStatus(await visitor.follow(() => homeLink.click()), 200);
   await expectLearnPage(page, DEMO_LIBRARY);
   const started = await guestCourses(page);
-  assert.deepEqual(started.inProgress, [`${SPREADSHEETS.title} 0 of 4 lessons finished`], 'home should list the course just started');
+  assert.deepEqual(started.inProgress, [`${SPREADSHEETS.title} 0 of ${lessonsOf(SPREADSHEETS).length} lessons finished`], 'home should list the course just started');
+  assert.equal(lessonsOf(SPREADSHEETS).length, 5, 'the course has three readings, a video and a quiz');
   const courseLink = page.locator('main').getByRole('link', { name: SPREADSHEETS.title, exact: true });
   await expectStatus(await visitor.follow(() => courseLink.click()), 200);
   await expectCoursePage(page, SPREADSHEETS);
 
-  // The articles, one after the other, end on the quiz.
+  // The articles and the video, one after the other, end on the quiz; the video plays, with its captions.
   await followProgressLink(visitor, 'Start the first lesson');
-  await readArticles(visitor, SPREADSHEETS);
+  const { watched } = await readArticles(visitor, SPREADSHEETS, { watch: true });
+  spreadsheetsVideoUrl = watched.videoUrl;
 
   // A first try with two answers wrong: not passed, explained, and the form again.
   const wrong = SPREADSHEETS.quiz.questions.map((q, i) => (i < 2 ? q.wrong : q.answer));
@@ -176,7 +181,7 @@ lyceumTest('a patron finds "Spreadsheets: the first steps", finishes it, prints 
   // The course page says the quiz is what is left.
   await expectStatus(await visitor.goto(`/courses/${SPREADSHEETS.slug}`), 200);
   const midway = await expectCoursePage(page, SPREADSHEETS);
-  assert.equal(midway.finished, 3, 'the three articles are finished, the quiz is not');
+  assert.equal(midway.finished, 4, 'the three articles and the video are finished, the quiz is not');
   await followProgressLink(visitor, 'Resume where you left off');
   await expectLessonPage(page, SPREADSHEETS, SPREADSHEETS.quiz.title);
 
@@ -234,8 +239,8 @@ lyceumTest('a patron finds "Spreadsheets: the first steps", finishes it, prints 
 });
 
 lyceumTest('a member finds "Staying safe online", passes it, prints a certificate and has the pasted credential verified', async ({ newVisitor, server }) => {
-  // Scenario: a new member signs up, follows "Courses", searches, enrols, reads both articles, passes the quiz at the
-  // first try, prints the certificate with their name, downloads the credential and pastes it into the verify page.
+  // Scenario: a new member signs up, follows "Courses", searches, enrols, reads both articles and watches the video
+  // between them, passes the quiz at the first try, prints the certificate with their name, downloads the credential and pastes it into the verify page.
   const visitor = await newVisitor();
   const { page } = visitor;
   await signUp(visitor, MEMBER);
@@ -249,8 +254,14 @@ lyceumTest('a member finds "Staying safe online", passes it, prints a certificat
   await expectSignedInNav(page);
 
   await followProgressLink(visitor, 'Start the first lesson');
-  await readArticles(visitor, STAYING_SAFE);
+  await readArticles(visitor, STAYING_SAFE, { watch: true });
   await passFinalQuiz(visitor, STAYING_SAFE);
+
+  // The video of a course the member did not enrol in is not served to them.
+  assert.ok(spreadsheetsVideoUrl, 'the guest\'s test should have watched the spreadsheets video');
+  const notEnrolled = await page.request.get(spreadsheetsVideoUrl, { headers: { Range: 'bytes=0-99' } });
+  await expectStatus(notEnrolled, 409);
+  assert.doesNotMatch(notEnrolled.headers()['content-type'] ?? '', /^video\//, 'a refused video must not be sent');
 
   // The course page, straight after, says so once.
   const link = page.locator('main').getByRole('link', { name: 'Get your certificate', exact: true });
@@ -338,9 +349,9 @@ lyceumTest('a patron enrols and answers a quiz with the keyboard alone: Tab to e
   const result = await expectQuizResult(page, SPREADSHEETS, SPREADSHEETS.quiz.questions.map((q) => q.answer));
   assert.equal(result.passed, true, 'the answers chosen with the keyboard should all be right');
   assert.ok(normalise(await page.locator('main').textContent()).includes('This lesson is finished.'));
-  assert.ok(!normalise(await page.locator('main').textContent()).includes(QUIZ_COMPLETES_COURSE_NOTICE), 'with the articles unread, the course is not finished');
+  assert.ok(!normalise(await page.locator('main').textContent()).includes(QUIZ_COMPLETES_COURSE_NOTICE), 'with the articles and the video unfinished, the course is not finished');
 
-  // Later, the articles: finishing the last one unread finishes the course, and the course page says so.
+  // Later, the articles and the video: finishing the last one finishes the course, and the course page says so.
   await expectStatus(await visitor.goto(`/courses/${SPREADSHEETS.slug}`), 200);
   assert.equal((await expectCoursePage(page, SPREADSHEETS)).finished, 1, 'the quiz is the one lesson finished');
   await followProgressLink(visitor, 'Resume where you left off');
@@ -406,6 +417,10 @@ lyceumTest('signed out, anyone can browse the catalog and verify a credential; a
   // What needs a learner says so.
   await expectStatus(await visitor.goto(`/courses/${STAYING_SAFE.slug}/certificate`), 401);
   await expectHeading(page, 'Not signed in');
+  await expectSignedOutNav(page);
+  const video = await page.request.get(spreadsheetsVideoUrl);
+  await expectStatus(video, 401);
+  assert.doesNotMatch(video.headers()['content-type'] ?? '', /^video\//, 'the video must not be sent to someone signed out');
   const learning = await visitor.goto('/learning');
   await expectStatus(learning, 200);
   await expectPath(page, '/signin');

@@ -6,11 +6,15 @@
 // it). A Riverside patron cannot take the course until Amara, the library's
 // staff, licenses the provider; then they find it and enrol, and the
 // provider sees the enrolment as a count only. Members who are not staff are
-// refused the operator's page and the provider's.
+// refused the operator's page and the provider's. Amara, staff of the
+// instance's own provider, adds a video lesson to one of its courses (a file
+// that is not a video and a captions file that is not WebVTT are refused),
+// and a member who takes the course plays it.
 //
 // The server was loaded with `lyceum demo`: Riverside Public Library licenses
 // the partners Biblioteca Abierta and MIT OpenCourseWare. The tests run in
-// order and share the server. Cards: 29000011 once.
+// order and share the server. Cards: 29000011 once. The test video is made
+// with ffmpeg.
 
 import assert from 'node:assert/strict';
 import { AMARA, DEMO_LIBRARY, DEMO_OPERATOR, demoCard, demoSuite } from '../lib/demo.mjs';
@@ -18,6 +22,7 @@ import {
   expectErrorSummary,
   expectFieldError,
   expectHeading,
+  expectNeutralNav,
   expectStatus,
   normalise,
   person,
@@ -25,7 +30,15 @@ import {
   signOut,
   signUp,
 } from '../lib/flows.mjs';
-import { catalogResults, ENROLLED_NOTICE, expectCatalogPage, openCourseFromCatalog } from '../lib/learning.mjs';
+import {
+  catalogResults,
+  ENROLLED_NOTICE,
+  enrol,
+  expectCatalogPage,
+  expectLessonPage,
+  openCourseFromCatalog,
+  watchVideo,
+} from '../lib/learning.mjs';
 import { signInWithCard, signOutPatron } from '../lib/patrons.mjs';
 import {
   catalogFile,
@@ -35,7 +48,11 @@ import {
   expectImportSummary,
   expectPartnerCoursePage,
   expectProviderCatalogPage,
+  expectProviderCoursePage,
   importCatalog,
+  NO_VIDEO_MESSAGE,
+  NOT_A_VIDEO_MESSAGE,
+  NOT_WEBVTT_MESSAGE,
   notOfferedText,
   openProviderCatalog,
   PROVIDERS_LINK,
@@ -45,6 +62,10 @@ import {
   recentChanges,
   submitNewProvider,
   submitProviderStaff,
+  submitVideoLesson,
+  testPatternVideo,
+  VIDEO_ADDED_NOTICE,
+  webVtt,
 } from '../lib/providers.mjs';
 import { expectLibrarySettingsPage, expectNotice, followMainLink, openLibrarySettings } from '../lib/staff.mjs';
 
@@ -59,10 +80,38 @@ const CODEWORKS = {
 };
 const ADMIN_PATH = `/providers/${CODEWORKS.slug}/admin`;
 
+/** Why "Add provider staff" refuses an address nobody has an account with. */
+const NO_SUCH_MEMBER_MESSAGE = 'No member has this email address. Ask them to create an account first, then add them.';
+
 /** The new member the operator makes Codeworks Academy's staff. */
 const CORA = person('cora-codeworks', 'Cora Codeworks');
 
 const PYTHON = { slug: 'python-for-beginners', title: 'Python for beginners', level: 'Beginner' };
+const PYTHON_ADMIN_PATH = `${ADMIN_PATH}/courses/${PYTHON.slug}`;
+
+/** The demo's own provider, whose staff Amara is. */
+const RIVERSIDE_LAB = { name: 'Riverside Learning Lab', slug: 'riverside-learning' };
+
+/** A demo course of Riverside Learning Lab, with its lessons as `lyceum demo` makes them. */
+const CV_COURSE = {
+  slug: 'writing-a-cv-that-gets-read',
+  title: 'Writing a CV that gets read',
+  level: 'Beginner',
+  provider: RIVERSIDE_LAB.name,
+  sections: [
+    { title: 'The first thirty seconds', lessons: ['What a reader looks for', 'Gaps, volunteering and caring'] },
+    { title: 'Making it yours', lessons: ['Tailor it to each advert', 'Check what you learned'] },
+  ],
+};
+
+/** The video lesson Amara adds to the first section of CV_COURSE. */
+const CV_VIDEO = {
+  title: 'Watch: a CV read in thirty seconds',
+  minutes: 1,
+  body: 'A reader skims a CV from top to bottom.',
+  seconds: 2,
+  captions: ['The reader looks at the top first.', 'Then at the most recent job.'],
+};
 
 /** One schema.org Course, "Python for beginners", with an article and a quiz; `level` may be changed to break it. */
 function pythonCatalog({ level = 'Beginner' } = {}) {
@@ -199,7 +248,7 @@ lyceumTest('the provider\'s staff import a catalog: a bad CSV and a bad JSON-LD 
   const first = await expectImportSummary(page);
   assert.equal(first.text, 'Imported: 1 new course, 0 updated.');
   let courses = (await expectProviderCatalogPage(page, CODEWORKS)).courses;
-  assert.deepEqual(courses, [{ cells: [PYTHON.title, 'published', '0', '0'], href: `/courses/${PYTHON.slug}` }]);
+  assert.deepEqual(courses, [{ cells: [PYTHON.title, 'published', '0', '0'], href: PYTHON_ADMIN_PATH }]);
 
   await expectStatus(await importCatalog(visitor, CODEWORKS, good), 200);
   const second = await expectImportSummary(page);
@@ -207,8 +256,17 @@ lyceumTest('the provider\'s staff import a catalog: a bad CSV and a bad JSON-LD 
   courses = (await expectProviderCatalogPage(page, CODEWORKS)).courses;
   assert.equal(courses.length, 1, 'importing the same course again should not add a second one');
 
+  // The course's page for its provider shows what the import made, and leads to the page learners see.
+  await expectStatus(await followMainLink(visitor, PYTHON.title, PYTHON_ADMIN_PATH), 200);
+  const made = await expectProviderCoursePage(page, CODEWORKS, PYTHON);
+  assert.deepEqual(
+    made.outline,
+    [{ title: 'Basics', lessons: [{ title: 'Variables', kind: 'Reading' }, { title: 'Check', kind: 'Quiz' }] }],
+    'the course should have the section, the article and the quiz of the file',
+  );
+
   // The course's page names the provider as partner content; a member may take any course.
-  await expectStatus(await followMainLink(visitor, PYTHON.title, `/courses/${PYTHON.slug}`), 200);
+  await expectStatus(await followMainLink(visitor, 'See the course as learners do', `/courses/${PYTHON.slug}`), 200);
   const course = await expectPartnerCoursePage(page, PYTHON, CODEWORKS.name);
   assert.ok(course.enrol, 'a member should be offered "Enrol" on any course');
 
@@ -298,6 +356,7 @@ lyceumTest('a member who is not staff is refused /admin/providers and the provid
 
   await expectStatus(await visitor.goto('/admin/providers'), 403);
   await expectHeading(page, 'Not allowed');
+  await expectNeutralNav(page);
   assert.ok(normalise(await page.locator('main').textContent()).includes('Only operators add content providers.'), 'the refusal should say only operators add providers');
   assert.equal(await page.locator('main form').count(), 0, 'a refused member must not see the forms');
   assert.equal(await page.locator('main table').count(), 0, 'a refused member must not see the providers');
@@ -317,17 +376,129 @@ lyceumTest('a member who is not staff is refused /admin/providers and the provid
   await expectHeading(cora.page, 'Not allowed');
   await expectStatus(await cora.goto('/providers/mit-ocw/admin'), 403);
   await expectHeading(cora.page, 'Not allowed');
+  await expectNeutralNav(cora.page);
+  await expectStatus(await cora.goto(`/providers/${RIVERSIDE_LAB.slug}/admin/courses/${CV_COURSE.slug}`), 403);
+  await expectHeading(cora.page, 'Not allowed');
+  assert.equal(await cora.page.locator('main form').count(), 0, 'another provider\'s staff must not be offered "Add a video lesson"');
 });
 
-lyceumTest('a refused "Add a provider" marks the fields in error and says why beside them, as every other form does', async ({ newVisitor }) => {
+lyceumTest('Amara adds a video lesson to "Writing a CV that gets read": a file that is not a video and captions that are not WebVTT are refused; a WebM with captions is added, and a member who takes the course plays it', async ({ newVisitor }) => {
+  // Scenario: Amara opens Riverside Learning Lab's catalog page and the course's page from it; she chooses a text file
+  // as the video, then the WebM made with ffmpeg with a captions file that is not WebVTT, then the WebM with good
+  // captions. A new member enrols in the course, opens the new lesson from the contents and plays the video.
+  const notAVideo = await catalogFile('cv-notes.txt', 'These are my notes, not a video.\n');
+  const video = await testPatternVideo('cv-read.webm', { seconds: CV_VIDEO.seconds });
+  const badCaptions = await catalogFile('cv-captions.vtt', `${CV_VIDEO.captions.join('\n')}\n`);
+  const captions = await catalogFile('cv-captions.vtt', webVtt(CV_VIDEO.captions));
+  const lesson = { section: CV_COURSE.sections[0].title, title: CV_VIDEO.title, minutes: CV_VIDEO.minutes, body: CV_VIDEO.body };
+  const before = [
+    { title: 'The first thirty seconds', lessons: [{ title: 'What a reader looks for', kind: 'Reading' }, { title: 'Gaps, volunteering and caring', kind: 'Reading' }] },
+    { title: 'Making it yours', lessons: [{ title: 'Tailor it to each advert', kind: 'Reading' }, { title: 'Check what you learned', kind: 'Quiz' }] },
+  ];
+
+  const staff = await newVisitor();
+  const { page } = staff;
+  await signIn(staff, AMARA);
+  assert.deepEqual(await providersYouManage(page), [{ name: RIVERSIDE_LAB.name, href: `/providers/${RIVERSIDE_LAB.slug}/admin` }]);
+  const { courses } = await openProviderCatalog(staff, RIVERSIDE_LAB);
+  const row = courses.find((c) => c.cells[0] === CV_COURSE.title);
+  assert.ok(row, `the catalog page should list "${CV_COURSE.title}"; it lists ${JSON.stringify(courses.map((c) => c.cells[0]))}`);
+  const coursePath = `/providers/${RIVERSIDE_LAB.slug}/admin/courses/${CV_COURSE.slug}`;
+  await expectStatus(await followMainLink(staff, CV_COURSE.title, coursePath), 200);
+  const opened = await expectProviderCoursePage(page, RIVERSIDE_LAB, CV_COURSE);
+  assert.deepEqual(opened.outline, before, 'the contents should show the course as the demo made it');
+
+  // A text file is not a video: refused, what was typed is kept, and nothing is added.
+  await expectStatus(await submitVideoLesson(staff, RIVERSIDE_LAB, CV_COURSE, { ...lesson, video: notAVideo }), 422);
+  await expectErrorSummary(page, [NOT_A_VIDEO_MESSAGE]);
+  const refused = await expectProviderCoursePage(page, RIVERSIDE_LAB, CV_COURSE);
+  assert.equal(await refused.fields.title.inputValue(), CV_VIDEO.title, 'the refused form should keep the lesson title');
+  assert.equal(await refused.fields.minutes.inputValue(), String(CV_VIDEO.minutes), 'the refused form should keep the length');
+  assert.deepEqual(refused.outline, before, 'a refused video must not be added');
+
+  // Captions that are not WebVTT: refused too.
+  await expectStatus(await submitVideoLesson(staff, RIVERSIDE_LAB, CV_COURSE, { ...lesson, video, captions: badCaptions }), 422);
+  const said = await expectErrorSummary(page, [NOT_WEBVTT_MESSAGE]);
+  assert.ok(!said.includes(NOT_A_VIDEO_MESSAGE), `the WebM is a video; the summary says "${said}"`);
+  assert.deepEqual((await expectProviderCoursePage(page, RIVERSIDE_LAB, CV_COURSE)).outline, before, 'a refused video must not be added');
+
+  // The WebM with WebVTT captions is added at the end of the section chosen.
+  await expectStatus(await submitVideoLesson(staff, RIVERSIDE_LAB, CV_COURSE, { ...lesson, video, captions }), 200);
+  assert.equal(new URL(page.url()).searchParams.get('done'), 'video', `the added video should redirect to ${coursePath}?done=video, the browser is at ${page.url()}`);
+  await expectNotice(page, VIDEO_ADDED_NOTICE);
+  assert.equal(await page.locator('main .error-summary').count(), 0, 'a video that was added shows no problem');
+  const added = await expectProviderCoursePage(page, RIVERSIDE_LAB, CV_COURSE);
+  assert.deepEqual(
+    added.outline[0].lessons.map((l) => l.title),
+    [...CV_COURSE.sections[0].lessons, CV_VIDEO.title],
+    'the video lesson should be listed last in the section chosen',
+  );
+  assert.equal(added.outline[0].lessons.at(-1).kind, 'Video', 'the new lesson should be listed as a video');
+  assert.deepEqual(added.outline[1], before[1], 'the other section should not change');
+  assert.equal(await added.fields.title.inputValue(), '', 'after a video is added the form is empty again');
+  await signOut(staff);
+
+  // A member enrols and plays it.
+  const course = {
+    ...CV_COURSE,
+    sections: [{ ...CV_COURSE.sections[0], lessons: [...CV_COURSE.sections[0].lessons, CV_VIDEO.title] }, CV_COURSE.sections[1]],
+  };
+  const learner = await newVisitor();
+  await signUp(learner, person('vida-viewer', 'Vida Viewer'));
+  await expectStatus(await learner.goto(`/courses/${CV_COURSE.slug}`), 200);
+  const enrolled = await enrol(learner, course);
+  const item = enrolled.lessons[2];
+  assert.ok(item.text.startsWith(`${CV_VIDEO.title} Video, ${CV_VIDEO.minutes} min`), `the contents should list the video with its length; they say "${item.text}"`);
+  await expectStatus(await learner.follow(() => learner.page.locator('main').getByRole('link', { name: CV_VIDEO.title, exact: true }).click()), 200);
+  await expectLessonPage(learner.page, course, CV_VIDEO.title);
+  assert.ok(normalise(await learner.page.locator('main .lesson-body').textContent()).includes(CV_VIDEO.body), 'the lesson should say what the video shows');
+  await watchVideo(learner.page, CV_VIDEO);
+});
+
+lyceumTest('a refused video lesson says why beside the video field, marked in error', async ({ newVisitor }) => {
+  // Scenario: Amara chooses a text file as the video of "Writing a CV that gets read".
+  const staff = await newVisitor();
+  const { page } = staff;
+  await signIn(staff, AMARA);
+  await expectStatus(await staff.goto(`/providers/${RIVERSIDE_LAB.slug}/admin/courses/${CV_COURSE.slug}`), 200);
+  const lesson = { title: 'Watch: refused', minutes: 1, section: CV_COURSE.sections[1].title };
+  await expectStatus(await submitVideoLesson(staff, RIVERSIDE_LAB, CV_COURSE, { ...lesson, video: await catalogFile('notes.txt', 'not a video\n') }), 422);
+  await expectErrorSummary(page, [NOT_A_VIDEO_MESSAGE]);
+  await expectFieldError(page, 'video', NOT_A_VIDEO_MESSAGE);
+});
+
+lyceumTest('captions that are not WebVTT, sent with a good video, are the only problem named, beside the captions field', async ({ newVisitor }) => {
+  // Scenario: Amara chooses a good WebM and a captions file that is not WebVTT for "Writing a CV that gets read".
+  const staff = await newVisitor();
+  const { page } = staff;
+  await signIn(staff, AMARA);
+  await expectStatus(await staff.goto(`/providers/${RIVERSIDE_LAB.slug}/admin/courses/${CV_COURSE.slug}`), 200);
+  const lesson = { title: 'Watch: refused', minutes: 1, section: CV_COURSE.sections[1].title };
+  const video = await testPatternVideo('refused.webm', { seconds: 1 });
+  const badCaptions = await catalogFile('refused.vtt', 'not captions\n');
+  await expectStatus(await submitVideoLesson(staff, RIVERSIDE_LAB, CV_COURSE, { ...lesson, video, captions: badCaptions }), 422);
+  const said = await expectErrorSummary(page, [NOT_WEBVTT_MESSAGE]);
+  assert.ok(!said.includes(NO_VIDEO_MESSAGE), `a video was chosen, so the summary should not say "${NO_VIDEO_MESSAGE}"; it says "${said}"`);
+  await expectFieldError(page, 'captions', NOT_WEBVTT_MESSAGE);
+});
+
+lyceumTest('a refused "Add a provider" marks the fields in error, says why beside them, as every other form does, and keeps what was typed', async ({ newVisitor }) => {
   // Scenario: the operator types a web site without https:// and a short name that is taken.
   const operator = await newVisitor();
   const { page } = operator;
   await signIn(operator, DEMO_OPERATOR);
   await expectStatus(await operator.goto('/admin/providers'), 200);
-  await expectStatus(await submitNewProvider(operator, { name: 'Codeworks Again', slug: CODEWORKS.slug, website: 'codeworks.example', partner: true }), 422);
-  await expectErrorSummary(page, ['Give the full address, starting with https://, or leave it empty.']);
+  const typed = { name: 'Codeworks Again', slug: CODEWORKS.slug, website: 'codeworks.example', description: 'Again.', partner: true };
+  await expectStatus(await submitNewProvider(operator, typed), 422);
+  const taken = `A provider with the short name ${CODEWORKS.slug} already exists.`;
+  await expectErrorSummary(page, ['Give the full address, starting with https://, or leave it empty.', taken]);
   await expectFieldError(page, 'website', 'Give the full address, starting with https://, or leave it empty.');
+  await expectFieldError(page, 'slug', taken);
+  const { add } = await expectAdminProvidersPage(page);
+  for (const name of ['name', 'slug', 'website', 'description']) {
+    assert.equal(await add[name].inputValue(), typed[name], `the refused form should keep the ${name} that was typed`);
+  }
+  assert.equal(await add.partner.isChecked(), true, 'the refused form should keep "A third-party partner" ticked');
 });
 
 lyceumTest('a refused "Add provider staff" keeps what was chosen and typed, and marks the email field in error', async ({ newVisitor }) => {
@@ -338,9 +509,9 @@ lyceumTest('a refused "Add provider staff" keeps what was chosen and typed, and 
   await expectStatus(await operator.goto('/admin/providers'), 200);
   const nobody = 'nobody-here@example.test';
   await expectStatus(await submitProviderStaff(operator, CODEWORKS.name, nobody), 422);
-  await expectErrorSummary(page, ['Choose a provider and give the email address of an existing member.']);
+  await expectErrorSummary(page, [NO_SUCH_MEMBER_MESSAGE]);
   const { staff } = await expectAdminProvidersPage(page, { after: 'staff' });
   assert.equal(await staff.email.inputValue(), nobody, 'the refused form should keep the email address that was typed');
   assert.equal(await staff.provider.inputValue(), CODEWORKS.slug, 'the refused form should keep the provider that was chosen');
-  await expectFieldError(page, 'email', 'Choose a provider and give the email address of an existing member.');
+  await expectFieldError(page, 'email', NO_SUCH_MEMBER_MESSAGE);
 });

@@ -3,11 +3,12 @@
 
 use crate::StoreError;
 use crate::entity::{
-    breach, breach_subject, consent_event, course, course_instructor, course_section, course_skill,
-    credential, disclosure, enrolment, guest, guest_link, instructor, issued_credential, job,
-    lesson, lesson_progress, library, library_audit, library_provider, library_staff, member,
-    notice_version, objection_event, oidc_login, provider, provider_staff, quiz_question, seat_use,
-    session, signing_key, static_patron, subject_key, usage_count,
+    breach, breach_subject, consent_event, course, course_instructor, course_review,
+    course_section, course_skill, credential, disclosure, enrolment, guest, guest_link, instructor,
+    issued_credential, job, lesson, lesson_progress, library, library_audit, library_provider,
+    library_staff, member, notice_version, objection_event, oidc_login, provider, provider_staff,
+    quiz_question, review_report, seat_use, session, signing_key, static_patron, subject_key,
+    usage_count,
 };
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -62,6 +63,8 @@ pub const MAIN: &[TableDecl] = &[
     signing_key::DATA_MAP,
     provider_staff::DATA_MAP,
     library_provider::DATA_MAP,
+    course_review::DATA_MAP,
+    review_report::DATA_MAP,
     MIGRATIONS,
 ];
 

@@ -27,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0012Learning),
             Box::new(M0013Providers),
             Box::new(M0014LessonMedia),
+            Box::new(M0015Reviews),
         ]
     }
 }
@@ -1071,6 +1072,76 @@ impl MigrationTrait for M0014LessonMedia {
             .await?;
         }
         Ok(())
+    }
+}
+
+struct M0015Reviews;
+
+impl MigrationName for M0015Reviews {
+    fn name(&self) -> &str {
+        "m0015_reviews"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0015Reviews {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("course_reviews"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("course_id")))
+                .col(uuid(t("subject_id")))
+                .col(integer(t("rating")))
+                .col(blob(t("body_ciphertext")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer(t("updated_at")))
+                .col(integer(t("reports")).default(0))
+                .foreign_key(&mut cascade("course_reviews", "course_id", "courses"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("course_reviews_course_subject")
+                .table(t("course_reviews"))
+                .col(t("course_id"))
+                .col(t("subject_id"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("course_reviews_subject")
+                .table(t("course_reviews"))
+                .col(t("subject_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("review_reports"))
+                .col(uuid(t("review_id")))
+                .col(uuid(t("subject_id")))
+                .col(big_integer(t("at")))
+                .primary_key(Index::create().col(t("review_id")).col(t("subject_id")))
+                .foreign_key(&mut cascade(
+                    "review_reports",
+                    "review_id",
+                    "course_reviews",
+                ))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("review_reports_subject")
+                .table(t("review_reports"))
+                .col(t("subject_id"))
+                .to_owned(),
+        )
+        .await
     }
 }
 

@@ -33,12 +33,18 @@ pub fn router() -> Router<AppState> {
         .route("/enrollments/{id}/credential", get(get_credential))
         .route("/credentials/verify", post(verify))
         .route("/credentials/keys", get(list_keys))
+        .route("/courses/{course}/reviews", get(list_reviews))
+        .route(
+            "/courses/{course}/review",
+            put(put_review).delete(delete_review),
+        )
+        .route("/reviews/{id}/reports", post(report_review))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_courses, get_course, enrol, get_lesson, my_enrollments, get_enrollment, put_progress, get_credential, verify, list_keys),
-    components(schemas(CourseSummary, CourseList, Facet, FacetsResponse, CourseResponse, SectionResponse, LessonSummaryResponse, LessonResponse, QuestionResponse, EnrollmentResponse, ProgressRequest, ProgressResponse, QuizFeedbackResponse, Verification, KeyResponse)),
+    paths(list_reviews, put_review, delete_review, report_review, list_courses, get_course, enrol, get_lesson, my_enrollments, get_enrollment, put_progress, get_credential, verify, list_keys),
+    components(schemas(ReviewsResponse, ReviewResponse, ReviewRequest, ReportResponse, CourseSummary, CourseList, Facet, FacetsResponse, CourseResponse, SectionResponse, LessonSummaryResponse, LessonResponse, QuestionResponse, EnrollmentResponse, ProgressRequest, ProgressResponse, QuizFeedbackResponse, Verification, KeyResponse)),
     tags((name = "learning", description = "Courses, lessons, progress and credentials"))
 )]
 pub struct LearningApiDoc;
@@ -735,4 +741,155 @@ async fn list_keys(State(state): State<AppState>) -> Result<Json<Vec<KeyResponse
             })
             .collect(),
     ))
+}
+
+/// A review, shown without a name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewResponse {
+    /// Id (to report it).
+    pub id: Uuid,
+    /// 1 to 5.
+    pub rating: u8,
+    /// The words (may be empty).
+    pub body: String,
+    /// Last written (RFC 3339).
+    pub updated_at: String,
+    /// Written by the signed-in learner.
+    pub mine: bool,
+}
+
+/// A course's ratings and reviews.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewsResponse {
+    /// Reviews counted.
+    pub count: u64,
+    /// Mean rating to one decimal; null without reviews.
+    pub average: Option<f32>,
+    /// How many gave 1, 2, 3, 4 and 5 stars.
+    pub stars: [u64; 5],
+    /// The newest 50.
+    pub reviews: Vec<ReviewResponse>,
+}
+
+#[utoipa::path(get, path = "/courses/{course}/reviews", tag = "learning",
+    params(("course" = String, Path, description = "The course's id or short name")),
+    responses((status = 200, description = "Ratings and the newest reviews; reviews several learners reported are hidden", body = ReviewsResponse)))]
+async fn list_reviews(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(course): Path<String>,
+) -> Result<Json<ReviewsResponse>, ApiError> {
+    let c = course_ref(&state, &course).await?;
+    let who = crate::learning_pages::learner(&state, &ctx).await?;
+    let (ratings, reviews) = state
+        .store
+        .learning()
+        .reviews(c.card.id, who.as_ref(), 50)
+        .await?;
+    Ok(Json(ReviewsResponse {
+        count: ratings.count,
+        average: ratings.average,
+        stars: ratings.stars,
+        reviews: reviews
+            .into_iter()
+            .map(|r| ReviewResponse {
+                id: r.id,
+                rating: r.rating,
+                body: r.body,
+                updated_at: r.updated_at.to_rfc3339(),
+                mine: r.mine,
+            })
+            .collect(),
+    }))
+}
+
+/// A rating and optional words.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    /// 1 to 5.
+    pub rating: u8,
+    /// At most 2,000 characters.
+    #[serde(default)]
+    pub body: String,
+}
+
+#[utoipa::path(put, path = "/courses/{course}/review", tag = "learning",
+    params(("course" = String, Path, description = "The course's id or short name")),
+    request_body = ReviewRequest,
+    responses(
+        (status = 204, description = "Saved (a second review replaces the first)"),
+        (status = 409, description = "Not enrolled in the course", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A rating outside 1–5 or words over 2,000 characters", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn put_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(course): Path<String>,
+    ApiJson(body): ApiJson<ReviewRequest>,
+) -> Result<StatusCode, ApiError> {
+    let who = signed_in_learner(&state, &ctx).await?;
+    let c = course_ref(&state, &course).await?;
+    state
+        .store
+        .learning()
+        .review(&who, c.card.id, body.rating, &body.body)
+        .await
+        .map_err(AppError::from)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/courses/{course}/review", tag = "learning",
+    params(("course" = String, Path, description = "The course's id or short name")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No review of yours", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn delete_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(course): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let who = signed_in_learner(&state, &ctx).await?;
+    let c = course_ref(&state, &course).await?;
+    if state
+        .store
+        .learning()
+        .delete_review(&who, c.card.id)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound.into())
+    }
+}
+
+/// What a report did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportResponse {
+    /// Whether the review is now hidden (three learners reported it).
+    pub hidden: bool,
+}
+
+#[utoipa::path(post, path = "/reviews/{id}/reports", tag = "learning",
+    params(("id" = Uuid, Path, description = "The review")),
+    responses(
+        (status = 200, description = "Recorded (once per learner)", body = ReportResponse),
+        (status = 404, description = "No such review", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Your own review", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn report_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<ReportResponse>, ApiError> {
+    let who = signed_in_learner(&state, &ctx).await?;
+    let id = path_id(&id)?;
+    let hidden = state
+        .store
+        .learning()
+        .report_review(&who, id)
+        .await
+        .map_err(AppError::from)?;
+    Ok(Json(ReportResponse { hidden }))
 }

@@ -36,6 +36,9 @@ pub fn router() -> Router<AppState> {
         .route("/courses", get(catalog))
         .route("/courses/{slug}", get(course_page))
         .route("/courses/{slug}/enrol", post(enrol))
+        .route("/courses/{slug}/reviews", post(save_review))
+        .route("/courses/{slug}/reviews/delete", post(delete_review))
+        .route("/courses/{slug}/reviews/{id}/report", post(report_review))
         .route("/courses/{slug}/lessons/{lesson}", get(lesson_page))
         .route("/courses/{slug}/lessons/{lesson}/complete", post(complete))
         .route("/courses/{slug}/lessons/{lesson}/quiz", post(submit_quiz))
@@ -480,6 +483,19 @@ struct CoursePage {
     resume: Option<String>,
     notice: Option<&'static str>,
     offered: bool,
+    ratings: lyceum_store::learning::Ratings,
+    average: String,
+    reviews: Vec<ReviewView>,
+    my_review: Option<(u8, String)>,
+    review_error: Option<String>,
+}
+
+pub(crate) struct ReviewView {
+    id: String,
+    rating: u8,
+    body: String,
+    date: String,
+    mine: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -494,8 +510,19 @@ async fn course_page(
     Path(slug): Path<String>,
     Query(n): Query<NoticeParam>,
 ) -> Result<Response, PageError> {
-    let course = published_course(&state, &slug).await?;
-    let who = learner(&state, &ctx).await?;
+    render_course(&state, &ctx, &slug, n.done.as_deref(), None, StatusCode::OK).await
+}
+
+async fn render_course(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    done: Option<&str>,
+    review_error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let course = published_course(state, slug).await?;
+    let who = learner(state, ctx).await?;
     let enrolment = match &who {
         Some(l) => state.store.learning().enrolment(l, course.card.id).await?,
         None => None,
@@ -512,15 +539,31 @@ async fn course_page(
             .unwrap_or(next.id);
         Some(format!("/courses/{}/lessons/{at}", course.card.slug))
     });
-    let notice = match n.done.as_deref() {
+    let notice = match done {
         Some("course") => Some("You finished the course. Your certificate is ready."),
         Some("enrolled") => Some("You are enrolled. Your progress is kept between visits."),
+        Some("reviewed") => {
+            Some("Thank you: your review is saved. Others see it without your name.")
+        }
+        Some("review-deleted") => Some("Your review is deleted."),
+        Some("reported") => Some(
+            "Thank you for the report. A review several learners report is hidden until a moderator looks at it.",
+        ),
         _ => None,
     };
+    let (ratings, reviews) = state
+        .store
+        .learning()
+        .reviews(course.card.id, who.as_ref(), 50)
+        .await?;
+    let my_review = reviews
+        .iter()
+        .find(|r| r.mine)
+        .map(|r| (r.rating, r.body.clone()));
     Ok(page(
-        StatusCode::OK,
+        status,
         &CoursePage {
-            layout: Layout::new(&course.card.title, &ctx, "courses"),
+            layout: Layout::new(&course.card.title, ctx, "courses"),
             card: CardView::from(&course.card),
             description: markdown::render(&course.description),
             instructors: course
@@ -538,9 +581,105 @@ async fn course_page(
             completed: enrolment.as_ref().is_some_and(|e| e.completed_at.is_some()),
             resume,
             notice,
-            offered: offered_to(&state, who.as_ref(), &course).await?,
+            offered: offered_to(state, who.as_ref(), &course).await?,
+            average: ratings
+                .average
+                .map(|a| format!("{a:.1}"))
+                .unwrap_or_default(),
+            ratings,
+            reviews: reviews
+                .into_iter()
+                .map(|r| ReviewView {
+                    id: r.id.to_string(),
+                    rating: r.rating,
+                    body: r.body,
+                    date: r.updated_at.format("%-d %B %Y").to_string(),
+                    mine: r.mine,
+                })
+                .collect(),
+            my_review,
+            review_error,
         },
     ))
+}
+
+#[derive(Debug, Deserialize)]
+struct ReviewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    body: String,
+}
+
+async fn save_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<ReviewForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let who = signed_in_learner(&state, &ctx).await?;
+    let course = published_course(&state, &slug).await?;
+    let rating = form.rating.parse::<u8>().unwrap_or(0);
+    match state
+        .store
+        .learning()
+        .review(&who, course.card.id, rating, &form.body)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/courses/{slug}?done=reviewed#reviews-title"
+        ))),
+        Err(lyceum_store::learning::LearningError::BadAnswers(m)) => {
+            render_course(
+                &state,
+                &ctx,
+                &slug,
+                None,
+                Some(m),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(AppError::from(e).into()),
+    }
+}
+
+async fn delete_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<crate::pages::CsrfForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let who = signed_in_learner(&state, &ctx).await?;
+    let course = published_course(&state, &slug).await?;
+    state
+        .store
+        .learning()
+        .delete_review(&who, course.card.id)
+        .await?;
+    Ok(see_other(&format!("/courses/{slug}?done=review-deleted")))
+}
+
+async fn report_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, String)>,
+    PageForm(form): PageForm<crate::pages::CsrfForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let who = signed_in_learner(&state, &ctx).await?;
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    state
+        .store
+        .learning()
+        .report_review(&who, id)
+        .await
+        .map_err(AppError::from)?;
+    Ok(see_other(&format!("/courses/{slug}?done=reported")))
 }
 
 async fn enrol(

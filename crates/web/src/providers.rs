@@ -214,11 +214,11 @@ async fn render_admin(
             fields: crate::pages::with_errors(
                 vec![
                     Field::new("name", "Name", "text", "off").value(&values.name),
-                    Field::new("slug", "Short name", "text", "off")
+                    Field::new("slug", "Short name (optional)", "text", "off")
                         .hint("Used in addresses; made from the name when left empty.")
                         .value(&values.slug)
                         .optional(),
-                    Field::new("website", "Web site", "url", "off")
+                    Field::new("website", "Web site (optional)", "url", "off")
                         .hint("The full address, starting with https://")
                         .value(&values.website)
                         .optional(),
@@ -758,6 +758,16 @@ struct CourseAdminPage {
     values: (String, String, String),
 }
 
+impl CourseAdminPage {
+    /// The error for a field of the video form, if any.
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn render_course_admin(
     state: &AppState,
@@ -868,6 +878,7 @@ async fn upload_video(
     let mut captions: Option<String> = None;
     let mut errors = Vec::new();
     let mut stored: Option<(String, &'static str, u64)> = None;
+    let mut video_chosen = false;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -886,14 +897,13 @@ async fn upload_video(
         match name.as_str() {
             "video" => {
                 ctx.check_csrf(text.get("csrf").map(String::as_str).unwrap_or_default())?;
-                if !errors.is_empty() {
+                if field.file_name().is_none_or(str::is_empty) {
                     break;
                 }
-                if field.file_name().is_none_or(str::is_empty) {
-                    errors.push(FieldError::new(
-                        "video",
-                        "Choose the video file (MP4 or WebM).",
-                    ));
+                video_chosen = true;
+                if !errors.is_empty() {
+                    // Something else is wrong: do not store a large file
+                    // that would only be thrown away.
                     break;
                 }
                 let key = format!("videos/{}", uuid::Uuid::new_v4());
@@ -963,7 +973,7 @@ async fn upload_video(
             "Choose the section the video belongs to.",
         ));
     }
-    if stored.is_none() && !errors.iter().any(|e| e.field == "video") {
+    if !video_chosen {
         errors.push(FieldError::new(
             "video",
             "Choose the video file (MP4 or WebM).",

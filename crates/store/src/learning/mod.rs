@@ -9,11 +9,13 @@ mod catalog;
 mod credentials;
 mod progress;
 mod providers;
+mod reviews;
 
 pub use catalog::*;
 pub use credentials::*;
 pub use progress::*;
 pub use providers::*;
+pub use reviews::*;
 
 use crate::{Store, StoreError};
 use lyceum_core::domain::{LibraryId, SubjectId};

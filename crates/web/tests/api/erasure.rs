@@ -109,6 +109,34 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
             .expect("link")
     );
     crate::learning::enrol_and_finish(&app, &ann.client, &course).await;
+    // And reviewed it, and reported Bo's review.
+    crate::learning::enrol_and_finish(&app, &bo.client, &course).await;
+    for (c, body) in [(&ann.client, "Useful"), (&bo.client, "Fine")] {
+        let res = c
+            .put(app.url(&format!("/api/v1/courses/{course}/review")))
+            .json(&json!({"rating": 4, "body": body}))
+            .send()
+            .await
+            .expect("review");
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+    let (_, reviews) = app
+        .get_json(&bo.client, &format!("/api/v1/courses/{course}/reviews"))
+        .await;
+    let bos = reviews["reviews"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["mine"] == true))
+        .and_then(|r| r["id"].as_str())
+        .expect("Bo's review")
+        .to_owned();
+    let res = ann
+        .client
+        .post(app.url(&format!("/api/v1/reviews/{bos}/reports")))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("report");
+    assert_eq!(res.status(), StatusCode::OK);
     // And manages a content provider.
     let own = app
         .store

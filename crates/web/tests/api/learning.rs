@@ -958,3 +958,140 @@ async fn a_linked_library_card_carries_its_courses_into_the_account() {
     let credential: Value = res.json().await.expect("json");
     assert_eq!(verify(&app, &credential).await["valid"], true);
 }
+
+#[tokio::test]
+async fn enrolled_learners_review_without_names_and_reports_hide_abuse() {
+    let app = spawn_app().await;
+    let course = catalog(&app).await;
+    let review = |c: &reqwest::Client, body: Value| {
+        let c = c.clone();
+        let url = app.url(&format!("/api/v1/courses/{course}/review"));
+        async move { c.put(url).json(&body).send().await.expect("put").status() }
+    };
+    let ann = app.sign_up("ann@example.org", "Ann Reviewer").await;
+    assert_eq!(
+        review(&ann.client, json!({"rating": 5, "body": "Clear"})).await,
+        StatusCode::CONFLICT,
+        "only enrolled learners review"
+    );
+    let mut learners = Vec::new();
+    for (i, name) in ["Ann", "Bo", "Cy", "Di", "Ed"].iter().enumerate() {
+        let m = if i == 0 {
+            ann.client.clone()
+        } else {
+            app.sign_up(&format!("{name}@example.org"), name)
+                .await
+                .client
+        };
+        app.post_json(
+            &m,
+            &format!("/api/v1/courses/{course}/enrollments"),
+            json!({}),
+        )
+        .await;
+        learners.push(m);
+    }
+    assert_eq!(
+        review(&learners[0], json!({"rating": 6})).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        review(&learners[0], json!({"rating": 4, "body": "x".repeat(2001)})).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        review(
+            &learners[0],
+            json!({"rating": 4, "body": "Plainly-Secret-Review-Words"})
+        )
+        .await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        review(
+            &learners[0],
+            json!({"rating": 5, "body": "Plainly-Secret-Review-Words, better"})
+        )
+        .await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        review(&learners[1], json!({"rating": 2, "body": "Spam spam spam"})).await,
+        StatusCode::NO_CONTENT
+    );
+
+    let (_, r) = app
+        .get_json(&app.client, &format!("/api/v1/courses/{course}/reviews"))
+        .await;
+    assert_eq!(r["count"], 2, "a second review replaces the first");
+    assert_eq!(r["average"].as_f64(), Some(3.5));
+    assert_eq!(r["stars"], json!([0, 1, 0, 0, 1]));
+    assert!(!r.to_string().contains("Ann"), "no names: {r}");
+    let (_, _, html) = app
+        .get_page(&app.client, "/courses/spreadsheets-for-everyone")
+        .await;
+    assert!(
+        html.contains("3.5 out of 5") && html.contains("A learner"),
+        "{html}"
+    );
+
+    // The words are stored encrypted under the reviewer's key.
+    if !app.is_postgres {
+        for f in files_under(app.data_dir.path()) {
+            let bytes = std::fs::read(&f).expect("read");
+            assert!(
+                !contains(&bytes, b"Plainly-Secret"),
+                "{} holds review text",
+                f.display()
+            );
+        }
+    }
+
+    // Three different learners hide a review; one learner counts once; nobody reports their own.
+    let spam = r["reviews"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["rating"] == 2))
+        .and_then(|x| x["id"].as_str())
+        .expect("spam")
+        .to_owned();
+    let report = |c: &reqwest::Client| {
+        let c = c.clone();
+        let url = app.url(&format!("/api/v1/reviews/{spam}/reports"));
+        async move {
+            let res = c.post(url).json(&json!({})).send().await.expect("report");
+            (
+                res.status(),
+                res.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    assert_eq!(report(&learners[1]).await.0, StatusCode::CONFLICT);
+    assert_eq!(report(&learners[2]).await.1["hidden"], false);
+    assert_eq!(
+        report(&learners[2]).await.1["hidden"],
+        false,
+        "counted once"
+    );
+    assert_eq!(report(&learners[3]).await.1["hidden"], false);
+    assert_eq!(report(&learners[4]).await.1["hidden"], true);
+    let (_, r) = app
+        .get_json(&app.client, &format!("/api/v1/courses/{course}/reviews"))
+        .await;
+    assert_eq!(r["count"], 1);
+
+    // Erasing the reviewer takes the review along.
+    let res = learners[0]
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("erase");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let (_, r) = app
+        .get_json(&app.client, &format!("/api/v1/courses/{course}/reviews"))
+        .await;
+    assert_eq!(
+        r["count"], 0,
+        "an erased reviewer's words are unreadable and left out at once"
+    );
+}
