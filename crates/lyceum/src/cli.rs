@@ -423,6 +423,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_recipients(config.privacy.recipients.clone())
         .with_retention(config.retention)
         .with_media(config.media()?);
+    // Build the catalog's search index before taking requests.
+    let started = std::time::Instant::now();
+    state
+        .search
+        .sync(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
+    tracing::info!(
+        courses = state.search.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "search index built"
+    );
     // Record the notice this configuration gives (a new version if the
     // operator changed retention or recipients since the last start).
     lyceum_web::notice::current(&state)

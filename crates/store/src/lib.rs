@@ -96,6 +96,9 @@ pub struct Store {
     pub clock: Arc<dyn Clock>,
     /// Recently read accounts, decrypted (see [`accounts::MemberCache`]).
     pub(crate) members: accounts::MemberCache,
+    /// Bumped by every catalog write on this node, so search indexes know
+    /// at once that they are behind.
+    catalog_version: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -119,6 +122,7 @@ impl Store {
             keyring: Keyring::new(keyring_db, instance_key),
             clock,
             members: accounts::MemberCache::default(),
+            catalog_version: Arc::default(),
         })
     }
 
@@ -147,6 +151,18 @@ impl Store {
         self.db.close_by_ref().await?;
         self.keyring.db().close_by_ref().await?;
         Ok(())
+    }
+
+    /// How many catalog writes this node has made (see
+    /// [`learning::Learning::index_rows_since`]).
+    pub fn catalog_version(&self) -> u64 {
+        self.catalog_version
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn catalog_changed(&self) {
+        self.catalog_version
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// The engine behind the main database.

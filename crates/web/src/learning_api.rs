@@ -193,7 +193,7 @@ async fn list_courses(
         .learning()
         .allowed_providers(who.as_ref())
         .await?;
-    let result = state.store.learning().search(&query).await?;
+    let result = state.search.search(&state, &query).await?;
     Ok(Json(CourseList {
         courses: result.courses.iter().map(CourseSummary::from).collect(),
         total: result.total,

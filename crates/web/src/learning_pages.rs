@@ -349,7 +349,7 @@ async fn catalog(
         .allowed_providers(who.as_ref())
         .await?;
     query.allowed_providers = allowed.clone();
-    let result = state.store.learning().search(&query).await?;
+    let result = state.search.search(&state, &query).await?;
     let filtered = params.is_filtered();
     let (new_this_week, popular) = if filtered || query.page > 0 {
         (Vec::new(), Vec::new())

@@ -23,6 +23,7 @@ pub mod ops;
 pub mod pages;
 pub mod patrons;
 pub mod providers;
+pub mod search;
 pub mod security;
 pub mod session;
 
@@ -141,6 +142,8 @@ pub struct AppState {
     /// Media files (lesson videos): a local directory, or in memory until
     /// one is configured.
     pub media: lyceum_media::Media,
+    /// The catalog's search index on this node.
+    pub search: Arc<search::CatalogSearch>,
     /// Set once the first operator exists, so the home page stops asking
     /// the database (it never goes back to false).
     set_up: Arc<AtomicBool>,
@@ -175,6 +178,9 @@ impl AppState {
             sip2: Arc::new(patrons::Sip2Clients::default()),
             oidc: Arc::new(oidc::OidcClient::default()),
             media: lyceum_media::Media::in_memory(),
+            search: Arc::new(
+                search::CatalogSearch::new().expect("an empty in-memory index can always be made"),
+            ),
             set_up: Arc::new(AtomicBool::new(false)),
         }
     }

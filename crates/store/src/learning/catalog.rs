@@ -1,7 +1,7 @@
 //! Providers, the catalog import (idempotent per provider and external
 //! id), catalog search with facets, and course and lesson pages' data.
 
-use super::{Learning, LearningError, like_pattern};
+use super::{Learning, LearningError};
 use crate::entity::{
     course, course_instructor, course_section, course_skill, instructor, lesson, provider,
     quiz_question,
@@ -10,11 +10,11 @@ use crate::{StoreError, from_ms};
 use chrono::{DateTime, Utc};
 pub use lyceum_core::domain::learning::{CourseInput, InstructorInput, LessonInput, SectionInput};
 use lyceum_core::domain::learning::{
-    CourseStatus, DurationBucket, Language, LessonKind, Level, QuizQuestion, slugify,
+    CourseStatus, DurationBucket, LessonKind, Level, QuizQuestion, slugify,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, FromQueryResult,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
@@ -64,6 +64,39 @@ pub struct NewProvider {
     pub description: String,
     /// A third-party content partner.
     pub is_partner: bool,
+}
+
+/// A course as the search index needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRow {
+    /// Id.
+    pub id: Uuid,
+    /// Whether it is in the catalog (others are removed from the index).
+    pub published: bool,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Description.
+    pub description: String,
+    /// Skills.
+    pub skills: Vec<String>,
+    /// Instructors' names.
+    pub instructors: Vec<String>,
+    /// Provider id.
+    pub provider_id: Uuid,
+    /// Provider name.
+    pub provider_name: String,
+    /// Level key.
+    pub level: String,
+    /// Language tag.
+    pub language: String,
+    /// Minutes.
+    pub duration_minutes: u32,
+    /// First publication (or creation), milliseconds since the epoch.
+    pub published_at: i64,
+    /// Last change, milliseconds since the epoch.
+    pub updated_at: i64,
 }
 
 /// What an import did.
@@ -256,12 +289,6 @@ pub struct LessonView {
     pub video: Option<(String, u64)>,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct Count {
-    value: Option<String>,
-    n: i64,
-}
-
 impl Learning<'_> {
     /// Creates a provider, or updates the one with the same short name.
     pub async fn ensure_provider(&self, p: NewProvider) -> Result<Provider, StoreError> {
@@ -336,6 +363,7 @@ impl Learning<'_> {
             }
         }
         tx.commit().await?;
+        self.store.catalog_changed();
         Ok(summary)
     }
 
@@ -384,164 +412,85 @@ impl Learning<'_> {
             a.published_at = Set(Some(now));
         }
         a.update(&self.store.writer).await?;
+        self.store.catalog_changed();
         Ok(next)
     }
 
-    /// Searches the published catalog.
-    pub async fn search(&self, q: &CourseQuery) -> Result<CoursePage, StoreError> {
+    /// Courses changed at or after `since_ms` (milliseconds since the
+    /// epoch), in any state, with what the search index needs.
+    pub async fn index_rows_since(&self, since_ms: i64) -> Result<Vec<IndexRow>, StoreError> {
         let db = &self.store.db;
-        let provider_id = match &q.provider {
-            Some(slug) => match self.provider(slug).await? {
-                Some(p) => Some(p.id),
-                None => {
-                    return Ok(CoursePage {
-                        courses: Vec::new(),
-                        total: 0,
-                        facets: Facets::default(),
-                    });
-                }
-            },
-            None => None,
-        };
-        let cond = |skip: Facet| filter(q, provider_id, skip);
-        let per_page = q.per_page.clamp(1, 100);
-        let total = course::Entity::find()
-            .filter(cond(Facet::None))
-            .count(db)
-            .await?;
         let models = course::Entity::find()
-            .filter(cond(Facet::None))
-            .order_by_desc(course::Column::PublishedAt)
-            .order_by_asc(course::Column::Title)
-            .order_by_asc(course::Column::Id)
-            .offset(q.page.saturating_mul(per_page))
-            .limit(per_page)
+            .filter(course::Column::UpdatedAt.gte(since_ms))
+            .order_by_asc(course::Column::UpdatedAt)
             .all(db)
             .await?;
-        let courses = self.cards(models).await?;
-
-        // Each facet counts over the courses matching every other filter,
-        // so choosing a level still shows how many courses each other
-        // level has.
-        let group = |column: course::Column, skip: Facet| {
-            course::Entity::find()
-                .select_only()
-                .column_as(column, "value")
-                .column_as(Expr::col(course::Column::Id).count(), "n")
-                .filter(cond(skip))
-                .group_by(column)
-                .into_model::<Count>()
-        };
-        let levels = group(course::Column::Level, Facet::Level).all(db).await?;
-        let languages = group(course::Column::Language, Facet::Language)
-            .all(db)
-            .await?;
-        let by_provider: Vec<(Uuid, i64)> = course::Entity::find()
-            .select_only()
-            .column(course::Column::ProviderId)
-            .column_as(Expr::col(course::Column::Id).count(), "n")
-            .filter(cond(Facet::Provider))
-            .group_by(course::Column::ProviderId)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let skills = course_skill::Entity::find()
-            .select_only()
-            .column_as(course_skill::Column::Skill, "value")
-            .column_as(Expr::col(course_skill::Column::CourseId).count(), "n")
-            .filter(
-                course_skill::Column::CourseId.in_subquery(
-                    Query::select()
-                        .column(course::Column::Id)
-                        .from(course::Entity)
-                        .cond_where(cond(Facet::Skill))
-                        .to_owned(),
-                ),
-            )
-            .group_by(course_skill::Column::Skill)
-            .order_by_desc(Expr::col(course_skill::Column::CourseId).count())
-            .order_by_asc(course_skill::Column::Skill)
-            .limit(15)
-            .into_model::<Count>()
-            .all(db)
-            .await?;
-        let mut durations = Vec::new();
-        for bucket in DurationBucket::ALL {
-            let n = course::Entity::find()
-                .filter(cond(Facet::Duration))
-                .filter(bucket_condition(bucket))
-                .count(db)
-                .await?;
-            if n > 0 {
-                durations.push(FacetValue {
-                    value: bucket.key().into(),
-                    label: bucket.label().into(),
-                    count: n,
-                });
-            }
-        }
-        let providers = self.providers().await?;
-        let names: HashMap<Uuid, &Provider> = providers.iter().map(|p| (p.id, p)).collect();
-        let mut provider_facet: Vec<FacetValue> = by_provider
-            .into_iter()
-            .filter_map(|(id, n)| {
-                let p = names.get(&id)?;
-                Some(FacetValue {
-                    value: p.slug.clone(),
-                    label: p.name.clone(),
-                    count: u64::try_from(n).unwrap_or(0),
-                })
-            })
-            .collect();
-        provider_facet.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
-        let mut level_facet = Vec::new();
-        for level in Level::ALL {
-            if let Some(c) = levels
-                .iter()
-                .find(|c| c.value.as_deref() == Some(level.key()))
+        let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+        let mut skills: HashMap<Uuid, Vec<String>> = HashMap::new();
+        let mut instructors: HashMap<Uuid, Vec<String>> = HashMap::new();
+        // In chunks, so a full rebuild of a large catalog stays within the
+        // engines' limits on bound parameters.
+        for chunk in ids.chunks(500) {
+            for s in course_skill::Entity::find()
+                .filter(course_skill::Column::CourseId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
             {
-                level_facet.push(FacetValue {
-                    value: level.key().into(),
-                    label: level.label().into(),
-                    count: u64::try_from(c.n).unwrap_or(0),
-                });
+                skills.entry(s.course_id).or_default().push(s.skill);
+            }
+            let credits = course_instructor::Entity::find()
+                .filter(course_instructor::Column::CourseId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?;
+            let names: HashMap<Uuid, String> = instructor::Entity::find()
+                .filter(instructor::Column::Id.is_in(credits.iter().map(|c| c.instructor_id)))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|i| (i.id, i.name))
+                .collect();
+            for c in credits {
+                if let Some(n) = names.get(&c.instructor_id) {
+                    instructors.entry(c.course_id).or_default().push(n.clone());
+                }
             }
         }
-        let mut language_facet: Vec<FacetValue> = languages
+        let providers: HashMap<Uuid, String> = self
+            .providers()
+            .await?
             .into_iter()
-            .filter_map(|c| {
-                let tag = c.value?;
-                Some(FacetValue {
-                    label: Language::parse(&tag)
-                        .map(|l| l.label())
-                        .unwrap_or(tag.clone()),
-                    value: tag,
-                    count: u64::try_from(c.n).unwrap_or(0),
-                })
-            })
+            .map(|p| (p.id, p.name))
             .collect();
-        language_facet.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
-        Ok(CoursePage {
-            courses,
-            total,
-            facets: Facets {
-                skills: skills
-                    .into_iter()
-                    .filter_map(|c| {
-                        let v = c.value?;
-                        Some(FacetValue {
-                            label: v.clone(),
-                            value: v,
-                            count: u64::try_from(c.n).unwrap_or(0),
-                        })
-                    })
-                    .collect(),
-                levels: level_facet,
-                providers: provider_facet,
-                languages: language_facet,
-                durations,
-            },
-        })
+        Ok(models
+            .into_iter()
+            .map(|m| IndexRow {
+                skills: skills.remove(&m.id).unwrap_or_default(),
+                instructors: instructors.remove(&m.id).unwrap_or_default(),
+                provider_name: providers.get(&m.provider_id).cloned().unwrap_or_default(),
+                published: m.status == CourseStatus::Published.key(),
+                id: m.id,
+                title: m.title,
+                summary: m.summary,
+                description: m.description,
+                provider_id: m.provider_id,
+                level: m.level,
+                language: m.language,
+                duration_minutes: u32::try_from(m.duration_minutes).unwrap_or(0),
+                published_at: m.published_at.unwrap_or(m.created_at),
+                updated_at: m.updated_at,
+            })
+            .collect())
+    }
+
+    /// Catalog cards for these courses, in this order (missing ones left out).
+    pub async fn cards_for(&self, ids: &[Uuid]) -> Result<Vec<CourseCard>, StoreError> {
+        let models = course::Entity::find()
+            .filter(course::Column::Id.is_in(ids.to_vec()))
+            .all(&self.store.db)
+            .await?;
+        let mut cards = self.cards(models).await?;
+        cards.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
+        Ok(cards)
     }
 
     /// Published courses first published at or after `since`, newest first.
@@ -830,6 +779,7 @@ impl Learning<'_> {
             .exec(&tx)
             .await?;
         tx.commit().await?;
+        self.store.catalog_changed();
         Ok(id)
     }
 
@@ -891,87 +841,6 @@ fn summary(l: &lesson::Model) -> LessonSummary {
         kind: LessonKind::parse(&l.kind).unwrap_or(LessonKind::Article),
         duration_minutes: u32::try_from(l.duration_minutes).unwrap_or(0),
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Facet {
-    None,
-    Skill,
-    Level,
-    Provider,
-    Language,
-    Duration,
-}
-
-fn bucket_condition(bucket: DurationBucket) -> Condition {
-    let (from, to) = bucket.minutes();
-    let mut c = Condition::all().add(course::Column::DurationMinutes.gte(from));
-    if to != u32::MAX {
-        c = c.add(course::Column::DurationMinutes.lt(to));
-    }
-    c
-}
-
-fn filter(q: &CourseQuery, provider_id: Option<Uuid>, skip: Facet) -> Condition {
-    let mut c = Condition::all().add(course::Column::Status.eq(CourseStatus::Published.key()));
-    if let Some(allowed) = &q.allowed_providers {
-        c = c.add(course::Column::ProviderId.is_in(allowed.clone()));
-    }
-    for word in q.q.split_whitespace().take(8) {
-        let pattern = LikeExpr::new(like_pattern(&word.to_lowercase())).escape('\\');
-        let lower = |col: course::Column| Expr::expr(Func::lower(Expr::col(col)));
-        c = c.add(
-            Condition::any()
-                .add(lower(course::Column::Title).like(pattern.clone()))
-                .add(lower(course::Column::Summary).like(pattern.clone()))
-                .add(
-                    course::Column::Id.in_subquery(
-                        Query::select()
-                            .column(course_skill::Column::CourseId)
-                            .from(course_skill::Entity)
-                            .and_where(
-                                Expr::expr(Func::lower(Expr::col(course_skill::Column::Skill)))
-                                    .like(pattern),
-                            )
-                            .to_owned(),
-                    ),
-                ),
-        );
-    }
-    if skip != Facet::Skill
-        && let Some(skill) = &q.skill
-    {
-        c = c.add(
-            course::Column::Id.in_subquery(
-                Query::select()
-                    .column(course_skill::Column::CourseId)
-                    .from(course_skill::Entity)
-                    .and_where(course_skill::Column::Skill.eq(skill.as_str()))
-                    .to_owned(),
-            ),
-        );
-    }
-    if skip != Facet::Level
-        && let Some(level) = q.level
-    {
-        c = c.add(course::Column::Level.eq(level.key()));
-    }
-    if skip != Facet::Provider
-        && let Some(id) = provider_id
-    {
-        c = c.add(course::Column::ProviderId.eq(id));
-    }
-    if skip != Facet::Language
-        && let Some(language) = &q.language
-    {
-        c = c.add(course::Column::Language.eq(language.as_str()));
-    }
-    if skip != Facet::Duration
-        && let Some(bucket) = q.duration
-    {
-        c = c.add(bucket_condition(bucket));
-    }
-    c
 }
 
 /// Creates or updates one course; true when created.

@@ -102,16 +102,3 @@ impl From<sea_orm::DbErr> for LearningError {
         Self::Store(StoreError::Database(e))
     }
 }
-
-/// Escapes `%`, `_` and `\` for a LIKE pattern with `\` as the escape.
-pub(crate) fn like_pattern(word: &str) -> String {
-    let mut out = String::from("%");
-    for c in word.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}

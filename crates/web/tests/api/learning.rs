@@ -191,6 +191,13 @@ async fn the_catalog_searches_filters_and_counts_facets() {
     assert_eq!(s["courses"][0]["partner_content"], true);
     let (_, s) = app.get_json(c, "/api/v1/courses?skill=Budgeting").await;
     assert_eq!(s["total"], 1);
+    let (_, s) = app.get_json(c, "/api/v1/courses?q=spredsheet").await;
+    assert_eq!(s["total"], 3, "a typo is forgiven");
+    let (_, s) = app.get_json(c, "/api/v1/courses?q=ada%20exam").await;
+    assert_eq!(
+        s["total"], 4,
+        "instructors are searched, the last word as a prefix"
+    );
     let (_, s) = app.get_json(c, "/api/v1/courses?q=100%25").await;
     assert_eq!(s["total"], 0, "LIKE wildcards in a query are literal");
     let (_, s) = app.get_json(c, "/api/v1/courses?per_page=2&page=2").await;

@@ -1,0 +1,203 @@
+//! Catalog search: the node's tantivy index, kept in step with the
+//! database. Before answering, the index takes in every course changed
+//! since it last looked: at once after a catalog write on this node (the
+//! store's catalog version moved), and at least every second otherwise, so
+//! a course published on another node is found within a second too.
+
+use crate::AppState;
+use crate::error::AppError;
+use lyceum_core::domain::learning::{Language, Level};
+use lyceum_search::{CourseDoc, CourseIndex, Filters};
+use lyceum_store::learning::{CoursePage, CourseQuery, FacetValue, Facets};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a node trusts its index without asking the database.
+const RECHECK: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+struct SyncState {
+    /// The store's catalog version when last synced.
+    version: u64,
+    /// The newest `updated_at` taken in.
+    since_ms: i64,
+    /// When the database was last asked.
+    checked: Option<Instant>,
+}
+
+/// The catalog index and how far it has caught up.
+#[derive(Debug)]
+pub struct CatalogSearch {
+    index: Arc<CourseIndex>,
+    sync: tokio::sync::Mutex<SyncState>,
+}
+
+fn internal(e: impl std::error::Error + Send + Sync + 'static) -> AppError {
+    AppError::Internal(Box::new(e))
+}
+
+impl CatalogSearch {
+    /// An empty index; the first search fills it from the database.
+    pub fn new() -> Result<Self, lyceum_search::SearchError> {
+        Ok(Self {
+            index: Arc::new(CourseIndex::new()?),
+            sync: tokio::sync::Mutex::new(SyncState {
+                version: 0,
+                since_ms: i64::MIN,
+                checked: None,
+            }),
+        })
+    }
+
+    /// Takes in the courses changed since the last sync, if the store says
+    /// there were writes here or a second has passed.
+    pub async fn sync(&self, state: &AppState) -> Result<(), AppError> {
+        let version = state.store.catalog_version();
+        let mut s = self.sync.lock().await;
+        let fresh = s.checked.is_some_and(|t| t.elapsed() < RECHECK);
+        if s.version == version && fresh {
+            return Ok(());
+        }
+        let rows = state.store.learning().index_rows_since(s.since_ms).await?;
+        let since = rows
+            .iter()
+            .map(|r| r.updated_at)
+            .max()
+            .unwrap_or(s.since_ms);
+        let (published, withdrawn): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.published);
+        let docs: Vec<CourseDoc> = published
+            .into_iter()
+            .map(|r| CourseDoc {
+                id: r.id,
+                title: r.title,
+                summary: r.summary,
+                description: r.description,
+                skills: r.skills,
+                instructors: r.instructors,
+                provider: r.provider_id,
+                provider_name: r.provider_name,
+                level: r.level,
+                language: r.language,
+                duration_minutes: r.duration_minutes,
+                published_at: r.published_at,
+            })
+            .collect();
+        let withdrawn: Vec<uuid::Uuid> = withdrawn.into_iter().map(|r| r.id).collect();
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || {
+            for id in withdrawn {
+                index.remove(id)?;
+            }
+            if docs.is_empty() {
+                Ok(())
+            } else {
+                index.upsert(docs)
+            }
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+        s.version = version;
+        s.since_ms = since;
+        s.checked = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Courses in the index.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether the index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Searches the published catalog: a page of cards, the total and the
+    /// facet counts, as the catalog page and the API show them.
+    pub async fn search(&self, state: &AppState, q: &CourseQuery) -> Result<CoursePage, AppError> {
+        self.sync(state).await?;
+        let providers = state.store.learning().providers().await?;
+        let provider = match &q.provider {
+            Some(slug) => match providers.iter().find(|p| &p.slug == slug) {
+                Some(p) => Some(p.id),
+                None => {
+                    return Ok(CoursePage {
+                        courses: Vec::new(),
+                        total: 0,
+                        facets: Facets::default(),
+                    });
+                }
+            },
+            None => None,
+        };
+        let filters = Filters {
+            q: q.q.clone(),
+            skill: q.skill.clone(),
+            level: q.level.map(|l| l.key().to_owned()),
+            provider,
+            language: q.language.clone(),
+            duration: q.duration,
+            allowed: q.allowed_providers.clone(),
+        };
+        let index = self.index.clone();
+        let (page, per_page) = (q.page, q.per_page.clamp(1, 100));
+        let hits = tokio::task::spawn_blocking(move || index.search(&filters, page, per_page))
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
+        let courses = state.store.learning().cards_for(&hits.ids).await?;
+        let by_id: HashMap<uuid::Uuid, (&str, &str)> = providers
+            .iter()
+            .map(|p| (p.id, (p.slug.as_str(), p.name.as_str())))
+            .collect();
+        let f = hits.facets;
+        let value = |v: String, label: String, count: u64| FacetValue {
+            value: v,
+            label,
+            count,
+        };
+        Ok(CoursePage {
+            courses,
+            total: hits.total,
+            facets: Facets {
+                skills: f
+                    .skills
+                    .into_iter()
+                    .map(|(s, n)| value(s.clone(), s, n))
+                    .collect(),
+                levels: Level::ALL
+                    .into_iter()
+                    .filter_map(|l| {
+                        let n = f.levels.iter().find(|(k, _)| k == l.key())?.1;
+                        Some(value(l.key().into(), l.label().into(), n))
+                    })
+                    .collect(),
+                providers: f
+                    .providers
+                    .into_iter()
+                    .filter_map(|(id, n)| {
+                        let (slug, name) = by_id.get(&id)?;
+                        Some(value((*slug).into(), (*name).into(), n))
+                    })
+                    .collect(),
+                languages: f
+                    .languages
+                    .into_iter()
+                    .map(|(tag, n)| {
+                        let label = Language::parse(&tag)
+                            .map(|l| l.label())
+                            .unwrap_or(tag.clone());
+                        value(tag, label, n)
+                    })
+                    .collect(),
+                durations: f
+                    .durations
+                    .into_iter()
+                    .map(|(b, n)| value(b.key().into(), b.label().into(), n))
+                    .collect(),
+            },
+        })
+    }
+}
