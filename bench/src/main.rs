@@ -41,6 +41,19 @@ enum Cmd {
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
+    /// Create a provider and import generated courses through the catalog
+    /// import API, as its staff would (sign in as an operator first).
+    SeedCourses {
+        /// How many courses.
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        /// An operator's email address.
+        #[arg(long)]
+        email: String,
+        /// The operator's password.
+        #[arg(long)]
+        password: String,
+    },
     /// Drive one workload at a fixed rate.
     Run {
         /// What to request.
@@ -158,6 +171,11 @@ async fn main() -> anyhow::Result<()> {
             members,
             concurrency,
         } => seed(&cli.base, members, concurrency).await,
+        Cmd::SeedCourses {
+            count,
+            email,
+            password,
+        } => seed_courses(&cli.base, count, &email, &password).await,
         Cmd::Run {
             workload,
             rate,
@@ -176,6 +194,150 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
     }
+}
+
+/// Words generated course titles, summaries and skills are made of.
+const VOCABULARY: &[&str] = &[
+    "data",
+    "analysis",
+    "design",
+    "systems",
+    "learning",
+    "energy",
+    "budget",
+    "writing",
+    "spreadsheets",
+    "networks",
+    "history",
+    "biology",
+    "chemistry",
+    "physics",
+    "music",
+    "drawing",
+    "marketing",
+    "finance",
+    "health",
+    "nutrition",
+    "language",
+    "spanish",
+    "statistics",
+    "algebra",
+    "geometry",
+    "programming",
+    "python",
+    "databases",
+    "security",
+    "privacy",
+    "leadership",
+    "communication",
+    "negotiation",
+    "photography",
+    "gardening",
+    "cooking",
+    "carpentry",
+    "welding",
+    "electronics",
+    "robotics",
+    "ethics",
+    "philosophy",
+    "economics",
+    "accounting",
+    "interviewing",
+    "careers",
+    "teaching",
+    "parenting",
+    "psychology",
+    "sociology",
+    "geography",
+    "climate",
+    "ecology",
+    "astronomy",
+    "poetry",
+];
+
+/// A deterministic pseudo-random number for course `i`, part `k`.
+fn mix(i: usize, k: usize) -> usize {
+    let mut x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (k as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
+    (x ^ (x >> 29)) as usize
+}
+
+fn word(i: usize, k: usize) -> &'static str {
+    VOCABULARY[mix(i, k) % VOCABULARY.len()]
+}
+
+fn capitalised(w: &str) -> String {
+    let mut c = w.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+async fn seed_courses(base: &str, count: usize, email: &str, password: &str) -> anyhow::Result<()> {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .timeout(Duration::from_secs(600))
+        .build()?;
+    let res = c
+        .post(format!("{base}/api/v1/auth/signin"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status().is_success(),
+        "signing in as {email}: {}",
+        res.status()
+    );
+    let res = c
+        .post(format!("{base}/api/v1/providers"))
+        .json(&json!({"slug": "bench", "name": "Bench Courses", "description": "Generated courses for benchmarks."}))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status().is_success() || res.status() == reqwest::StatusCode::CONFLICT,
+        "creating the provider: {}",
+        res.status()
+    );
+    let started = Instant::now();
+    let levels = ["beginner", "intermediate", "advanced"];
+    let languages = ["en", "en", "en", "es", "fr", "de"];
+    for batch in (0..count).collect::<Vec<_>>().chunks(5_000) {
+        let mut csv =
+            String::from("id,title,summary,description,level,language,duration_minutes,skills\n");
+        for &i in batch {
+            let (a, b, d) = (word(i, 1), word(i, 2), word(i, 3));
+            csv.push_str(&format!(
+                "b{i},{} {} for {} {i},Learn {a} and {b} step by step.,\"A course on {a}, {b} and {d}. Practice with real examples.\",{},{},{},{};{}\n",
+                capitalised(a),
+                b,
+                d,
+                levels[mix(i, 4) % 3],
+                languages[mix(i, 5) % languages.len()],
+                15 + mix(i, 6) % 600,
+                capitalised(a),
+                capitalised(d),
+            ));
+        }
+        let res = c
+            .post(format!("{base}/api/v1/providers/bench/imports"))
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await?;
+        let status = res.status();
+        anyhow::ensure!(
+            status.is_success(),
+            "import: {status} {}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+    println!(
+        "imported {count} courses in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn seed(base: &str, members: usize, concurrency: usize) -> anyhow::Result<()> {

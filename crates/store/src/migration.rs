@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0013Providers),
             Box::new(M0014LessonMedia),
             Box::new(M0015Reviews),
+            Box::new(M0016CoursesUpdated),
         ]
     }
 }
@@ -1139,6 +1140,30 @@ impl MigrationTrait for M0015Reviews {
                 .name("review_reports_subject")
                 .table(t("review_reports"))
                 .col(t("subject_id"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0016CoursesUpdated;
+
+impl MigrationName for M0016CoursesUpdated {
+    fn name(&self) -> &str {
+        "m0016_courses_updated"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0016CoursesUpdated {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // Search indexes ask every second for courses changed since they
+        // last looked.
+        m.create_index(
+            Index::create()
+                .name("courses_updated")
+                .table(t("courses"))
+                .col(t("updated_at"))
                 .to_owned(),
         )
         .await

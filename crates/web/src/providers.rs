@@ -55,7 +55,7 @@ pub fn router() -> Router<AppState> {
 /// The provider API.
 pub fn api_router() -> Router<AppState> {
     Router::new()
-        .route("/providers", get(list_api))
+        .route("/providers", get(list_api).post(create_api))
         .route(
             "/providers/{slug}/imports",
             post(import_api).layer(DefaultBodyLimit::max(MAX_CATALOG_BYTES + 64 * 1024)),
@@ -69,8 +69,8 @@ pub fn api_router() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_api, import_api, stats_api, status_api),
-    components(schemas(ProviderResponse, ImportResponse, CourseStatsResponse, StatusBody)),
+    paths(list_api, create_api, import_api, stats_api, status_api),
+    components(schemas(NewProviderRequest, ProviderResponse, ImportResponse, CourseStatsResponse, StatusBody)),
     tags((name = "providers", description = "Content providers and their catalogs"))
 )]
 pub struct ProviderApiDoc;
@@ -609,6 +609,104 @@ async fn list_api(State(state): State<AppState>) -> Result<Json<Vec<ProviderResp
 struct ImportQuery {
     #[serde(default)]
     status: Option<String>,
+}
+
+/// A provider to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProviderRequest {
+    /// Short name: 2–60 lower-case letters, digits and hyphens.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Web site (https://…).
+    #[serde(default)]
+    pub website: Option<String>,
+    /// A sentence or two.
+    #[serde(default)]
+    pub description: String,
+    /// A third-party partner.
+    #[serde(default)]
+    pub partner: bool,
+}
+
+#[utoipa::path(post, path = "/providers", tag = "providers",
+    request_body = NewProviderRequest,
+    responses(
+        (status = 201, description = "Added", body = ProviderResponse),
+        (status = 403, description = "Not an operator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The short name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed short name, name or web site", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn create_api(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<NewProviderRequest>,
+) -> Result<(StatusCode, Json<ProviderResponse>), ApiError> {
+    operator_only(&ctx)?;
+    let mut errors = Vec::new();
+    let slug_ok = (2..=60).contains(&body.slug.len())
+        && body
+            .slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !slug_ok {
+        errors.push(FieldError::new(
+            "slug",
+            "Use 2 to 60 lower-case letters, digits and hyphens.",
+        ));
+    }
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 120 {
+        errors.push(FieldError::new(
+            "name",
+            "Give a name of up to 120 characters.",
+        ));
+    }
+    let website = body
+        .website
+        .map(|w| w.trim().to_owned())
+        .filter(|w| !w.is_empty());
+    if website
+        .as_ref()
+        .is_some_and(|w| !(w.starts_with("https://") || w.starts_with("http://")))
+    {
+        errors.push(FieldError::new(
+            "website",
+            "Give the full address, starting with https://.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors).into());
+    }
+    if state.store.learning().provider(&body.slug).await?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "A provider with the short name {} already exists.",
+            body.slug
+        ))
+        .into());
+    }
+    let p = state
+        .store
+        .learning()
+        .ensure_provider(NewProvider {
+            slug: body.slug,
+            name,
+            website,
+            description: body.description.trim().to_owned(),
+            is_partner: body.partner,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ProviderResponse {
+            slug: p.slug,
+            name: p.name,
+            website: p.website,
+            description: p.description,
+            partner: p.is_partner,
+        }),
+    ))
 }
 
 /// What an import did.

@@ -24,6 +24,11 @@ struct SyncState {
     since_ms: i64,
     /// When the database was last asked.
     checked: Option<Instant>,
+    /// Courses already taken in at exactly `since_ms`, so the next look
+    /// (which asks for `updated_at >= since_ms`) does not redo them.
+    at_since: std::collections::HashSet<uuid::Uuid>,
+    /// The providers, as of the last change.
+    providers: Arc<Vec<lyceum_store::learning::Provider>>,
 }
 
 /// The catalog index and how far it has caught up.
@@ -46,25 +51,43 @@ impl CatalogSearch {
                 version: 0,
                 since_ms: i64::MIN,
                 checked: None,
+                at_since: std::collections::HashSet::new(),
+                providers: Arc::new(Vec::new()),
             }),
         })
     }
 
     /// Takes in the courses changed since the last sync, if the store says
     /// there were writes here or a second has passed.
-    pub async fn sync(&self, state: &AppState) -> Result<(), AppError> {
+    pub async fn sync(
+        &self,
+        state: &AppState,
+    ) -> Result<Arc<Vec<lyceum_store::learning::Provider>>, AppError> {
         let version = state.store.catalog_version();
         let mut s = self.sync.lock().await;
         let fresh = s.checked.is_some_and(|t| t.elapsed() < RECHECK);
         if s.version == version && fresh {
-            return Ok(());
+            return Ok(s.providers.clone());
         }
-        let rows = state.store.learning().index_rows_since(s.since_ms).await?;
-        let since = rows
+        let since_ms = s.since_ms;
+        let rows: Vec<_> = state
+            .store
+            .learning()
+            .index_rows_since(since_ms)
+            .await?
+            .into_iter()
+            .filter(|r| !(r.updated_at == since_ms && s.at_since.contains(&r.id)))
+            .collect();
+        if rows.is_empty() && s.version == version {
+            s.checked = Some(Instant::now());
+            return Ok(s.providers.clone());
+        }
+        let since = rows.iter().map(|r| r.updated_at).max().unwrap_or(since_ms);
+        let at_since: std::collections::HashSet<uuid::Uuid> = rows
             .iter()
-            .map(|r| r.updated_at)
-            .max()
-            .unwrap_or(s.since_ms);
+            .filter(|r| r.updated_at == since)
+            .map(|r| r.id)
+            .collect();
         let (published, withdrawn): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.published);
         let docs: Vec<CourseDoc> = published
             .into_iter()
@@ -98,10 +121,16 @@ impl CatalogSearch {
         .await
         .map_err(internal)?
         .map_err(internal)?;
+        if since == since_ms {
+            s.at_since.extend(at_since);
+        } else {
+            s.at_since = at_since;
+        }
         s.version = version;
         s.since_ms = since;
         s.checked = Some(Instant::now());
-        Ok(())
+        s.providers = Arc::new(state.store.learning().providers().await?);
+        Ok(s.providers.clone())
     }
 
     /// Courses in the index.
@@ -117,8 +146,7 @@ impl CatalogSearch {
     /// Searches the published catalog: a page of cards, the total and the
     /// facet counts, as the catalog page and the API show them.
     pub async fn search(&self, state: &AppState, q: &CourseQuery) -> Result<CoursePage, AppError> {
-        self.sync(state).await?;
-        let providers = state.store.learning().providers().await?;
+        let providers = self.sync(state).await?;
         let provider = match &q.provider {
             Some(slug) => match providers.iter().find(|p| &p.slug == slug) {
                 Some(p) => Some(p.id),

@@ -319,6 +319,7 @@ impl Learning<'_> {
                 .await?
             }
         };
+        self.store.catalog_changed();
         Ok(model.into())
     }
 

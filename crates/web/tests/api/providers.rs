@@ -536,3 +536,29 @@ async fn a_course_goes_from_draft_through_review_to_the_catalog() {
     let (_, all) = app.get_json(&app.client, "/api/v1/courses").await;
     assert_eq!(all["total"], 0);
 }
+
+#[tokio::test]
+async fn operators_add_providers_through_the_api() {
+    let app = spawn_app().await;
+    let op = app.set_up().await;
+    let post = |c: &reqwest::Client, body: Value| {
+        let c = c.clone();
+        let url = app.url("/api/v1/providers");
+        async move { c.post(url).json(&body).send().await.expect("post").status() }
+    };
+    let body = json!({"slug": "open-uni", "name": "Open University", "partner": true});
+    let member = app.sign_up("mo@example.org", "Mo Member").await;
+    assert_eq!(
+        post(&member.client, body.clone()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(&op, json!({"slug": "Open Uni!", "name": ""})).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(post(&op, body.clone()).await, StatusCode::CREATED);
+    assert_eq!(post(&op, body).await, StatusCode::CONFLICT);
+    let (_, list) = app.get_json(&app.client, "/api/v1/providers").await;
+    assert_eq!(list[0]["slug"], "open-uni");
+    assert_eq!(list[0]["partner"], true);
+}
