@@ -90,3 +90,19 @@ where
         }
     }
 }
+
+/// The next part of a multipart form from a page: a body over the limit
+/// is 413, anything unreadable a 400 that says what to do.
+pub async fn next_part<'a>(
+    multipart: &'a mut axum::extract::Multipart,
+) -> Result<Option<axum::extract::multipart::Field<'a>>, AppError> {
+    match multipart.next_field().await {
+        Ok(f) => Ok(f),
+        Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(AppError::PayloadTooLarge)
+        }
+        Err(_) => Err(AppError::BadRequest(
+            "The form could not be read. Go back, reload the page and try again.".into(),
+        )),
+    }
+}

@@ -7,8 +7,7 @@ use crate::AppState;
 use crate::error::{ApiError, AppError, Problem};
 use crate::extract::ApiJson;
 use crate::learning_pages::{
-    CatalogParams, ISSUER_NAME, Verification, count_guest, issuer_url, published_course,
-    signed_in_learner, verify_text,
+    CatalogParams, Verification, count_guest, published_course, signed_in_learner, verify_text,
 };
 use crate::session::Ctx;
 use axum::extract::{Path, Query, State};
@@ -16,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use lyceum_store::learning::{CourseCard, CourseDetail, Enrolment, FacetValue, Issuer, LessonView};
+use lyceum_store::learning::{CourseCard, CourseDetail, Enrolment, FacetValue, LessonView};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
@@ -674,22 +673,9 @@ async fn get_credential(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let who = signed_in_learner(&state, &ctx).await?;
     let (e, course) = owned_enrolment(&state, &ctx, &id).await?;
-    let url = issuer_url(&state, &headers);
-    let credential = state
-        .store
-        .learning()
-        .credential(
-            &who,
-            e.course_id,
-            Issuer {
-                url: &url,
-                name: ISSUER_NAME,
-            },
-        )
-        .await
-        .map_err(AppError::from)?;
+    let credential =
+        crate::learning_pages::course_credential(&state, &ctx, &headers, e.course_id).await?;
     Ok(crate::learning_pages::credential_response(
         &credential,
         &course.card.slug,

@@ -1092,21 +1092,8 @@ async fn render_certificate(
 ) -> Result<Response, PageError> {
     let course = published_course(state, slug).await?;
     let e = completed_enrolment(state, ctx, &course).await?;
-    let who = signed_in_learner(state, ctx).await?;
     let url = issuer_url(state, headers);
-    let credential = state
-        .store
-        .learning()
-        .credential(
-            &who,
-            course.card.id,
-            Issuer {
-                url: &url,
-                name: ISSUER_NAME,
-            },
-        )
-        .await
-        .map_err(AppError::from)?;
+    let credential = course_credential(state, ctx, headers, course.card.id).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -1187,22 +1174,32 @@ async fn download_credential(
 ) -> Result<Response, PageError> {
     let course = published_course(&state, &slug).await?;
     completed_enrolment(&state, &ctx, &course).await?;
-    let who = signed_in_learner(&state, &ctx).await?;
-    let url = issuer_url(&state, &headers);
-    let credential = state
+    let credential = course_credential(&state, &ctx, &headers, course.card.id).await?;
+    Ok(credential_response(&credential, &course.card.slug))
+}
+
+/// The signed-in learner's credential for a course they finished, issued
+/// by this instance on first request.
+pub(crate) async fn course_credential(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    course_id: uuid::Uuid,
+) -> Result<serde_json::Value, AppError> {
+    let who = signed_in_learner(state, ctx).await?;
+    let url = issuer_url(state, headers);
+    Ok(state
         .store
         .learning()
         .credential(
             &who,
-            course.card.id,
+            course_id,
             Issuer {
                 url: &url,
                 name: ISSUER_NAME,
             },
         )
-        .await
-        .map_err(AppError::from)?;
-    Ok(credential_response(&credential, &course.card.slug))
+        .await?)
 }
 
 /// A credential as a file download.
@@ -1360,18 +1357,8 @@ async fn verify_submit(
     let mut pasted = String::new();
     let mut file: Option<String> = None;
     loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::PayloadTooLarge.into());
-            }
-            Err(_) => {
-                return Err(AppError::BadRequest(
-                    "The form could not be read. Go back, reload the page and try again.".into(),
-                )
-                .into());
-            }
+        let Some(field) = crate::extract::next_part(&mut multipart).await? else {
+            break;
         };
         let name = field.name().unwrap_or_default().to_owned();
         let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;

@@ -490,18 +490,8 @@ async fn import_page(
     let mut new_status = CourseStatus::Published;
     let mut file: Option<(Option<String>, Option<String>, Vec<u8>)> = None;
     loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::PayloadTooLarge.into());
-            }
-            Err(_) => {
-                return Err(AppError::BadRequest(
-                    "The form could not be read. Go back, reload the page and try again.".into(),
-                )
-                .into());
-            }
+        let Some(field) = crate::extract::next_part(&mut multipart).await? else {
+            break;
         };
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().map(str::to_owned);
@@ -978,18 +968,8 @@ async fn upload_video(
     let mut stored: Option<(String, &'static str, u64)> = None;
     let mut video_chosen = false;
     loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::PayloadTooLarge.into());
-            }
-            Err(_) => {
-                return Err(AppError::BadRequest(
-                    "The form could not be read. Go back, reload the page and try again.".into(),
-                )
-                .into());
-            }
+        let Some(field) = crate::extract::next_part(&mut multipart).await? else {
+            break;
         };
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {

@@ -76,7 +76,12 @@ impl CatalogSearch {
             .index_rows_since(since_ms)
             .await?
             .into_iter()
-            .filter(|r| !(r.updated_at == since_ms && s.at_since.contains(&r.id)))
+            // After a write on this node, take everything at the boundary
+            // again (a course may have changed twice within a millisecond);
+            // on the periodic look, skip what was already taken in.
+            .filter(|r| {
+                s.version != version || !(r.updated_at == since_ms && s.at_since.contains(&r.id))
+            })
             .collect();
         if rows.is_empty() && s.version == version {
             s.checked = Some(Instant::now());
