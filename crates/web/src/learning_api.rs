@@ -355,24 +355,8 @@ async fn enrol(
     ctx: Ctx,
     Path(course): Path<String>,
 ) -> Result<Response, ApiError> {
-    let who = signed_in_learner(&state, &ctx).await?;
     let c = course_ref(&state, &course).await?;
-    crate::learning_pages::check_offered(&state, &who, &c).await?;
-    let (e, created) = state
-        .store
-        .learning()
-        .enrol(&who, c.card.id)
-        .await
-        .map_err(AppError::from)?;
-    if created {
-        count_guest(
-            &state,
-            &ctx,
-            lyceum_store::guests::metric::ENROLMENTS,
-            &c.card.slug,
-        )
-        .await?;
-    }
+    let (e, created) = crate::learning_pages::enrol_learner(&state, &ctx, &c).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -420,6 +420,29 @@ pub(crate) async fn check_offered(
     }
 }
 
+/// Enrols the signed-in learner in a course their library offers them
+/// (the existing enrolment when they already are), counting a guest's new
+/// enrolment for the library's reports. True when it is new.
+pub(crate) async fn enrol_learner(
+    state: &AppState,
+    ctx: &Ctx,
+    course: &CourseDetail,
+) -> Result<(Enrolment, bool), AppError> {
+    let who = signed_in_learner(state, ctx).await?;
+    check_offered(state, &who, course).await?;
+    let (e, created) = state.store.learning().enrol(&who, course.card.id).await?;
+    if created {
+        count_guest(
+            state,
+            ctx,
+            lyceum_store::guests::metric::ENROLMENTS,
+            &course.card.slug,
+        )
+        .await?;
+    }
+    Ok((e, created))
+}
+
 /// A published course by short name, or 404.
 pub(crate) async fn published_course(
     state: &AppState,
@@ -689,24 +712,8 @@ async fn enrol(
     PageForm(form): PageForm<crate::pages::CsrfForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    let who = signed_in_learner(&state, &ctx).await?;
     let course = published_course(&state, &slug).await?;
-    check_offered(&state, &who, &course).await?;
-    let (_, created) = state
-        .store
-        .learning()
-        .enrol(&who, course.card.id)
-        .await
-        .map_err(AppError::from)?;
-    if created {
-        count_guest(
-            &state,
-            &ctx,
-            lyceum_store::guests::metric::ENROLMENTS,
-            &course.card.slug,
-        )
-        .await?;
-    }
+    enrol_learner(&state, &ctx, &course).await?;
     Ok(see_other(&format!("/courses/{slug}?done=enrolled")))
 }
 
