@@ -7,6 +7,7 @@ pub mod datamap;
 pub mod ids;
 pub mod learning;
 pub mod library;
+pub mod network;
 pub mod objection;
 
 pub use account::{DisplayName, Email, NewPassword, Role};

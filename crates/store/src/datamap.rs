@@ -3,12 +3,14 @@
 
 use crate::StoreError;
 use crate::entity::{
-    breach, breach_subject, consent_event, course, course_instructor, course_review,
-    course_section, course_skill, credential, disclosure, enrolment, guest, guest_link, instructor,
-    issued_credential, job, lesson, lesson_progress, library, library_audit, library_provider,
-    library_staff, member, notice_version, objection_event, oidc_login, provider, provider_staff,
-    quiz_question, review_report, seat_use, session, signing_key, static_patron, subject_key,
-    usage_count,
+    block, breach, breach_subject, comment, connection, connection_request, consent_event, course,
+    course_instructor, course_review, course_section, course_skill, credential, disclosure,
+    enrolment, follow, guest, guest_link, instructor, issued_credential, job, lesson,
+    lesson_progress, library, library_audit, library_provider, library_staff, member, message,
+    moderation_action, notice_version, notification, notification_setting, objection_event,
+    oidc_login, post, post_tag, profile, profile_certificate, profile_entry, provider,
+    provider_staff, quiz_question, reaction, report, review_report, seat_use, session, signing_key,
+    static_patron, subject_key, timeline, usage_count,
 };
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -65,6 +67,23 @@ pub const MAIN: &[TableDecl] = &[
     library_provider::DATA_MAP,
     course_review::DATA_MAP,
     review_report::DATA_MAP,
+    profile::DATA_MAP,
+    profile_entry::DATA_MAP,
+    profile_certificate::DATA_MAP,
+    connection_request::DATA_MAP,
+    connection::DATA_MAP,
+    follow::DATA_MAP,
+    block::DATA_MAP,
+    post::DATA_MAP,
+    post_tag::DATA_MAP,
+    timeline::DATA_MAP,
+    comment::DATA_MAP,
+    reaction::DATA_MAP,
+    notification::DATA_MAP,
+    notification_setting::DATA_MAP,
+    message::DATA_MAP,
+    report::DATA_MAP,
+    moderation_action::DATA_MAP,
     MIGRATIONS,
 ];
 

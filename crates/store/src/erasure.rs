@@ -57,6 +57,9 @@ impl Store {
             .filter(|(_, columns)| !columns.is_empty())
             .collect();
         tables.sort_by_key(|(_, columns)| columns.contains(&"id"));
+        // Others' posts and comments the subject reacted to or commented
+        // on: their counts are made exact again once the rows are gone.
+        let touched = self.network().touched_by(subject).await?;
         let backend = self.backend();
         let id = subject.0;
         let deleted = self
@@ -83,6 +86,7 @@ impl Store {
                 sea_orm::TransactionError::Connection(e)
                 | sea_orm::TransactionError::Transaction(e) => e,
             })?;
+        self.network().recount_all(&touched).await?;
         // Destroying again is harmless and covers a crash between queueing
         // the job and destroying the key.
         self.shred(subject).await?;

@@ -30,6 +30,7 @@ pub mod learning;
 pub mod ledger;
 pub mod libraries;
 pub mod migration;
+pub mod network;
 pub mod notice;
 pub mod objections;
 pub mod retention;
@@ -99,6 +100,8 @@ pub struct Store {
     /// Bumped by every catalog write on this node, so search indexes know
     /// at once that they are behind.
     catalog_version: Arc<std::sync::atomic::AtomicU64>,
+    /// Live signals to members' open pages on this node.
+    pub hub: network::Hub,
 }
 
 impl Store {
@@ -123,6 +126,7 @@ impl Store {
             clock,
             members: accounts::MemberCache::default(),
             catalog_version: Arc::default(),
+            hub: network::Hub::default(),
         })
     }
 

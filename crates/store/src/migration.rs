@@ -29,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0014LessonMedia),
             Box::new(M0015Reviews),
             Box::new(M0016CoursesUpdated),
+            Box::new(M0017Network),
         ]
     }
 }
@@ -1166,6 +1167,381 @@ impl MigrationTrait for M0016CoursesUpdated {
                 .col(t("updated_at"))
                 .to_owned(),
         )
+        .await
+    }
+}
+
+struct M0017Network;
+
+impl MigrationName for M0017Network {
+    fn name(&self) -> &str {
+        "m0017_network"
+    }
+}
+
+fn index(name: &str, table: &str, cols: &[&str]) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(t(table));
+    for c in cols {
+        i.col(t(c));
+    }
+    i.to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0017Network {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("profiles"))
+                .col(pk_uuid(t("member_id")))
+                .col(string_len_uniq(t("handle"), 30))
+                .col(blob(t("headline_ciphertext")))
+                .col(blob(t("about_ciphertext")))
+                .col(blob(t("skills_ciphertext")))
+                .col(string_len(t("vis_headline"), 16))
+                .col(string_len(t("vis_about"), 16))
+                .col(string_len(t("vis_experience"), 16))
+                .col(string_len(t("vis_education"), 16))
+                .col(string_len(t("vis_skills"), 16))
+                .col(string_len(t("vis_certificates"), 16))
+                .col(string_len(t("vis_connections"), 16))
+                .col(boolean(t("is_public_page")))
+                .col(boolean(t("is_indexable")))
+                .col(boolean(t("is_discoverable")))
+                .col(boolean(t("allow_message_requests")))
+                .col(boolean(t("allow_email_download")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer(t("updated_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("profile_entries"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("member_id")))
+                .col(string_len(t("kind"), 16))
+                .col(blob(t("title_ciphertext")))
+                .col(blob(t("organisation_ciphertext")))
+                .col(blob(t("description_ciphertext")))
+                .col(integer_null(t("start_year")))
+                .col(integer_null(t("end_year")))
+                .col(big_integer(t("created_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "profile_entries_member",
+            "profile_entries",
+            &["member_id"],
+        ))
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("profile_certificates"))
+                .col(uuid(t("member_id")))
+                .col(uuid(t("course_id")))
+                .col(big_integer(t("created_at")))
+                .primary_key(Index::create().col(t("member_id")).col(t("course_id")))
+                .foreign_key(&mut cascade("profile_certificates", "course_id", "courses"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("connection_requests"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("from_id")))
+                .col(uuid(t("to_id")))
+                .col(blob(t("note_ciphertext")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer_null(t("ignored_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            index(
+                "connection_requests_pair",
+                "connection_requests",
+                &["from_id", "to_id"],
+            )
+            .unique()
+            .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "connection_requests_to",
+            "connection_requests",
+            &["to_id", "created_at"],
+        ))
+        .await?;
+        // Each connection is two rows, one per side, so "my connections"
+        // and "are these two connected" are both one index lookup.
+        m.create_table(
+            Table::create()
+                .table(t("connections"))
+                .col(uuid(t("member_id")))
+                .col(uuid(t("other_id")))
+                .col(big_integer(t("created_at")))
+                .primary_key(Index::create().col(t("member_id")).col(t("other_id")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("connections_other", "connections", &["other_id"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table(t("follows"))
+                .col(uuid(t("follower_id")))
+                .col(uuid(t("followee_id")))
+                .col(big_integer(t("created_at")))
+                .primary_key(Index::create().col(t("follower_id")).col(t("followee_id")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("follows_followee", "follows", &["followee_id"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table(t("blocks"))
+                .col(uuid(t("blocker_id")))
+                .col(uuid(t("blocked_id")))
+                .col(big_integer(t("created_at")))
+                .primary_key(Index::create().col(t("blocker_id")).col(t("blocked_id")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("blocks_blocked", "blocks", &["blocked_id"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table(t("posts"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("author_id")))
+                .col(string_len(t("audience"), 16))
+                .col(blob(t("body_ciphertext")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer_null(t("edited_at")))
+                .col(big_integer_null(t("removed_at")))
+                .col(integer(t("like_count")).default(0))
+                .col(integer(t("celebrate_count")).default(0))
+                .col(integer(t("love_count")).default(0))
+                .col(integer(t("insightful_count")).default(0))
+                .col(integer(t("curious_count")).default(0))
+                .col(integer(t("comment_count")).default(0))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("posts_author", "posts", &["author_id", "created_at"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table(t("post_tags"))
+                .col(string_len(t("tag"), 60))
+                .col(uuid(t("post_id")))
+                .col(uuid(t("author_id")))
+                .col(big_integer(t("created_at")))
+                .primary_key(Index::create().col(t("tag")).col(t("post_id")))
+                .foreign_key(&mut cascade("post_tags", "post_id", "posts"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "post_tags_recent",
+            "post_tags",
+            &["tag", "created_at"],
+        ))
+        .await?;
+        // Fan-out on write: a post is copied (by id) into the timeline of
+        // its author and of everyone who may see it in their feed.
+        m.create_table(
+            Table::create()
+                .table(t("timeline"))
+                .col(uuid(t("member_id")))
+                .col(uuid(t("post_id")))
+                .col(uuid(t("author_id")))
+                .col(big_integer(t("created_at")))
+                .primary_key(Index::create().col(t("member_id")).col(t("post_id")))
+                .foreign_key(&mut cascade("timeline", "post_id", "posts"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "timeline_feed",
+            "timeline",
+            &["member_id", "created_at", "post_id"],
+        ))
+        .await?;
+        m.create_index(index("timeline_post", "timeline", &["post_id"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table(t("comments"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("post_id")))
+                .col(uuid_null(t("parent_id")))
+                .col(uuid(t("author_id")))
+                .col(blob(t("body_ciphertext")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer_null(t("edited_at")))
+                .col(big_integer_null(t("removed_at")))
+                .col(integer(t("like_count")).default(0))
+                .col(integer(t("celebrate_count")).default(0))
+                .col(integer(t("love_count")).default(0))
+                .col(integer(t("insightful_count")).default(0))
+                .col(integer(t("curious_count")).default(0))
+                .col(integer(t("reply_count")).default(0))
+                .foreign_key(&mut cascade("comments", "post_id", "posts"))
+                .foreign_key(&mut cascade("comments", "parent_id", "comments"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "comments_post",
+            "comments",
+            &["post_id", "created_at"],
+        ))
+        .await?;
+        m.create_index(index("comments_parent", "comments", &["parent_id"]))
+            .await?;
+        m.create_index(index("comments_author", "comments", &["author_id"]))
+            .await?;
+        // A reaction's target is a post or a comment; `post_id` is the post
+        // either way, so deleting a post takes every reaction under it.
+        m.create_table(
+            Table::create()
+                .table(t("reactions"))
+                .col(uuid(t("target_id")))
+                .col(uuid(t("member_id")))
+                .col(uuid(t("post_id")))
+                .col(string_len(t("kind"), 16))
+                .col(big_integer(t("created_at")))
+                .primary_key(Index::create().col(t("target_id")).col(t("member_id")))
+                .foreign_key(&mut cascade("reactions", "post_id", "posts"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("reactions_member", "reactions", &["member_id"]))
+            .await?;
+        m.create_index(index("reactions_post", "reactions", &["post_id"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table(t("notifications"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("member_id")))
+                .col(uuid_null(t("actor_id")))
+                .col(string_len(t("kind"), 24))
+                .col(uuid_null(t("post_id")))
+                .col(uuid_null(t("comment_id")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer_null(t("read_at")))
+                .foreign_key(&mut cascade("notifications", "post_id", "posts"))
+                .foreign_key(&mut cascade("notifications", "comment_id", "comments"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "notifications_member",
+            "notifications",
+            &["member_id", "created_at"],
+        ))
+        .await?;
+        m.create_index(index("notifications_actor", "notifications", &["actor_id"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table(t("notification_settings"))
+                .col(uuid(t("member_id")))
+                .col(string_len(t("kind"), 24))
+                .col(boolean(t("is_enabled")))
+                .primary_key(Index::create().col(t("member_id")).col(t("kind")))
+                .to_owned(),
+        )
+        .await?;
+        // Each message is stored once per participant, encrypted under that
+        // participant's key: erasing one side leaves the other's copy.
+        m.create_table(
+            Table::create()
+                .table(t("messages"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("owner_id")))
+                .col(uuid(t("peer_id")))
+                .col(boolean(t("is_outgoing")))
+                .col(boolean(t("is_request")))
+                .col(blob(t("body_ciphertext")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer_null(t("read_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "messages_conversation",
+            "messages",
+            &["owner_id", "peer_id", "created_at"],
+        ))
+        .await?;
+        m.create_index(index(
+            "messages_owner",
+            "messages",
+            &["owner_id", "created_at"],
+        ))
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("reports"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("reporter_id")))
+                .col(uuid(t("owner_id")))
+                .col(string_len(t("target_kind"), 16))
+                .col(uuid(t("target_id")))
+                .col(string_len(t("reason"), 24))
+                .col(blob(t("details_ciphertext")))
+                .col(blob(t("excerpt_ciphertext")))
+                .col(big_integer(t("created_at")))
+                .col(string_len(t("status"), 16))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "reports_status",
+            "reports",
+            &["status", "created_at"],
+        ))
+        .await?;
+        m.create_index(index("reports_target", "reports", &["target_id"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table(t("moderation_actions"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("owner_id")))
+                .col(uuid(t("moderator_id")))
+                .col(string_len(t("target_kind"), 16))
+                .col(uuid(t("target_id")))
+                .col(string_len(t("action"), 16))
+                .col(string_len(t("reason"), 24))
+                .col(text(t("explanation")))
+                .col(big_integer(t("created_at")))
+                .col(blob(t("appeal_ciphertext")))
+                .col(big_integer_null(t("appealed_at")))
+                .col(string_len_null(t("appeal_outcome"), 16))
+                .col(big_integer_null(t("decided_at")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "moderation_actions_recent",
+            "moderation_actions",
+            &["created_at"],
+        ))
+        .await?;
+        m.create_index(index(
+            "moderation_actions_owner",
+            "moderation_actions",
+            &["owner_id"],
+        ))
         .await
     }
 }

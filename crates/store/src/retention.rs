@@ -14,7 +14,8 @@
 //! - guest learners not seen for their library's guest retention period
 //!   (365 days unless the library set less or more), and guests whose key
 //!   is gone;
-//! - seat records once the month after their month has ended.
+//! - seat records once the month after their month has ended;
+//! - in-app notifications after 90 days.
 
 use crate::entity::{guest, guest_link, library, member, oidc_login, seat_use, session};
 use crate::{Store, StoreError};
@@ -53,6 +54,8 @@ pub struct ScrubReport {
     pub erased_guests: u64,
     /// Seat records of months that are over.
     pub expired_seats: u64,
+    /// In-app notifications older than 90 days.
+    pub expired_notices: u64,
 }
 
 impl Store {
@@ -97,7 +100,9 @@ impl Store {
             .exec(&self.writer)
             .await?;
         let (erased_guests, expired_seats) = self.scrub_guests(now).await?;
+        let expired_notices = self.network().expire_notices().await?;
         Ok(ScrubReport {
+            expired_notices,
             expired_sessions,
             erased_accounts: closed.len() as u64,
             erased_guests,

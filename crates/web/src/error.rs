@@ -90,6 +90,19 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<lyceum_store::network::NetworkError> for AppError {
+    fn from(e: lyceum_store::network::NetworkError) -> Self {
+        use lyceum_store::network::NetworkError as N;
+        match e {
+            N::NotFound => AppError::NotFound,
+            N::Invalid(field, m) => AppError::Validation(vec![FieldError::new(field, m)]),
+            N::Forbidden(m) => AppError::Forbidden(m),
+            N::Conflict(m) => AppError::Conflict(m),
+            N::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<lyceum_store::learning::LearningError> for AppError {
     fn from(e: lyceum_store::learning::LearningError) -> Self {
         use lyceum_store::learning::LearningError as L;

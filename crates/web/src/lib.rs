@@ -17,6 +17,8 @@ pub mod learning_pages;
 pub mod library_api;
 pub mod library_pages;
 pub mod markdown;
+pub mod network_api;
+pub mod network_pages;
 pub mod notice;
 pub mod oidc;
 pub mod ops;
@@ -253,6 +255,7 @@ pub fn router(state: AppState) -> Router {
         .merge(library_pages::router())
         .merge(learning_pages::router())
         .merge(providers::router())
+        .merge(network_pages::router())
         .merge(breaches::router())
         .nest(
             "/api/v1",
@@ -260,7 +263,8 @@ pub fn router(state: AppState) -> Router {
                 .merge(library_api::router())
                 .merge(learning_api::router())
                 .merge(providers::api_router())
-                .merge(breaches::api_router()),
+                .merge(breaches::api_router())
+                .merge(network_api::router()),
         )
         .merge(ops::router())
         .route_layer(from_fn(security::metrics))

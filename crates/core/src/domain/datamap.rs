@@ -28,6 +28,8 @@ pub enum Category {
     Learning,
     /// Posts, comments, reactions.
     SocialContent,
+    /// Who someone is connected to, follows or blocked.
+    Connections,
     /// Private messages.
     Messages,
     /// Sessions and other records needed to run the service securely.
@@ -40,13 +42,14 @@ pub enum Category {
 
 impl Category {
     /// Every category, in the order pages list them.
-    pub const ALL: [Category; 10] = [
+    pub const ALL: [Category; 11] = [
         Category::Identity,
         Category::Contact,
         Category::Credentials,
         Category::Profile,
         Category::Learning,
         Category::SocialContent,
+        Category::Connections,
         Category::Messages,
         Category::Technical,
         Category::Consents,
@@ -62,6 +65,7 @@ impl Category {
             Category::Profile => "profile",
             Category::Learning => "learning",
             Category::SocialContent => "social_content",
+            Category::Connections => "connections",
             Category::Messages => "messages",
             Category::Technical => "technical",
             Category::Consents => "consents",
@@ -83,6 +87,7 @@ impl Category {
             Category::Profile => "Profile",
             Category::Learning => "Learning activity",
             Category::SocialContent => "Posts and reactions",
+            Category::Connections => "Connections and follows",
             Category::Messages => "Messages",
             Category::Technical => "Technical records",
             Category::Consents => "Your choices",

@@ -172,6 +172,99 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         })
         .await
         .expect("breach");
+    // And is active in the network: a profile with an entry and a shown
+    // certificate, a connection, a follow, a block, a pending request, a
+    // post with a tag, a comment, a reaction, notifications, a setting,
+    // messages, a report and a moderation decision.
+    {
+        use lyceum_core::domain::network::{Audience, ReactionKind};
+        use lyceum_store::network::{Decision, EntryKind, NoticeKind, Reason, ReportTarget};
+        let net = app.store.network();
+        let bo_id = lyceum_core::domain::MemberId(subject_of(&app, &bo.client).await.0);
+        let cy = app.sign_up("cy@example.org", "Cy").await;
+        let cy_id = lyceum_core::domain::MemberId(subject_of(&app, &cy.client).await.0);
+        let operator = app.set_up().await;
+        let op_id = lyceum_core::domain::MemberId(subject_of(&app, &operator).await.0);
+        for m in [bo_id, cy_id, op_id] {
+            net.ensure_profile(m).await.expect("profile");
+        }
+        net.add_entry(
+            ann_id,
+            EntryKind::Experience,
+            "Analyst",
+            "Engines Ltd",
+            "",
+            None,
+            None,
+        )
+        .await
+        .expect("entry");
+        let course_id = uuid::Uuid::parse_str(&course).expect("the course's id");
+        net.show_certificate(ann_id, course_id, true)
+            .await
+            .expect("certificate");
+        let lyceum_store::network::RequestOutcome::Sent(r) = net
+            .request_connection(bo_id, ann_id, "Hello")
+            .await
+            .expect("request")
+        else {
+            panic!("a new request")
+        };
+        net.accept_request(ann_id, r).await.expect("accept");
+        net.request_connection(ann_id, op_id, "")
+            .await
+            .expect("pending request");
+        net.follow(ann_id, op_id).await.expect("follow");
+        net.set_notice_settings(ann_id, &[NoticeKind::Comment])
+            .await
+            .expect("settings");
+        let post = net
+            .create_post(ann_id, "Notes #engines", Audience::Members)
+            .await
+            .expect("post");
+        net.add_comment(bo_id, post, None, "Nice")
+            .await
+            .expect("comment");
+        net.add_comment(ann_id, post, None, "Thanks")
+            .await
+            .expect("own comment");
+        let bos = net
+            .create_post(bo_id, "Bo's news", Audience::Connections)
+            .await
+            .expect("post");
+        net.react(ann_id, bos, ReactionKind::Celebrate)
+            .await
+            .expect("react");
+        net.react(bo_id, post, ReactionKind::Love)
+            .await
+            .expect("react back");
+        net.send_message(ann_id, bo_id, "Hi Bo")
+            .await
+            .expect("message");
+        net.report(ann_id, ReportTarget::Post, bos, Reason::Spam, "")
+            .await
+            .expect("report");
+        let cys = net
+            .create_post(cy_id, "Cy's post", Audience::Members)
+            .await
+            .expect("post");
+        net.report(cy_id, ReportTarget::Post, post, Reason::Spam, "")
+            .await
+            .expect("report on ann");
+        let queue = net.moderation_queue(10).await.expect("queue");
+        let on_ann = queue.iter().find(|q| q.target_id == post).expect("queued");
+        net.moderate(
+            op_id,
+            on_ann.report_id,
+            Decision::Warn,
+            Reason::Spam,
+            "Please do not advertise.",
+        )
+        .await
+        .expect("moderate");
+        net.block(ann_id, cy_id).await.expect("block");
+        let _ = cys;
+    }
     // Guests' own tables are covered by the guest erasure tests.
     let guest_only = ["guests", "seat_uses"];
     assert!(

@@ -13,6 +13,7 @@ mod jobs;
 mod learning;
 mod ledger;
 mod library;
+mod network;
 mod notice;
 mod oidc;
 mod ops;

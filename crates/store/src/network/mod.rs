@@ -1,0 +1,267 @@
+//! The professional network: profiles, connections, follows and blocks,
+//! posts and the feed, reactions, comments, notifications, messages and
+//! moderation.
+//!
+//! Visibility is decided in one place: [`Network::relations`] works out how
+//! a viewer stands to each owner (themself, a connection, a member, anyone,
+//! blocked) and [`Audience::admits`] says whether that relation may see a
+//! thing. Every read that shows something to someone goes through them.
+//!
+//! Everything people write is encrypted under the writer's key, so
+//! erasing a member makes their words unreadable in every copy at once.
+
+mod comments;
+mod graph;
+mod hub;
+mod messages;
+mod moderation;
+mod notifications;
+mod posts;
+mod profiles;
+mod reactions;
+
+pub use comments::*;
+pub use graph::*;
+pub use hub::*;
+pub use messages::*;
+pub use moderation::*;
+pub use notifications::*;
+pub use posts::*;
+pub use profiles::*;
+pub use reactions::*;
+
+use crate::entity::{block, connection, profile};
+use crate::{Store, StoreError};
+use lyceum_core::domain::network::{Audience, Relation, TextError};
+use lyceum_core::domain::{MemberId, SubjectId};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Network use cases.
+#[derive(Debug, Clone, Copy)]
+pub struct Network<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    /// The professional network.
+    pub fn network(&self) -> Network<'_> {
+        Network { store: self }
+    }
+}
+
+/// What a network request can fail with, besides the database.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    /// Nothing there that the viewer may see. Something hidden from the
+    /// viewer answers exactly like something that does not exist.
+    #[error("not found")]
+    NotFound,
+    /// Input that breaks a rule, with the field it concerns.
+    #[error("{1}")]
+    Invalid(&'static str, String),
+    /// Not allowed, for a reason the person can understand.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Conflicts with the current state (already connected, a request
+    /// already sent).
+    #[error("{0}")]
+    Conflict(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sea_orm::DbErr> for NetworkError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Store(StoreError::Database(e))
+    }
+}
+
+impl NetworkError {
+    pub(crate) fn text(field: &'static str, e: TextError) -> Self {
+        Self::Invalid(field, e.to_string())
+    }
+}
+
+/// A member as others see them in lists, on posts and in notifications:
+/// their name and handle, and their headline where the viewer may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonCard {
+    /// The member.
+    pub id: Uuid,
+    /// Their profile's address.
+    pub handle: String,
+    /// Their display name.
+    pub name: String,
+    /// Their headline, when its visibility admits the viewer.
+    pub headline: Option<String>,
+}
+
+pub(crate) const HEADLINE_CTX: &str = "profiles.headline";
+
+impl Network<'_> {
+    /// How `viewer` stands to each of `owners`: one query for blocks and
+    /// one for connections, however many owners.
+    pub async fn relations(
+        &self,
+        viewer: Option<MemberId>,
+        owners: &[Uuid],
+    ) -> Result<HashMap<Uuid, Relation>, StoreError> {
+        let mut out: HashMap<Uuid, Relation> = HashMap::with_capacity(owners.len());
+        let Some(viewer) = viewer else {
+            for o in owners {
+                out.insert(*o, Relation::Anyone);
+            }
+            return Ok(out);
+        };
+        let others: Vec<Uuid> = owners.iter().copied().filter(|o| *o != viewer.0).collect();
+        for o in owners {
+            out.insert(*o, Relation::Member);
+        }
+        out.insert(viewer.0, Relation::Myself);
+        if others.is_empty() {
+            return Ok(out);
+        }
+        let connected = connection::Entity::find()
+            .filter(connection::Column::MemberId.eq(viewer.0))
+            .filter(connection::Column::OtherId.is_in(others.clone()))
+            .all(&self.store.db)
+            .await?;
+        for c in connected {
+            out.insert(c.other_id, Relation::Connection);
+        }
+        let blocks = block::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(block::Column::BlockerId.eq(viewer.0))
+                            .add(block::Column::BlockedId.is_in(others.clone())),
+                    )
+                    .add(
+                        Condition::all()
+                            .add(block::Column::BlockedId.eq(viewer.0))
+                            .add(block::Column::BlockerId.is_in(others)),
+                    ),
+            )
+            .all(&self.store.db)
+            .await?;
+        for b in blocks {
+            let other = if b.blocker_id == viewer.0 {
+                b.blocked_id
+            } else {
+                b.blocker_id
+            };
+            out.insert(other, Relation::Blocked);
+        }
+        Ok(out)
+    }
+
+    /// How `viewer` stands to one owner.
+    pub async fn relation(
+        &self,
+        viewer: Option<MemberId>,
+        owner: Uuid,
+    ) -> Result<Relation, StoreError> {
+        Ok(self
+            .relations(viewer, &[owner])
+            .await?
+            .remove(&owner)
+            .unwrap_or(Relation::Anyone))
+    }
+
+    /// Cards for members, as `viewer` may see them, in the order given.
+    /// Members who are gone (erased or closed) are left out.
+    pub async fn cards(
+        &self,
+        viewer: Option<MemberId>,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, PersonCard>, StoreError> {
+        let mut unique: Vec<Uuid> = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let relations = self.relations(viewer, &unique).await?;
+        let profiles = profile::Entity::find()
+            .filter(profile::Column::MemberId.is_in(unique.clone()))
+            .all(&self.store.db)
+            .await?;
+        let mut out = HashMap::with_capacity(unique.len());
+        for p in profiles {
+            let Some(card) = self
+                .card_from(&p, relations.get(&p.member_id).copied())
+                .await?
+            else {
+                continue;
+            };
+            out.insert(p.member_id, card);
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn card_from(
+        &self,
+        p: &profile::Model,
+        relation: Option<Relation>,
+    ) -> Result<Option<PersonCard>, StoreError> {
+        let member = match self.store.accounts().get(MemberId(p.member_id)).await {
+            Ok(Some(m)) => m,
+            Ok(None) | Err(StoreError::KeyDestroyed) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let relation = relation.unwrap_or(Relation::Anyone);
+        let headline = if audience(&p.vis_headline).admits(relation) {
+            let key = self.store.keyring.get(SubjectId(p.member_id)).await?;
+            let h = decrypt(&key, HEADLINE_CTX, &p.headline_ciphertext)?;
+            (!h.is_empty()).then_some(h)
+        } else {
+            None
+        };
+        Ok(Some(PersonCard {
+            id: p.member_id,
+            handle: p.handle.clone(),
+            name: member.display_name.as_str().to_owned(),
+            headline,
+        }))
+    }
+
+    /// Runs a statement written with `$1, $2…` placeholders on either
+    /// engine (SQLite reads them as `?1, ?2…`).
+    pub(crate) async fn execute(
+        &self,
+        sql: &str,
+        values: Vec<sea_orm::Value>,
+        conn: &impl ConnectionTrait,
+    ) -> Result<u64, StoreError> {
+        Ok(conn
+            .execute_raw(statement(self.store.backend(), sql, values))
+            .await?
+            .rows_affected())
+    }
+}
+
+pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = if backend == DbBackend::Sqlite {
+        sql.replace('$', "?")
+    } else {
+        sql.to_owned()
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// A stored audience; anything unreadable counts as the narrowest.
+pub(crate) fn audience(key: &str) -> Audience {
+    Audience::from_key(key).unwrap_or(Audience::OnlyMe)
+}
+
+pub(crate) fn decrypt(
+    key: &crate::crypto::DataKey,
+    ctx: &str,
+    bytes: &[u8],
+) -> Result<String, StoreError> {
+    key.decrypt_string(ctx, bytes)
+        .map_err(|e| StoreError::Corrupt(format!("{ctx}: {e}")))
+}

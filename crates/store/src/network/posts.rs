@@ -1,0 +1,589 @@
+//! Posts and the feed.
+//!
+//! Writing a post copies its id into the timeline of the author, of the
+//! author's connections and (for posts to members or the public) of their
+//! followers, in one `INSERT … SELECT` (fan-out on write). Reading a feed
+//! page is then one keyset query on the reader's timeline plus a fixed
+//! number of queries to hydrate twenty posts, however deep the page.
+//! Every post read is checked against its audience again, so a timeline
+//! row left behind by a removed connection shows nothing.
+
+use super::{LiveEvent, Network, NetworkError, NoticeKind, PersonCard, audience, decrypt};
+use crate::entity::{post, post_tag, timeline};
+use crate::{StoreError, from_ms};
+use chrono::{DateTime, Utc};
+use lyceum_core::domain::network::{
+    Audience, MAX_POST_CHARS, ReactionKind, Relation, Text, hashtags, mentions,
+};
+use lyceum_core::domain::{MemberId, SubjectId};
+use sea_orm::sea_query::Condition;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub(crate) const BODY_CTX: &str = "posts.body";
+
+/// A post as one viewer sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostView {
+    /// Id.
+    pub id: Uuid,
+    /// The author.
+    pub author: PersonCard,
+    /// Who may see it.
+    pub audience: Audience,
+    /// The text.
+    pub body: String,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// When it was last edited.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Reactions by kind, in [`ReactionKind::ALL`] order.
+    pub reactions: [u32; 5],
+    /// Comments and replies.
+    pub comment_count: u32,
+    /// The viewer's reaction.
+    pub my_reaction: Option<ReactionKind>,
+    /// The latest comments, oldest first (on feed pages), or every
+    /// top-level comment with its replies (on the post's own page).
+    pub comments: Vec<super::CommentView>,
+    /// Removed by a moderator (only its author still sees it).
+    pub removed: bool,
+}
+
+impl PostView {
+    /// Every reaction.
+    pub fn reaction_total(&self) -> u32 {
+        self.reactions.iter().sum()
+    }
+}
+
+/// One page of posts and where the next begins.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostPage {
+    /// The posts.
+    pub posts: Vec<PostView>,
+    /// Pass to get the next page; `None` at the end.
+    pub next: Option<String>,
+}
+
+/// A position in a feed: a post's time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    /// The post (or comment) id.
+    pub id: Uuid,
+}
+
+impl Cursor {
+    /// Reads a cursor from its text form; anything else is `None`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (at, id) = raw.split_once('_')?;
+        Some(Self {
+            at: at.parse().ok()?,
+            id: Uuid::parse_str(id).ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}", self.at, self.id.simple())
+    }
+}
+
+impl Network<'_> {
+    /// Writes a post and puts it in the feeds of everyone it is for.
+    pub async fn create_post(
+        &self,
+        author: MemberId,
+        body: &str,
+        audience: Audience,
+    ) -> Result<Uuid, NetworkError> {
+        let body = Text::parse(body, MAX_POST_CHARS).map_err(|e| NetworkError::text("body", e))?;
+        if !Audience::FOR_POSTS.contains(&audience) {
+            return Err(NetworkError::Invalid(
+                "audience",
+                "Choose who may see the post: your connections, all members or anyone.".into(),
+            ));
+        }
+        self.ensure_profile(author).await?;
+        let key = self.store.keyring.get(SubjectId(author.0)).await?;
+        let id = Uuid::now_v7();
+        let now = self.store.now_ms();
+        let tags = hashtags(body.as_str());
+        let tx = self.store.writer.begin().await?;
+        post::ActiveModel {
+            id: Set(id),
+            author_id: Set(author.0),
+            audience: Set(audience.key().into()),
+            body_ciphertext: Set(key.encrypt(BODY_CTX, body.as_str().as_bytes())),
+            created_at: Set(now),
+            edited_at: Set(None),
+            removed_at: Set(None),
+            like_count: Set(0),
+            celebrate_count: Set(0),
+            love_count: Set(0),
+            insightful_count: Set(0),
+            curious_count: Set(0),
+            comment_count: Set(0),
+        }
+        .insert(&tx)
+        .await?;
+        self.tag(&tx, id, author, now, &tags).await?;
+        // The author, their connections, and for posts beyond connections
+        // their followers; UNION drops anyone who is both.
+        let followers = if audience == Audience::Connections {
+            ""
+        } else {
+            " UNION SELECT follower_id FROM follows WHERE followee_id = $3"
+        };
+        let sql = format!(
+            "INSERT INTO timeline (member_id, post_id, author_id, created_at) \
+             SELECT m, $1, $3, $2 FROM (SELECT $3 AS m UNION SELECT other_id FROM connections WHERE member_id = $3{followers}) AS readers"
+        );
+        self.execute(&sql, vec![id.into(), now.into(), author.0.into()], &tx)
+            .await?;
+        tx.commit().await?;
+        let readers: Vec<Uuid> = timeline::Entity::find()
+            .select_only()
+            .column(timeline::Column::MemberId)
+            .filter(timeline::Column::PostId.eq(id))
+            .into_tuple()
+            .all(&self.store.writer)
+            .await?;
+        self.signal(
+            readers.into_iter().filter(|r| *r != author.0),
+            LiveEvent::Feed,
+        );
+        self.notify_mentions(author, id, None, audience, body.as_str())
+            .await?;
+        Ok(id)
+    }
+
+    async fn tag(
+        &self,
+        tx: &impl sea_orm::ConnectionTrait,
+        post_id: Uuid,
+        author: MemberId,
+        at: i64,
+        tags: &[String],
+    ) -> Result<(), StoreError> {
+        post_tag::Entity::delete_many()
+            .filter(post_tag::Column::PostId.eq(post_id))
+            .exec(tx)
+            .await?;
+        if tags.is_empty() {
+            return Ok(());
+        }
+        post_tag::Entity::insert_many(tags.iter().map(|t| post_tag::ActiveModel {
+            tag: Set(t.clone()),
+            post_id: Set(post_id),
+            author_id: Set(author.0),
+            created_at: Set(at),
+        }))
+        .exec_without_returning(tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Notifies the members mentioned in a post or comment who may see
+    /// the post; mentions of anyone else notify nobody.
+    pub(crate) async fn notify_mentions(
+        &self,
+        author: MemberId,
+        post_id: Uuid,
+        comment_id: Option<Uuid>,
+        audience: Audience,
+        text: &str,
+    ) -> Result<(), StoreError> {
+        let post_author = match comment_id {
+            None => author.0,
+            Some(_) => post::Entity::find_by_id(post_id)
+                .one(&self.store.writer)
+                .await?
+                .map_or(author.0, |p| p.author_id),
+        };
+        for h in mentions(text).into_iter().take(20) {
+            let Some(who) = self.member_by_handle(h.as_str()).await? else {
+                continue;
+            };
+            if who == author {
+                continue;
+            }
+            let relation = self.relation(Some(who), post_author).await?;
+            if audience.admits(relation) {
+                self.notify(who, author, NoticeKind::Mention, Some(post_id), comment_id)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes a post's text (its audience stays as it was written).
+    pub async fn edit_post(
+        &self,
+        author: MemberId,
+        id: Uuid,
+        body: &str,
+    ) -> Result<(), NetworkError> {
+        let body = Text::parse(body, MAX_POST_CHARS).map_err(|e| NetworkError::text("body", e))?;
+        let p = post::Entity::find_by_id(id)
+            .one(&self.store.writer)
+            .await?
+            .filter(|p| p.author_id == author.0)
+            .ok_or(NetworkError::NotFound)?;
+        let key = self.store.keyring.get(SubjectId(author.0)).await?;
+        let old = decrypt(&key, BODY_CTX, &p.body_ciphertext)?;
+        let aud = audience(&p.audience);
+        let created = p.created_at;
+        let tx = self.store.writer.begin().await?;
+        let mut a: post::ActiveModel = p.into();
+        a.body_ciphertext = Set(key.encrypt(BODY_CTX, body.as_str().as_bytes()));
+        a.edited_at = Set(Some(self.store.now_ms()));
+        a.update(&tx).await?;
+        self.tag(&tx, id, author, created, &hashtags(body.as_str()))
+            .await?;
+        tx.commit().await?;
+        // Only people newly mentioned hear of it.
+        let before: Vec<_> = mentions(&old);
+        let added: String = mentions(body.as_str())
+            .into_iter()
+            .filter(|h| !before.contains(h))
+            .map(|h| format!("@{h} "))
+            .collect();
+        self.notify_mentions(author, id, None, aud, &added).await?;
+        Ok(())
+    }
+
+    /// Deletes a post with its comments and reactions.
+    pub async fn delete_post(&self, author: MemberId, id: Uuid) -> Result<(), NetworkError> {
+        let res = post::Entity::delete_many()
+            .filter(post::Column::Id.eq(id))
+            .filter(post::Column::AuthorId.eq(author.0))
+            .exec(&self.store.writer)
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(NetworkError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// A post the viewer may see, or [`NetworkError::NotFound`].
+    pub(crate) async fn visible_post(
+        &self,
+        viewer: Option<MemberId>,
+        id: Uuid,
+    ) -> Result<post::Model, NetworkError> {
+        let p = post::Entity::find_by_id(id)
+            .one(&self.store.db)
+            .await?
+            .ok_or(NetworkError::NotFound)?;
+        let relation = self.relation(viewer, p.author_id).await?;
+        if !may_see(&p, relation) {
+            return Err(NetworkError::NotFound);
+        }
+        Ok(p)
+    }
+
+    /// One post with every comment and reply, as the viewer may see it.
+    pub async fn post(&self, viewer: Option<MemberId>, id: Uuid) -> Result<PostView, NetworkError> {
+        let p = self.visible_post(viewer, id).await?;
+        let mut views = self.hydrate(viewer, vec![p], 0).await?;
+        let mut view = views.pop().ok_or(NetworkError::NotFound)?;
+        view.comments = self.thread(viewer, id).await?;
+        Ok(view)
+    }
+
+    /// A page of the viewer's feed, newest first.
+    pub async fn feed(
+        &self,
+        viewer: MemberId,
+        after: Option<Cursor>,
+        limit: u64,
+    ) -> Result<PostPage, StoreError> {
+        let mut q = timeline::Entity::find().filter(timeline::Column::MemberId.eq(viewer.0));
+        if let Some(c) = after {
+            q = q.filter(
+                Condition::any()
+                    .add(timeline::Column::CreatedAt.lt(c.at))
+                    .add(
+                        Condition::all()
+                            .add(timeline::Column::CreatedAt.eq(c.at))
+                            .add(timeline::Column::PostId.lt(c.id)),
+                    ),
+            );
+        }
+        let rows = q
+            .order_by_desc(timeline::Column::CreatedAt)
+            .order_by_desc(timeline::Column::PostId)
+            .limit(limit + 1)
+            .all(&self.store.db)
+            .await?;
+        let more = rows.len() as u64 > limit;
+        let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
+        let next = more.then(|| {
+            rows.last().map(|r| Cursor {
+                at: r.created_at,
+                id: r.post_id,
+            })
+        });
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.post_id).collect();
+        let posts = self.posts_by_id(&ids).await?;
+        Ok(PostPage {
+            posts: self.hydrate(Some(viewer), posts, 2).await?,
+            next: next.flatten().map(|c| c.to_string()),
+        })
+    }
+
+    /// How many posts arrived in the viewer's feed after `since`.
+    pub async fn feed_newer(&self, viewer: MemberId, since: Cursor) -> Result<u64, StoreError> {
+        Ok(timeline::Entity::find()
+            .filter(timeline::Column::MemberId.eq(viewer.0))
+            .filter(
+                Condition::any()
+                    .add(timeline::Column::CreatedAt.gt(since.at))
+                    .add(
+                        Condition::all()
+                            .add(timeline::Column::CreatedAt.eq(since.at))
+                            .add(timeline::Column::PostId.gt(since.id)),
+                    ),
+            )
+            .filter(timeline::Column::AuthorId.ne(viewer.0))
+            .count(&self.store.db)
+            .await?)
+    }
+
+    /// A member's posts that the viewer may see, newest first.
+    pub async fn posts_by(
+        &self,
+        viewer: Option<MemberId>,
+        author: MemberId,
+        after: Option<Cursor>,
+        limit: u64,
+    ) -> Result<PostPage, StoreError> {
+        let relation = self.relation(viewer, author.0).await?;
+        let admitted: Vec<&str> = Audience::FOR_POSTS
+            .into_iter()
+            .filter(|a| a.admits(relation))
+            .map(Audience::key)
+            .collect();
+        if admitted.is_empty() {
+            return Ok(PostPage {
+                posts: Vec::new(),
+                next: None,
+            });
+        }
+        let mut q = post::Entity::find()
+            .filter(post::Column::AuthorId.eq(author.0))
+            .filter(post::Column::Audience.is_in(admitted));
+        if relation != Relation::Myself {
+            q = q.filter(post::Column::RemovedAt.is_null());
+        }
+        if let Some(c) = after {
+            q = q.filter(
+                Condition::any().add(post::Column::CreatedAt.lt(c.at)).add(
+                    Condition::all()
+                        .add(post::Column::CreatedAt.eq(c.at))
+                        .add(post::Column::Id.lt(c.id)),
+                ),
+            );
+        }
+        let rows = q
+            .order_by_desc(post::Column::CreatedAt)
+            .order_by_desc(post::Column::Id)
+            .limit(limit + 1)
+            .all(&self.store.db)
+            .await?;
+        let more = rows.len() as u64 > limit;
+        let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
+        let next = if more {
+            rows.last().map(|r| {
+                Cursor {
+                    at: r.created_at,
+                    id: r.id,
+                }
+                .to_string()
+            })
+        } else {
+            None
+        };
+        Ok(PostPage {
+            posts: self.hydrate(viewer, rows, 2).await?,
+            next,
+        })
+    }
+
+    /// Posts with a hashtag that the viewer may see, newest first.
+    pub async fn tagged(
+        &self,
+        viewer: Option<MemberId>,
+        tag: &str,
+        after: Option<Cursor>,
+        limit: u64,
+    ) -> Result<PostPage, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor = after;
+        let mut exhausted = false;
+        // Some tagged posts are for audiences the viewer is not in; read
+        // on until the page is full or the tag runs out.
+        for _ in 0..10 {
+            let mut q = post_tag::Entity::find().filter(post_tag::Column::Tag.eq(tag));
+            if let Some(c) = cursor {
+                q = q.filter(
+                    Condition::any()
+                        .add(post_tag::Column::CreatedAt.lt(c.at))
+                        .add(
+                            Condition::all()
+                                .add(post_tag::Column::CreatedAt.eq(c.at))
+                                .add(post_tag::Column::PostId.lt(c.id)),
+                        ),
+                );
+            }
+            let batch = limit * 3;
+            let rows = q
+                .order_by_desc(post_tag::Column::CreatedAt)
+                .order_by_desc(post_tag::Column::PostId)
+                .limit(batch)
+                .all(&self.store.db)
+                .await?;
+            exhausted = (rows.len() as u64) < batch;
+            let ids: Vec<Uuid> = rows.iter().map(|r| r.post_id).collect();
+            let posts = self.posts_by_id(&ids).await?;
+            for view in self.hydrate(viewer, posts, 2).await? {
+                if (out.len() as u64) < limit {
+                    cursor = Some(Cursor {
+                        at: view.created_at.timestamp_millis(),
+                        id: view.id,
+                    });
+                    out.push(view);
+                }
+            }
+            if (out.len() as u64) >= limit {
+                break;
+            }
+            if exhausted {
+                break;
+            }
+            if let Some(last) = rows.last() {
+                cursor = Some(Cursor {
+                    at: last.created_at,
+                    id: last.post_id,
+                });
+            }
+        }
+        let next = if (out.len() as u64) >= limit && !(exhausted && out.len() as u64 == limit) {
+            cursor.map(|c| c.to_string())
+        } else {
+            None
+        };
+        Ok(PostPage { posts: out, next })
+    }
+
+    async fn posts_by_id(&self, ids: &[Uuid]) -> Result<Vec<post::Model>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows = post::Entity::find()
+            .filter(post::Column::Id.is_in(ids.to_vec()))
+            .all(&self.store.db)
+            .await?;
+        let order: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        rows.sort_by_key(|p| order.get(&p.id).copied().unwrap_or(usize::MAX));
+        Ok(rows)
+    }
+
+    /// Turns posts into what the viewer sees, dropping any the viewer may
+    /// not see: authors' cards, text, counts, the viewer's reaction and
+    /// the latest `comments` comments of each.
+    pub(crate) async fn hydrate(
+        &self,
+        viewer: Option<MemberId>,
+        posts: Vec<post::Model>,
+        comments: usize,
+    ) -> Result<Vec<PostView>, StoreError> {
+        let authors: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
+        let relations = self.relations(viewer, &authors).await?;
+        let visible: Vec<post::Model> = posts
+            .into_iter()
+            .filter(|p| {
+                may_see(
+                    p,
+                    relations
+                        .get(&p.author_id)
+                        .copied()
+                        .unwrap_or(Relation::Anyone),
+                )
+            })
+            .collect();
+        if visible.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cards = self.cards(viewer, &authors).await?;
+        let ids: Vec<Uuid> = visible.iter().map(|p| p.id).collect();
+        let mut latest = if comments > 0 {
+            self.latest_comments(viewer, &ids, comments).await?
+        } else {
+            HashMap::new()
+        };
+        let mut targets = ids.clone();
+        targets.extend(latest.values().flatten().map(|c| c.id));
+        let mine = match viewer {
+            Some(v) => self.my_reactions(v, &targets).await?,
+            None => HashMap::new(),
+        };
+        for list in latest.values_mut() {
+            for c in list.iter_mut() {
+                c.my_reaction = mine.get(&c.id).copied();
+            }
+        }
+        let mut out = Vec::with_capacity(visible.len());
+        for p in visible {
+            let Some(author) = cards.get(&p.author_id).cloned() else {
+                continue;
+            };
+            let key = match self.store.keyring.get(SubjectId(p.author_id)).await {
+                Ok(k) => k,
+                Err(StoreError::KeyDestroyed) => continue,
+                Err(e) => return Err(e),
+            };
+            out.push(PostView {
+                id: p.id,
+                author,
+                audience: audience(&p.audience),
+                body: decrypt(&key, BODY_CTX, &p.body_ciphertext)?,
+                created_at: from_ms(p.created_at),
+                edited_at: p.edited_at.map(from_ms),
+                reactions: counts(&[
+                    p.like_count,
+                    p.celebrate_count,
+                    p.love_count,
+                    p.insightful_count,
+                    p.curious_count,
+                ]),
+                comment_count: u32::try_from(p.comment_count.max(0)).unwrap_or(0),
+                my_reaction: mine.get(&p.id).copied(),
+                comments: latest.remove(&p.id).unwrap_or_default(),
+                removed: p.removed_at.is_some(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Whether someone with `relation` to a post's author may see it.
+pub(crate) fn may_see(p: &post::Model, relation: Relation) -> bool {
+    if relation == Relation::Myself {
+        return true;
+    }
+    p.removed_at.is_none() && audience(&p.audience).admits(relation)
+}
+
+pub(crate) fn counts(raw: &[i32; 5]) -> [u32; 5] {
+    raw.map(|n| u32::try_from(n.max(0)).unwrap_or(0))
+}

@@ -1,0 +1,963 @@
+//! The professional network through the API: private-by-default profiles,
+//! connections, the feed, reactions, comments, notifications, messages and
+//! moderation, and a visibility matrix (every audience × every viewer
+//! relation × every endpoint that shows a post).
+
+use crate::helpers::*;
+use lyceum_store::jobs::Worker;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn send(
+    app: &TestApp,
+    c: &reqwest::Client,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = c.request(method, app.url(path));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    (status, res.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+/// A member with a chosen handle.
+async fn member(app: &TestApp, handle: &str, name: &str) -> reqwest::Client {
+    let m = app.sign_up(&format!("{handle}@example.org"), name).await;
+    let (s, body) = send(
+        app,
+        &m.client,
+        Method::PUT,
+        "/api/v1/me/profile",
+        Some(json!({"handle": handle, "headline": format!("{name}'s headline")})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    m.client
+}
+
+async fn connect(app: &TestApp, a: &reqwest::Client, b: &reqwest::Client, b_handle: &str) {
+    let (s, body) = send(
+        app,
+        a,
+        Method::POST,
+        "/api/v1/connections/requests",
+        Some(json!({"handle": b_handle})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let id = body["request_id"].as_str().expect("request id").to_owned();
+    let (s, _) = send(
+        app,
+        b,
+        Method::POST,
+        &format!("/api/v1/connections/requests/{id}/accept"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+}
+
+async fn post(app: &TestApp, c: &reqwest::Client, body: &str, audience: &str) -> String {
+    let (s, v) = send(
+        app,
+        c,
+        Method::POST,
+        "/api/v1/posts",
+        Some(json!({"body": body, "audience": audience})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn profiles_are_private_until_the_member_opens_each_section() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada Lovelace").await;
+    let bo = member(&app, "bob", "Bo").await;
+    send(
+        &app,
+        &ada,
+        Method::PUT,
+        "/api/v1/me/profile",
+        Some(json!({"headline": "Analyst", "about": "I write notes on engines.", "skills": ["Mathematics", "Poetry"]})),
+    )
+    .await;
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/me/profile/entries",
+        Some(json!({"kind": "experience", "title": "Translator", "organisation": "Taylor's Scientific Memoirs", "start_year": 2019, "end_year": 2023})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    // By default another member sees only the name; the public sees nothing.
+    let (s, p) = app.get_json(&bo, "/api/v1/profiles/ada").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(p["person"]["name"], "Ada Lovelace");
+    for section in [
+        "about",
+        "experience",
+        "education",
+        "skills",
+        "certificates",
+        "connections",
+    ] {
+        assert!(p[section].is_null(), "{section} leaked: {p}");
+    }
+    assert!(p["person"]["headline"].is_null());
+    assert_eq!(
+        app.get_json(&client(), "/api/v1/profiles/ada").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, _, html) = app.get_page(&client(), "/people/ada").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(!html.contains("Ada Lovelace"));
+
+    // Sections opened to members show to members, not to the public;
+    // a public page shows only "anyone" sections and is noindex.
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::PUT,
+        "/api/v1/me/profile/privacy",
+        Some(json!({
+            "visibility": {"headline": "public", "about": "members", "experience": "connections", "education": "only_me", "skills": "members", "certificates": "only_me", "connections": "only_me"},
+            "switches": {"public_page": true, "indexable": false, "discoverable": false, "message_requests": false, "email_download": false}
+        })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, p) = app.get_json(&bo, "/api/v1/profiles/ada").await;
+    assert_eq!(p["about"], "I write notes on engines.");
+    assert_eq!(p["skills"], json!(["Mathematics", "Poetry"]));
+    assert!(p["experience"].is_null());
+    let (s, p) = app.get_json(&client(), "/api/v1/profiles/ada").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(p["person"]["headline"], "Analyst");
+    assert!(p["about"].is_null() && p["skills"].is_null());
+    let (_, _, html) = app.get_page(&client(), "/people/ada").await;
+    assert!(html.contains("Analyst"));
+    assert!(html.contains(r#"<meta name="robots" content="noindex, nofollow">"#));
+    assert!(!html.contains("notes on engines"));
+
+    // A connection sees experience.
+    connect(&app, &bo, &ada, "ada").await;
+    let (_, p) = app.get_json(&bo, "/api/v1/profiles/ada").await;
+    assert_eq!(p["relation"], "connection");
+    assert_eq!(p["experience"][0]["title"], "Translator");
+
+    // Bad input is refused with the field named.
+    let (s, v) = send(
+        &app,
+        &ada,
+        Method::PUT,
+        "/api/v1/me/profile",
+        Some(json!({"handle": "Bo"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["errors"][0]["field"], "handle");
+    let (s, _) = send(&app, &ada, Method::POST, "/api/v1/me/profile/entries",
+        Some(json!({"kind": "education", "title": "x", "organisation": "y", "start_year": 1850, "end_year": 1840}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn connecting_asks_notes_accepts_ignores_and_refuses_nonsense() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "Bo").await;
+    let cy = member(&app, "cyd", "Cy").await;
+
+    let (s, v) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/connections/requests",
+        Some(json!({"handle": "ada"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/connections/requests",
+        Some(json!({"handle": "nobody-here"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, v) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/connections/requests",
+        Some(json!({"handle": "bob", "note": "We met at the library talk."})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(v["outcome"], "sent");
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/connections/requests",
+        Some(json!({"handle": "bob"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, incoming) = app.get_json(&bo, "/api/v1/connections/requests").await;
+    assert_eq!(incoming[0]["person"]["handle"], "ada");
+    assert_eq!(incoming[0]["note"], "We met at the library talk.");
+    let (_, n) = app.get_json(&bo, "/api/v1/notifications").await;
+    assert_eq!(n[0]["kind"], "connection_request");
+
+    // Asking someone who already asked you connects you at once.
+    let (s, v) = send(
+        &app,
+        &bo,
+        Method::POST,
+        "/api/v1/connections/requests",
+        Some(json!({"handle": "ada"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(v["outcome"], "connected");
+    let (_, list) = app.get_json(&ada, "/api/v1/connections").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["handle"], "bob");
+
+    // Ignoring hides a request from its receiver only.
+    let (_, v) = send(
+        &app,
+        &cy,
+        Method::POST,
+        "/api/v1/connections/requests",
+        Some(json!({"handle": "ada"})),
+    )
+    .await;
+    let id = v["request_id"].as_str().expect("id").to_owned();
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        &format!("/api/v1/connections/requests/{id}/ignore"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get_json(&ada, "/api/v1/connections/requests").await.1,
+        json!([])
+    );
+    let (_, sent) = app
+        .get_json(&cy, "/api/v1/connections/requests?sent=true")
+        .await;
+    assert_eq!(sent[0]["person"]["handle"], "ada");
+    // Someone else cannot accept it; the sender can withdraw it.
+    let (s, _) = send(
+        &app,
+        &bo,
+        Method::POST,
+        &format!("/api/v1/connections/requests/{id}/accept"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = send(
+        &app,
+        &cy,
+        Method::DELETE,
+        &format!("/api/v1/connections/requests/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    // Removing a connection ends it for both.
+    let (s, _) = send(&app, &bo, Method::DELETE, "/api/v1/connections/ada", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(app.get_json(&ada, "/api/v1/connections").await.1, json!([]));
+    // Guests and visitors have no network.
+    assert_eq!(
+        app.get_json(&client(), "/api/v1/feed").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_post_reaches_exactly_its_audience_through_every_endpoint() {
+    let app = spawn_app().await;
+    let author = member(&app, "author", "Author").await;
+    let conn = member(&app, "conn", "Connection").await;
+    let follower = member(&app, "follower", "Follower").await;
+    let other = member(&app, "other", "Other Member").await;
+    let blocked = member(&app, "blocked", "Blocked").await;
+    connect(&app, &author, &conn, "conn").await;
+    connect(&app, &author, &blocked, "blocked").await;
+    let (s, _) = send(&app, &follower, Method::PUT, "/api/v1/follows/author", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // The author makes their profile public so that visitors can reach it.
+    send(&app, &author, Method::PUT, "/api/v1/me/profile/privacy", Some(json!({
+        "visibility": {"headline": "public", "about": "only_me", "experience": "only_me", "education": "only_me", "skills": "only_me", "certificates": "only_me", "connections": "only_me"},
+        "switches": {"public_page": true, "indexable": false, "discoverable": false, "message_requests": false, "email_download": false}
+    }))).await;
+
+    let mut posts = Vec::new();
+    for audience in ["connections", "members", "public"] {
+        let id = post(
+            &app,
+            &author,
+            &format!("For {audience} #matrix @other @conn"),
+            audience,
+        )
+        .await;
+        posts.push((audience, id));
+    }
+    let (s, _) = send(&app, &author, Method::PUT, "/api/v1/blocks/blocked", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    let anon = client();
+    // viewer, relation, may see [connections, members, public]
+    let viewers: [(&str, &reqwest::Client, [bool; 3]); 6] = [
+        ("author", &author, [true, true, true]),
+        ("connection", &conn, [true, true, true]),
+        ("follower", &follower, [false, true, true]),
+        ("member", &other, [false, true, true]),
+        ("blocked", &blocked, [false, false, false]),
+        ("anonymous", &anon, [false, false, true]),
+    ];
+    for (who, c, expect) in viewers {
+        let (_, feed) = app.get_json(c, "/api/v1/feed").await;
+        let (_, tagged) = app.get_json(c, "/api/v1/tags/matrix").await;
+        let (_, by) = app.get_json(c, "/api/v1/profiles/author/posts").await;
+        for (i, (audience, id)) in posts.iter().enumerate() {
+            let may = expect[i];
+            let (s, _) = app.get_json(c, &format!("/api/v1/posts/{id}")).await;
+            assert_eq!(
+                s == StatusCode::OK,
+                may,
+                "{who} GET post for {audience}: {s}"
+            );
+            let (_, _, html) = app.get_page(c, &format!("/posts/{id}")).await;
+            assert_eq!(
+                html.contains(&format!("For {audience} ")),
+                may,
+                "{who} post page for {audience}"
+            );
+            let listed = |v: &Value| {
+                v["posts"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|p| p["id"] == id.as_str()))
+            };
+            assert_eq!(listed(&tagged), may, "{who} tag page for {audience}");
+            assert_eq!(listed(&by), may, "{who} profile posts for {audience}");
+            // The feed carries posts of connections, and follows' posts beyond connections.
+            let in_feed = match who {
+                "author" | "connection" => true,
+                "follower" => *audience != "connections",
+                _ => false,
+            };
+            if who != "anonymous" {
+                assert_eq!(listed(&feed), in_feed, "{who} feed for {audience}");
+            }
+            // Reacting and commenting work exactly where seeing does.
+            if who != "anonymous" && who != "author" {
+                let (s, _) = send(
+                    &app,
+                    c,
+                    Method::PUT,
+                    &format!("/api/v1/posts/{id}/reaction"),
+                    Some(json!({"kind": "insightful"})),
+                )
+                .await;
+                assert_eq!(
+                    s == StatusCode::NO_CONTENT,
+                    may,
+                    "{who} react on {audience}: {s}"
+                );
+                let (s, _) = send(
+                    &app,
+                    c,
+                    Method::POST,
+                    &format!("/api/v1/posts/{id}/comments"),
+                    Some(json!({"body": "Noted"})),
+                )
+                .await;
+                assert_eq!(
+                    s == StatusCode::CREATED,
+                    may,
+                    "{who} comment on {audience}: {s}"
+                );
+            }
+        }
+    }
+    // Mentions notify only people who can see the post: @other (a member)
+    // for the members and public posts, @conn for all three.
+    let mentions = |v: &Value| {
+        v.as_array()
+            .map_or(0, |a| a.iter().filter(|n| n["kind"] == "mention").count())
+    };
+    assert_eq!(
+        mentions(&app.get_json(&other, "/api/v1/notifications").await.1),
+        2
+    );
+    assert_eq!(
+        mentions(&app.get_json(&conn, "/api/v1/notifications").await.1),
+        3
+    );
+    // The blocked member's earlier request, reactions and everything else
+    // about the author are out of reach; nobody learns who blocked whom.
+    assert_eq!(
+        app.get_json(&blocked, "/api/v1/profiles/author").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, _) = send(
+        &app,
+        &blocked,
+        Method::POST,
+        "/api/v1/connections/requests",
+        Some(json!({"handle": "author"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn reactions_are_one_per_person_with_exact_counts() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let mut people = Vec::new();
+    for (i, kind) in ["like", "celebrate", "love", "insightful", "curious"]
+        .iter()
+        .enumerate()
+    {
+        let c = member(&app, &format!("reader{i}"), &format!("Reader {i}")).await;
+        people.push((c, *kind));
+    }
+    let id = post(&app, &ada, "Hello, members", "members").await;
+    for (c, kind) in &people {
+        for _ in 0..2 {
+            let (s, _) = send(
+                &app,
+                c,
+                Method::PUT,
+                &format!("/api/v1/posts/{id}/reaction"),
+                Some(json!({"kind": kind})),
+            )
+            .await;
+            assert_eq!(s, StatusCode::NO_CONTENT);
+        }
+    }
+    let (_, p) = app
+        .get_json(&people[0].0, &format!("/api/v1/posts/{id}"))
+        .await;
+    assert_eq!(
+        p["reactions"],
+        json!({"like": 1, "celebrate": 1, "love": 1, "insightful": 1, "curious": 1, "total": 5})
+    );
+    assert_eq!(p["my_reaction"], "like");
+    // Changing moves one count; removing takes it away.
+    send(
+        &app,
+        &people[0].0,
+        Method::PUT,
+        &format!("/api/v1/posts/{id}/reaction"),
+        Some(json!({"kind": "love"})),
+    )
+    .await;
+    let (s, _) = send(
+        &app,
+        &people[1].0,
+        Method::DELETE,
+        &format!("/api/v1/posts/{id}/reaction"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = send(
+        &app,
+        &people[1].0,
+        Method::DELETE,
+        &format!("/api/v1/posts/{id}/reaction"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, p) = app.get_json(&ada, &format!("/api/v1/posts/{id}")).await;
+    assert_eq!(
+        p["reactions"],
+        json!({"like": 0, "celebrate": 0, "love": 2, "insightful": 1, "curious": 1, "total": 4})
+    );
+    // Unknown kinds are refused.
+    let (s, v) = send(
+        &app,
+        &ada,
+        Method::PUT,
+        &format!("/api/v1/posts/{id}/reaction"),
+        Some(json!({"kind": "dislike"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // The author sees who reacted; nobody else does.
+    let (s, who) = app
+        .get_json(&ada, &format!("/api/v1/posts/{id}/reactions"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(who.as_array().map(Vec::len), Some(4));
+    assert_eq!(
+        app.get_json(&people[2].0, &format!("/api/v1/posts/{id}/reactions"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // An erased reactor's reaction leaves the count.
+    let (s, _) = send(
+        &app,
+        &people[2].0,
+        Method::DELETE,
+        "/api/v1/me",
+        Some(json!({"password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    Worker::new(app.store.clone())
+        .run_due()
+        .await
+        .expect("jobs");
+    let (_, p) = app.get_json(&ada, &format!("/api/v1/posts/{id}")).await;
+    assert_eq!(p["reactions"]["total"], 3, "{p}");
+    assert_eq!(p["reactions"]["love"], 1);
+}
+
+#[tokio::test]
+async fn comments_reply_one_level_and_bad_input_is_refused() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "Bo").await;
+    connect(&app, &ada, &bo, "bob").await;
+    let id = post(
+        &app,
+        &ada,
+        "What should we read next? #bookclub",
+        "connections",
+    )
+    .await;
+    let (s, c) = send(
+        &app,
+        &bo,
+        Method::POST,
+        &format!("/api/v1/posts/{id}/comments"),
+        Some(json!({"body": "Middlemarch"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let comment = c["id"].as_str().expect("id").to_owned();
+    let (s, r) = send(
+        &app,
+        &ada,
+        Method::POST,
+        &format!("/api/v1/posts/{id}/comments"),
+        Some(json!({"body": "Good idea", "parent_id": comment})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let reply = r["id"].as_str().expect("id").to_owned();
+    let (s, _) = send(
+        &app,
+        &bo,
+        Method::POST,
+        &format!("/api/v1/posts/{id}/comments"),
+        Some(json!({"body": "Deeper", "parent_id": reply})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, p) = app.get_json(&ada, &format!("/api/v1/posts/{id}")).await;
+    assert_eq!(p["comment_count"], 2);
+    assert_eq!(p["comments"][0]["body"], "Middlemarch");
+    assert_eq!(p["comments"][0]["replies"][0]["body"], "Good idea");
+    // Reactions on comments count too.
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::PUT,
+        &format!("/api/v1/comments/{comment}/reaction"),
+        Some(json!({"kind": "celebrate"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, p) = app.get_json(&bo, &format!("/api/v1/posts/{id}")).await;
+    assert_eq!(p["comments"][0]["reactions"]["celebrate"], 1);
+    let (_, n) = app.get_json(&bo, "/api/v1/notifications").await;
+    assert!(
+        n.as_array()
+            .expect("list")
+            .iter()
+            .any(|x| x["kind"] == "reply")
+    );
+    assert!(
+        n.as_array()
+            .expect("list")
+            .iter()
+            .any(|x| x["kind"] == "reaction")
+    );
+    // The post's author may delete a comment on it; the count follows.
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::DELETE,
+        &format!("/api/v1/comments/{comment}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, p) = app.get_json(&ada, &format!("/api/v1/posts/{id}")).await;
+    assert_eq!(p["comment_count"], 0);
+
+    let long = "x".repeat(3_001);
+    let (s, v) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/posts",
+        Some(json!({"body": long})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("3000"),
+        "{v}"
+    );
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/posts",
+        Some(json!({"body": "   "})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/posts",
+        Some(json!({"body": "hi", "audience": "only_me"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::GET,
+        "/api/v1/feed?cursor=nonsense",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Someone else's post cannot be edited or deleted.
+    let (s, _) = send(
+        &app,
+        &bo,
+        Method::DELETE,
+        &format!("/api/v1/posts/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_feed_pages_by_cursor_without_repeats() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "Bo").await;
+    connect(&app, &ada, &bo, "bob").await;
+    for i in 0..45 {
+        post(
+            &app,
+            if i % 2 == 0 { &ada } else { &bo },
+            &format!("Post number {i}"),
+            "connections",
+        )
+        .await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = if cursor.is_empty() {
+            "/api/v1/feed".to_owned()
+        } else {
+            format!("/api/v1/feed?cursor={cursor}")
+        };
+        let (s, page) = app.get_json(&bo, &path).await;
+        assert_eq!(s, StatusCode::OK);
+        for p in page["posts"].as_array().expect("posts") {
+            seen.push(p["body"].as_str().expect("body").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..45).rev().map(|i| format!("Post number {i}")).collect();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn messages_go_between_connections_and_survive_the_other_side_erasing() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "Bo").await;
+    let cy = member(&app, "cyd", "Cy").await;
+    // Not connected, and requests are off by default.
+    let (s, v) = send(
+        &app,
+        &cy,
+        Method::POST,
+        "/api/v1/messages/ada",
+        Some(json!({"body": "Hello?"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    connect(&app, &ada, &bo, "bob").await;
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/messages/bob",
+        Some(json!({"body": "Tea on Friday?"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, list) = app.get_json(&bo, "/api/v1/messages").await;
+    assert_eq!(list[0]["peer"]["handle"], "ada");
+    assert_eq!(list[0]["unread"], 1);
+    let (_, conv) = app.get_json(&bo, "/api/v1/messages/ada").await;
+    assert_eq!(conv[0]["body"], "Tea on Friday?");
+    assert_eq!(conv[0]["mine"], false);
+    assert_eq!(
+        app.get_json(&bo, "/api/v1/messages").await.1[0]["unread"],
+        0
+    );
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/messages/ada",
+        Some(json!({"body": "me"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/messages/bob",
+        Some(json!({"body": ""})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // With requests allowed, a stranger may write once until answered.
+    send(&app, &ada, Method::PUT, "/api/v1/me/profile/privacy", Some(json!({
+        "visibility": {"headline": "only_me", "about": "only_me", "experience": "only_me", "education": "only_me", "skills": "only_me", "certificates": "only_me", "connections": "only_me"},
+        "switches": {"public_page": false, "indexable": false, "discoverable": false, "message_requests": true, "email_download": false}
+    }))).await;
+    let (s, _) = send(
+        &app,
+        &cy,
+        Method::POST,
+        "/api/v1/messages/ada",
+        Some(json!({"body": "May I ask about your notes?"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = send(
+        &app,
+        &cy,
+        Method::POST,
+        "/api/v1/messages/ada",
+        Some(json!({"body": "Hello again"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, list) = app.get_json(&ada, "/api/v1/messages").await;
+    let from_cy = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["peer"]["handle"] == "cyd")
+        .cloned()
+        .expect("cyd");
+    assert_eq!(from_cy["is_request"], true);
+    // A block ends it.
+    send(&app, &ada, Method::PUT, "/api/v1/blocks/cyd", None).await;
+    let (s, _) = send(
+        &app,
+        &cy,
+        Method::POST,
+        "/api/v1/messages/ada",
+        Some(json!({"body": "?"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Ada erases herself; Bo's copy of what she wrote stays his.
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::DELETE,
+        "/api/v1/me",
+        Some(json!({"password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    Worker::new(app.store.clone())
+        .run_due()
+        .await
+        .expect("jobs");
+    let bo_id = subject_of(&app, &bo).await;
+    let copies = app
+        .store
+        .network()
+        .conversations(lyceum_core::domain::MemberId(bo_id.0))
+        .await
+        .expect("list");
+    assert!(
+        copies.is_empty(),
+        "an erased member's card is gone from lists"
+    );
+    let rows = crate::erasure::rows_of(&app, bo_id).await;
+    assert!(
+        rows.iter().any(|(t, n)| *t == "messages" && *n == 1),
+        "{rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn moderators_act_with_reasons_members_appeal_and_the_log_names_nobody() {
+    let app = spawn_app().await;
+    let operator = app.set_up().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "Bo").await;
+    let id = post(&app, &ada, "Buy cheap watches now", "members").await;
+    let (s, v) = send(
+        &app,
+        &bo,
+        Method::POST,
+        "/api/v1/reports",
+        Some(
+            json!({"target_kind": "post", "target_id": id, "reason": "spam", "details": "Advert"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _) = send(
+        &app,
+        &bo,
+        Method::POST,
+        "/api/v1/reports",
+        Some(json!({"target_kind": "post", "target_id": id, "reason": "spam"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        "/api/v1/reports",
+        Some(json!({"target_kind": "post", "target_id": id, "reason": "spam"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(
+        app.get_json(&bo, "/api/v1/moderation/queue").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, q) = app.get_json(&operator, "/api/v1/moderation/queue").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(q[0]["excerpt"], "Buy cheap watches now");
+    assert_eq!(q[0]["details"], json!(["Advert"]));
+    assert!(
+        !q.to_string().contains("\"bob\""),
+        "reporters stay anonymous: {q}"
+    );
+    let report = q[0]["report_id"].as_str().expect("id").to_owned();
+    let (s, _) = send(
+        &app,
+        &operator,
+        Method::POST,
+        &format!("/api/v1/moderation/reports/{report}/decision"),
+        Some(json!({"decision": "remove", "reason": "spam"})),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an action needs words for the member"
+    );
+    let (s, _) = send(&app, &operator, Method::POST, &format!("/api/v1/moderation/reports/{report}/decision"),
+        Some(json!({"decision": "remove", "reason": "spam", "explanation": "Adverts are not allowed."}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // Gone for others, marked for the author, who is told why.
+    assert_eq!(
+        app.get_json(&bo, &format!("/api/v1/posts/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get_json(&ada, &format!("/api/v1/posts/{id}")).await.1["removed"],
+        true
+    );
+    let (_, mine) = app.get_json(&ada, "/api/v1/me/moderation").await;
+    assert_eq!(mine[0]["explanation"], "Adverts are not allowed.");
+    let (_, n) = app.get_json(&ada, "/api/v1/notifications").await;
+    assert_eq!(n[0]["kind"], "moderation");
+    // An appeal, reversed, restores the post.
+    let action = mine[0]["id"].as_str().expect("id").to_owned();
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::POST,
+        &format!("/api/v1/moderation/actions/{action}/appeal"),
+        Some(json!({"text": "It was a joke among friends."})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, appeals) = app.get_json(&operator, "/api/v1/moderation/appeals").await;
+    assert_eq!(appeals[0]["appeal"], "It was a joke among friends.");
+    let (s, _) = send(
+        &app,
+        &operator,
+        Method::POST,
+        &format!("/api/v1/moderation/actions/{action}/decision"),
+        Some(json!({"reverse": true})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get_json(&bo, &format!("/api/v1/posts/{id}")).await.0,
+        StatusCode::OK
+    );
+    // The public log says what and why, and nothing of who.
+    let (_, log) = app.get_json(&client(), "/api/v1/moderation/log").await;
+    assert_eq!(log[0]["action"], "removed");
+    assert_eq!(log[0]["reason"], "spam");
+    assert_eq!(log[0]["outcome"], "reversed");
+    let text = log.to_string();
+    for leak in ["ada", "bob", "Ada", "Bo", "watches", &id] {
+        assert!(!text.contains(leak), "the log leaks {leak}: {text}");
+    }
+}
