@@ -319,6 +319,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Live streams never finish by themselves; end them when stopping so
+    // the graceful shutdown does not wait on open pages.
+    let hub = state.store.hub.clone();
+    let shutdown = async move {
+        shutdown.await;
+        hub.close();
+    };
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -358,7 +358,21 @@ async fn create_post(
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     let me = member(&state, &ctx).await?;
-    let audience = parse_audience(&form.audience).unwrap_or(Audience::Connections);
+    let Ok(audience) = parse_audience(&form.audience) else {
+        let p = FeedParams {
+            cursor: None,
+            done: None,
+        };
+        return render_feed(
+            &state,
+            &ctx,
+            &p,
+            Some("Choose who may see the post: your connections, all members or anyone.".into()),
+            form.body,
+            Audience::Connections,
+        )
+        .await;
+    };
     match state
         .store
         .network()
@@ -597,19 +611,24 @@ async fn react(
     let me = member(&state, &ctx).await?;
     let target = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let net = state.store.network();
-    let kind = ReactionKind::from_key(&form.kind);
+    let kind = match form.kind.as_str() {
+        "none" => None,
+        k => Some(
+            ReactionKind::from_key(k)
+                .ok_or_else(|| AppError::BadRequest("Choose one of the five reactions.".into()))?,
+        ),
+    };
     let current = net.my_reaction(me, target).await?;
     match kind {
         Some(k) if current != Some(k) => {
             net.react(me, target, k).await.map_err(AppError::from)?;
         }
-        Some(_) | None if current.is_some() => {
+        // The reaction one already has, or "remove": take it away (a
+        // second press after it is gone changes nothing).
+        _ if current.is_some() => {
             net.unreact(me, target).await.map_err(AppError::from)?;
         }
-        Some(_) => {}
-        None => {
-            return Err(AppError::BadRequest("Choose one of the five reactions.".into()).into());
-        }
+        _ => {}
     }
     Ok(see_other(&format!(
         "{}#item-{id}",
@@ -938,15 +957,23 @@ async fn render_edit(
                 .map(|c| (c.course_id.to_string(), c.title.clone(), c.shown))
                 .collect(),
             sections: vec![
-                ("headline", "Headline", levels(v.headline)),
-                ("about", "About", levels(v.about)),
-                ("experience", "Experience", levels(v.experience)),
-                ("education", "Education", levels(v.education)),
-                ("skills", "Skills", levels(v.skills)),
-                ("certificates", "Certificates", levels(v.certificates)),
+                ("headline", "Who sees your headline", levels(v.headline)),
+                ("about", "Who sees your about section", levels(v.about)),
+                (
+                    "experience",
+                    "Who sees your experience",
+                    levels(v.experience),
+                ),
+                ("education", "Who sees your education", levels(v.education)),
+                ("skills", "Who sees your skills", levels(v.skills)),
+                (
+                    "certificates",
+                    "Who sees your certificates",
+                    levels(v.certificates),
+                ),
                 (
                     "connections",
-                    "Your list of connections",
+                    "Who sees your list of connections",
                     levels(v.connections),
                 ),
             ],
@@ -1217,9 +1244,10 @@ async fn preview_page(
     let net = state.store.network();
     match net.preview(me, relation).await {
         Ok(view) => {
-            let viewer_for_posts = None;
+            // Only the public's view can list posts without a viewer; the
+            // others would need a made-up member to check audiences against.
             let posts = if relation == Relation::Anyone {
-                net.posts_by(viewer_for_posts, me, None, 10).await?.posts
+                net.posts_by(None, me, None, 10).await?.posts
             } else {
                 Vec::new()
             };

@@ -328,7 +328,7 @@ impl Network<'_> {
     ) -> Result<Vec<CommentView>, StoreError> {
         let authors: Vec<Uuid> = rows.iter().map(|c| c.author_id).collect();
         let relations = self.relations(viewer, &authors).await?;
-        let cards = self.cards(viewer, &authors).await?;
+        let cards = self.cards_for(&relations, &authors).await?;
         let mut out = Vec::with_capacity(rows.len());
         for c in rows {
             if relations.get(&c.author_id) == Some(&Relation::Blocked) {

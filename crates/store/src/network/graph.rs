@@ -88,11 +88,15 @@ impl Network<'_> {
             .await?
             .ok_or(NetworkError::NotFound)?;
         self.ensure_profile(from).await?;
-        if let Some(theirs) = self.request_between(to, from).await? {
+        if let Some(theirs) = self.request_between(to, from, &self.store.writer).await? {
             self.connect(theirs).await?;
             return Ok(RequestOutcome::Connected);
         }
-        if self.request_between(from, to).await?.is_some() {
+        if self
+            .request_between(from, to, &self.store.writer)
+            .await?
+            .is_some()
+        {
             return Err(NetworkError::Conflict(
                 "You already asked to connect; the request is waiting for an answer.".into(),
             ));
@@ -118,11 +122,12 @@ impl Network<'_> {
         &self,
         from: MemberId,
         to: MemberId,
+        conn: &impl ConnectionTrait,
     ) -> Result<Option<connection_request::Model>, StoreError> {
         Ok(connection_request::Entity::find()
             .filter(connection_request::Column::FromId.eq(from.0))
             .filter(connection_request::Column::ToId.eq(to.0))
-            .one(&self.store.writer)
+            .one(conn)
             .await?)
     }
 
@@ -589,10 +594,10 @@ impl Network<'_> {
         {
             return Ok(S::Connected);
         }
-        if let Some(r) = self.request_between(me, other).await? {
+        if let Some(r) = self.request_between(me, other, &self.store.db).await? {
             return Ok(S::Sent(r.id));
         }
-        if let Some(r) = self.request_between(other, me).await? {
+        if let Some(r) = self.request_between(other, me, &self.store.db).await? {
             return Ok(S::Received(r.id));
         }
         Ok(S::None)

@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -30,12 +31,17 @@ pub enum LiveEvent {
 #[derive(Debug, Clone, Default)]
 pub struct Hub {
     channels: Arc<Mutex<HashMap<Uuid, broadcast::Sender<LiveEvent>>>>,
+    closed: Arc<AtomicBool>,
 }
 
 impl Hub {
     /// Starts listening for a member's events.
     pub fn subscribe(&self, member: Uuid) -> broadcast::Receiver<LiveEvent> {
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(Ordering::Acquire) {
+            // Shutting down: a receiver whose sender is already gone ends at once.
+            return broadcast::channel(1).1;
+        }
         if channels.len() > 1024 {
             channels.retain(|_, tx| tx.receiver_count() > 0);
         }
@@ -56,6 +62,14 @@ impl Hub {
                 let _ = tx.send(event);
             }
         }
+    }
+
+    /// Ends every live stream on this node (the server is stopping: open
+    /// pages would otherwise hold the graceful shutdown open forever).
+    pub fn close(&self) {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        self.closed.store(true, Ordering::Release);
+        channels.clear();
     }
 
     /// Publishes to many members.
@@ -82,5 +96,9 @@ mod tests {
         drop(ra);
         hub.publish(a, LiveEvent::Feed);
         assert!(!hub.channels.lock().expect("lock").contains_key(&a));
+        // Stopping ends every stream, and any opened afterwards.
+        hub.close();
+        assert!(rb.recv().await.is_err());
+        assert!(hub.subscribe(b).recv().await.is_err());
     }
 }

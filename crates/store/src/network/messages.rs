@@ -78,7 +78,7 @@ impl Network<'_> {
         }
         let mut is_request = false;
         if relation != Relation::Connection {
-            let they_wrote = self.has_written(to, from).await?;
+            let they_wrote = self.has_written(to, from, &self.store.writer).await?;
             if !they_wrote {
                 if !recipient.allow_message_requests {
                     return Err(NetworkError::Forbidden(
@@ -86,7 +86,7 @@ impl Network<'_> {
                             .into(),
                     ));
                 }
-                if self.has_written(from, to).await? {
+                if self.has_written(from, to, &self.store.writer).await? {
                     return Err(NetworkError::Conflict(
                         "You already sent a message request; you can write again once they reply."
                             .into(),
@@ -130,12 +130,17 @@ impl Network<'_> {
         Ok(id)
     }
 
-    async fn has_written(&self, who: MemberId, to: MemberId) -> Result<bool, StoreError> {
+    async fn has_written(
+        &self,
+        who: MemberId,
+        to: MemberId,
+        conn: &impl ConnectionTrait,
+    ) -> Result<bool, StoreError> {
         Ok(message::Entity::find()
             .filter(message::Column::OwnerId.eq(who.0))
             .filter(message::Column::PeerId.eq(to.0))
             .filter(message::Column::IsOutgoing.eq(true))
-            .count(&self.store.writer)
+            .count(conn)
             .await?
             > 0)
     }
@@ -246,7 +251,7 @@ impl Network<'_> {
         peer: MemberId,
     ) -> Result<Result<(), String>, StoreError> {
         let relation = self.relation(Some(me), peer.0).await?;
-        if relation == Relation::Connection || self.has_written(peer, me).await? {
+        if relation == Relation::Connection || self.has_written(peer, me, &self.store.db).await? {
             return Ok(Ok(()));
         }
         if relation == Relation::Blocked {
@@ -262,7 +267,7 @@ impl Network<'_> {
                     .into(),
             ));
         }
-        if self.has_written(me, peer).await? {
+        if self.has_written(me, peer, &self.store.db).await? {
             return Ok(Err(
                 "You sent a message request; you can write again once they reply.".into(),
             ));

@@ -181,10 +181,20 @@ impl Network<'_> {
         viewer: Option<MemberId>,
         ids: &[Uuid],
     ) -> Result<HashMap<Uuid, PersonCard>, StoreError> {
+        let relations = self.relations(viewer, ids).await?;
+        self.cards_for(&relations, ids).await
+    }
+
+    /// [`Network::cards`] when the viewer's relations to the members are
+    /// already known (hydrating a feed page needs them for both).
+    pub(crate) async fn cards_for(
+        &self,
+        relations: &HashMap<Uuid, Relation>,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, PersonCard>, StoreError> {
         let mut unique: Vec<Uuid> = ids.to_vec();
         unique.sort_unstable();
         unique.dedup();
-        let relations = self.relations(viewer, &unique).await?;
         let profiles = profile::Entity::find()
             .filter(profile::Column::MemberId.is_in(unique.clone()))
             .all(&self.store.db)

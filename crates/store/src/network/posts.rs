@@ -429,7 +429,7 @@ impl Network<'_> {
     ) -> Result<PostPage, StoreError> {
         let mut out = Vec::new();
         let mut cursor = after;
-        let mut exhausted = false;
+        let mut ran_out = false;
         // Some tagged posts are for audiences the viewer is not in; read
         // on until the page is full or the tag runs out.
         for _ in 0..10 {
@@ -452,7 +452,7 @@ impl Network<'_> {
                 .limit(batch)
                 .all(&self.store.db)
                 .await?;
-            exhausted = (rows.len() as u64) < batch;
+            let exhausted = (rows.len() as u64) < batch;
             let ids: Vec<Uuid> = rows.iter().map(|r| r.post_id).collect();
             let posts = self.posts_by_id(&ids).await?;
             for view in self.hydrate(viewer, posts, 2).await? {
@@ -468,6 +468,7 @@ impl Network<'_> {
                 break;
             }
             if exhausted {
+                ran_out = true;
                 break;
             }
             if let Some(last) = rows.last() {
@@ -477,7 +478,10 @@ impl Network<'_> {
                 });
             }
         }
-        let next = if (out.len() as u64) >= limit && !(exhausted && out.len() as u64 == limit) {
+        // A full page may be followed by more, and so may a page cut short
+        // by the batch limit; the cursor is the last post looked at, so
+        // nothing after it is skipped.
+        let next = if (out.len() as u64) >= limit || !ran_out {
             cursor.map(|c| c.to_string())
         } else {
             None
@@ -524,7 +528,7 @@ impl Network<'_> {
         if visible.is_empty() {
             return Ok(Vec::new());
         }
-        let cards = self.cards(viewer, &authors).await?;
+        let cards = self.cards_for(&relations, &authors).await?;
         let ids: Vec<Uuid> = visible.iter().map(|p| p.id).collect();
         let mut latest = if comments > 0 {
             self.latest_comments(viewer, &ids, comments).await?

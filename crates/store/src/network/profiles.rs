@@ -205,8 +205,10 @@ impl Network<'_> {
     /// The member's profile row, created on first use with every section
     /// private and a handle made from their name.
     pub async fn ensure_profile(&self, member: MemberId) -> Result<profile::Model, StoreError> {
+        // Every network request passes here: look on the read pool first,
+        // so the common case never waits for SQLite's single writer.
         if let Some(p) = profile::Entity::find_by_id(member.0)
-            .one(&self.store.writer)
+            .one(&self.store.db)
             .await?
         {
             return Ok(p);

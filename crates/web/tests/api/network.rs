@@ -961,3 +961,78 @@ async fn moderators_act_with_reasons_members_appeal_and_the_log_names_nobody() {
         assert!(!text.contains(leak), "the log leaks {leak}: {text}");
     }
 }
+
+#[tokio::test]
+async fn a_tag_pages_past_posts_the_viewer_may_not_see() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bob = member(&app, "bob", "Bob").await;
+    // Members' posts between many that only Ada's connections may see.
+    let mut expected = Vec::new();
+    for i in 0..85 {
+        if i % 3 == 0 {
+            post(&app, &ada, &format!("Open {i} #many"), "members").await;
+            expected.push(format!("Open {i} #many"));
+        } else {
+            post(&app, &ada, &format!("Closed {i} #many"), "connections").await;
+        }
+    }
+    expected.reverse();
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/tags/many".to_owned();
+    for _ in 0..20 {
+        let (s, page) = app.get_json(&bob, &path).await;
+        assert_eq!(s, StatusCode::OK);
+        for p in page["posts"].as_array().expect("posts") {
+            seen.push(p["body"].as_str().expect("body").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/tags/many?cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn the_reaction_buttons_on_the_page_toggle_like_and_refuse_unknown_kinds() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bob = member(&app, "bob", "Bob").await;
+    let id = post(&app, &ada, "Press like", "members").await;
+    let page_ = format!("/posts/{id}");
+    let action = format!("/react/{id}");
+    let (s, _, _) = app
+        .submit_form(&bob, &page_, &action, &[("kind", "like"), ("back", &page_)])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(reaction_total(&app, &ada, &id).await, 1);
+    // A second press of Like takes it away; "remove" when nothing is left changes nothing.
+    app.submit_form(&bob, &page_, &action, &[("kind", "like"), ("back", &page_)])
+        .await;
+    assert_eq!(reaction_total(&app, &ada, &id).await, 0);
+    let (s, _, _) = app
+        .submit_form(&bob, &page_, &action, &[("kind", "none"), ("back", &page_)])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, html) = app
+        .submit_form(&bob, &page_, &action, &[("kind", "dislike")])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("Choose one of the five reactions."));
+    // A post for an unknown audience is refused on the page too, keeping the text.
+    let (s, _, html) = app
+        .submit_form(
+            &bob,
+            "/feed",
+            "/feed",
+            &[("body", "Keep me"), ("audience", "everyone")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Keep me"));
+}
+
+async fn reaction_total(app: &TestApp, c: &reqwest::Client, post: &str) -> Value {
+    app.get_json(c, &format!("/api/v1/posts/{post}")).await.1["reactions"]["total"].clone()
+}
