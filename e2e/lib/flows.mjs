@@ -169,10 +169,15 @@ export async function expectNavEntries(page, expected, who) {
   assert.deepEqual(found, expected, `the main nav of ${who} on ${page.url()} should be exactly these entries`);
 }
 
-/** What a signed-in member's nav holds: Courses, My learning, their account pages and Sign out. */
+/** What a signed-in member's nav holds: the network, Courses, My learning, their profile and account pages, and Sign out. */
 export const SIGNED_IN_NAV = [
+  { link: 'Feed', href: '/feed' },
+  { link: 'Network', href: '/network' },
+  { link: 'Messages', href: '/messages' },
+  { link: 'Notifications', href: '/notifications' },
   { link: 'Courses', href: '/courses' },
   { link: 'My learning', href: '/learning' },
+  { link: 'Profile', href: '/me/profile' },
   { link: 'Your account', href: '/me' },
   { link: 'Your choices', href: '/me/choices' },
   { link: 'Security', href: '/me/security' },

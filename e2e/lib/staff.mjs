@@ -184,6 +184,7 @@ export const BREACH_CATEGORIES = [
   'Profile',
   'Learning activity',
   'Posts and reactions',
+  'Connections and follows',
   'Messages',
   'Technical records',
   'Your choices',

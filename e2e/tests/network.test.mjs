@@ -1,0 +1,137 @@
+// The professional network in a browser: two members choose handles, find
+// each other, connect with a note, post to connections, react with each of
+// the five kinds, comment with a mention that reaches the author live,
+// message each other, and a report is moderated; a third member sees none
+// of the connections-only content. axe runs on every page on the way.
+
+import assert from 'node:assert/strict';
+import { lyceumSuite } from '../lib/harness.mjs';
+import { expectHeading, expectPath, expectStatus, mainNav, normalise, person, setUpOperator, signUp } from '../lib/flows.mjs';
+
+const lyceumTest = lyceumSuite();
+const operator = person('olga', 'Olga Operator');
+const ada = person('ada', 'Ada Network');
+const bob = person('bob', 'Bob Network');
+const cyd = person('cyd', 'Cyd Stranger');
+
+async function chooseHandle(visitor, handle) {
+  const { page } = visitor;
+  await expectStatus(await visitor.follow(() => mainNav(page).getByRole('link', { name: 'Profile', exact: true }).click()), 200);
+  await expectHeading(page, 'Your profile');
+  await page.getByLabel('Handle', { exact: true }).fill(handle);
+  await page.getByLabel('Headline', { exact: true }).fill(`${handle} at the library`);
+  await expectStatus(await visitor.follow(() => page.getByRole('button', { name: 'Save', exact: true }).click()), 200);
+  assert.equal(normalise(await page.getByRole('status').textContent()), 'Saved.');
+}
+
+lyceumTest('two members connect, post, react, comment, get notified live, message, and a report is moderated', async ({ newVisitor }) => {
+  const op = await newVisitor();
+  await setUpOperator(op, operator);
+  const a = await newVisitor();
+  await signUp(a, ada);
+  await chooseHandle(a, 'ada');
+  const b = await newVisitor();
+  await signUp(b, bob);
+  await chooseHandle(b, 'bob');
+
+  // Ada finds Bob by his handle and asks to connect with a note.
+  await a.goto('/network');
+  await expectHeading(a.page, 'Your network');
+  await a.page.getByLabel('Handle', { exact: true }).fill('bob');
+  await expectStatus(await a.follow(() => a.page.getByRole('button', { name: 'Find', exact: true }).click()), 200);
+  await expectStatus(await a.follow(() => a.page.locator('main').getByRole('link', { name: 'Bob Network', exact: true }).click()), 200);
+  await expectPath(a.page, '/people/bob');
+  // Others see only the name until Bob opens his sections.
+  assert.equal(await a.page.getByText('bob at the library').count(), 0, 'the headline starts private');
+  await a.page.getByLabel('A note with your request (optional)').fill('We met at the reading group.');
+  await expectStatus(await a.follow(() => a.page.getByRole('button', { name: 'Ask to connect', exact: true }).click()), 200);
+  assert.equal(normalise(await a.page.getByRole('status').textContent()), 'Your request is sent.');
+
+  // Bob sees the request with its note and accepts.
+  await b.goto('/network');
+  const main = b.page.locator('main');
+  assert.ok(normalise(await main.textContent()).includes('We met at the reading group.'));
+  await expectStatus(await b.follow(() => main.getByRole('button', { name: 'Accept Ada Network', exact: true }).click()), 200);
+  assert.equal(normalise(await b.page.getByRole('status').textContent()), 'You are connected.');
+
+  // Ada posts to her connections.
+  await a.goto('/feed');
+  await expectHeading(a.page, 'Your feed');
+  await a.page.getByLabel('What would you like to share?').fill('Reading group on Thursday #books');
+  await a.page.getByLabel('Who may see it').selectOption('connections');
+  await expectStatus(await a.follow(() => a.page.getByRole('button', { name: 'Post', exact: true }).click()), 200);
+  const article = a.page.locator('article.post').first();
+  const postId = (await article.getAttribute('id')).replace('item-', '');
+
+  // Bob reacts with each kind in turn; the one he chose last is pressed.
+  await b.goto('/feed');
+  const mine = () => b.page.locator(`#item-${postId}`);
+  assert.ok(normalise(await mine().textContent()).includes('Reading group on Thursday'));
+  await expectStatus(await b.follow(() => mine().getByRole('button', { name: 'Like this post', exact: true }).click()), 200);
+  assert.equal(await mine().getByRole('button', { name: 'Like this post', exact: true }).getAttribute('aria-pressed'), 'true');
+  // The other four are behind "Other reactions", a disclosure.
+  const openPicker = async () => {
+    const picker = mine().locator('details.reaction-picker');
+    if (!(await picker.evaluate((d) => d.open))) await picker.locator('summary').click();
+  };
+  for (const kind of ['Celebrate', 'Love', 'Insightful', 'Curious']) {
+    await openPicker();
+    const button = mine().getByRole('button', { name: kind, exact: true });
+    await expectStatus(await b.follow(() => button.click()), 200);
+    await openPicker();
+    assert.equal(await mine().getByRole('button', { name: kind, exact: true }).getAttribute('aria-pressed'), 'true', `${kind} is Bob's reaction`);
+    assert.ok(normalise(await mine().textContent()).includes(`${kind} 1`), `one ${kind}, exactly`);
+  }
+
+  // Ada keeps her feed open; Bob comments with a mention and her header counts it at once.
+  await a.goto('/feed');
+  await a.page.waitForFunction(() => window.EventSource !== undefined);
+  await b.page.getByLabel('Comment on the post by Ada Network').fill('Count me in, @ada');
+  await expectStatus(await b.follow(() => mine().getByRole('button', { name: 'Post comment', exact: true }).click()), 200);
+  await a.page.waitForFunction(
+    () => /new/.test(document.getElementById('nav-notifications-count')?.textContent || ''),
+    null,
+    { timeout: 10000 },
+  );
+  await expectStatus(await a.follow(() => mainNav(a.page).getByRole('link', { name: /^Notifications/ }).click()), 200);
+  const notices = normalise(await a.page.locator('main').textContent());
+  assert.ok(notices.includes('Bob Network commented on your post.'), notices);
+  assert.ok(notices.includes('Bob Network mentioned you.'), notices);
+  assert.ok(notices.includes('Bob Network reacted to your post.'), notices);
+
+  // They message each other.
+  await a.goto('/people/bob');
+  await expectStatus(await a.follow(() => a.page.locator('main').getByRole('link', { name: 'Message', exact: true }).click()), 200);
+  await a.page.getByLabel('Your message').fill('See you on Thursday.');
+  await expectStatus(await a.follow(() => a.page.getByRole('button', { name: 'Send', exact: true }).click()), 200);
+  await b.goto('/messages');
+  assert.ok(normalise(await b.page.locator('main').textContent()).includes('1 unread'));
+  await expectStatus(await b.follow(() => b.page.locator('main').getByRole('link', { name: 'Ada Network', exact: true }).click()), 200);
+  assert.ok(normalise(await b.page.locator('main').textContent()).includes('See you on Thursday.'));
+
+  // A third member sees nothing of the connections-only post, anywhere.
+  const c = await newVisitor();
+  await signUp(c, cyd);
+  await expectStatus(await c.goto(`/posts/${postId}`), 404);
+  await c.goto('/feed');
+  assert.ok(!normalise(await c.page.locator('main').textContent()).includes('Reading group'));
+  await c.goto('/tags/books');
+  assert.ok(!normalise(await c.page.locator('main').textContent()).includes('Reading group'));
+
+  // Bob reports the post; the operator removes it with a reason Ada reads.
+  await b.goto(`/posts/${postId}`);
+  await expectStatus(await b.follow(() => b.page.getByRole('link', { name: 'Report this post', exact: true }).click()), 200);
+  await b.page.getByLabel('Spam or unwanted promotion').check();
+  await expectStatus(await b.follow(() => b.page.getByRole('button', { name: 'Send report', exact: true }).click()), 200);
+  await op.goto('/moderation');
+  await expectHeading(op.page, 'Moderation');
+  assert.ok(!normalise(await op.page.locator('main').textContent()).includes('Bob Network'), 'reporters stay anonymous');
+  await op.page.getByLabel('Explanation for the member').fill('Please keep adverts out of the feed.');
+  await expectStatus(await op.follow(() => op.page.getByRole('button', { name: 'Decide', exact: true }).click()), 200);
+  await expectStatus(await b.goto(`/posts/${postId}`), 404);
+  await a.goto('/me/moderation');
+  assert.ok(normalise(await a.page.locator('main').textContent()).includes('Please keep adverts out of the feed.'));
+  await c.goto('/moderation/log');
+  const log = normalise(await c.page.locator('main').textContent());
+  assert.ok(log.includes('removed') && !log.includes('Ada') && !log.includes('Bob'), log);
+});
