@@ -508,9 +508,18 @@ async fn privacy(
         (status = 200, description = "The archive", content_type = "application/zip"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     ))]
-async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
     let member = ctx.member()?;
-    let bytes = crate::export::archive(&state, crate::export::Owner::Member(member)).await?;
+    let bytes = crate::export::archive(
+        &state,
+        crate::export::Owner::Member(member),
+        &state.base_url(&headers),
+    )
+    .await?;
     Ok(crate::export::download(bytes, state.store.clock.now()))
 }
 

@@ -11,6 +11,7 @@ use lyceum_core::domain::SubjectId;
 use lyceum_store::accounts::Member;
 use lyceum_store::guests::Guest;
 use lyceum_store::libraries::Library;
+use lyceum_store::network::ExportedConnection;
 use lyceum_store::zip::ZipWriter;
 use serde_json::{Value, json};
 
@@ -25,6 +26,7 @@ struct TableView {
 struct IndexPage {
     generated: String,
     tables: Vec<TableView>,
+    connections: usize,
     consents: Vec<(String, &'static str, &'static str, &'static str)>,
     disclosures: Vec<(String, String, String, String)>,
 }
@@ -47,7 +49,10 @@ pub enum Owner<'a> {
 }
 
 /// Builds the archive for a member or a guest learner.
-pub async fn archive(state: &AppState, owner: Owner<'_>) -> Result<Vec<u8>, AppError> {
+///
+/// `base` is the instance's address, for the profile links in
+/// `connections.csv`.
+pub async fn archive(state: &AppState, owner: Owner<'_>, base: &str) -> Result<Vec<u8>, AppError> {
     let now = state.store.clock.now();
     let (subject, account) = match owner {
         Owner::Member(member) => (
@@ -120,6 +125,13 @@ pub async fn archive(state: &AppState, owner: Owner<'_>) -> Result<Vec<u8>, AppE
         .map(|c| json!({"purpose": c.purpose.key(), "granted": c.granted, "wording_version": c.wording_version, "wording": c.purpose.wording(), "at": c.at}))
         .collect();
     zip.add("consents.json", &pretty(&Value::Array(consent_json)));
+    let connections = match owner {
+        Owner::Member(member) => state.store.network().connections_export(member.id).await?,
+        Owner::Guest(..) => Vec::new(),
+    };
+    if !connections.is_empty() {
+        zip.add("connections.csv", &connections_csv(&connections, base));
+    }
     let ledger = crate::api::disclosures(state, subject).await?;
     zip.add(
         "recipients.json",
@@ -139,6 +151,7 @@ pub async fn archive(state: &AppState, owner: Owner<'_>) -> Result<Vec<u8>, AppE
             .collect(),
         generated: now.format("%-d %B %Y at %H:%M UTC").to_string(),
         tables: views,
+        connections: connections.len(),
         consents: consents
             .iter()
             .map(|c| {
@@ -156,6 +169,61 @@ pub async fn archive(state: &AppState, owner: Owner<'_>) -> Result<Vec<u8>, AppE
         .map_err(|e| AppError::Internal(Box::new(e)))?;
     zip.add("index.html", html.as_bytes());
     Ok(zip.finish())
+}
+
+/// A member's connections as CSV, the format people open in a spreadsheet.
+/// The email column is empty for everyone who did not allow connections to
+/// download their address (invariant 11). Cells that a spreadsheet would
+/// run as a formula are prefixed with an apostrophe.
+pub fn connections_csv(connections: &[ExportedConnection], base: &str) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let cell = |s: &str| -> String {
+        if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{s}")
+        } else {
+            s.to_owned()
+        }
+    };
+    // Writing to memory cannot fail; a row that somehow does is left out
+    // rather than ending the download.
+    let _ = w.write_record([
+        "Name",
+        "Handle",
+        "Profile",
+        "Headline",
+        "Email address",
+        "Connected on",
+    ]);
+    for c in connections {
+        let _ = w.write_record([
+            cell(&c.name),
+            c.handle.clone(),
+            format!("{base}/people/{}", c.handle),
+            cell(c.headline.as_deref().unwrap_or("")),
+            c.email.clone().unwrap_or_default(),
+            c.connected_at.format("%Y-%m-%d").to_string(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The connections CSV as a download that no cache keeps.
+pub fn connections_download(bytes: Vec<u8>, now: chrono::DateTime<chrono::Utc>) -> Response {
+    let mut res = (StatusCode::OK, bytes).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let name = format!(
+        "attachment; filename=\"lyceum-connections-{}.csv\"",
+        now.format("%Y-%m-%d")
+    );
+    if let Ok(v) = HeaderValue::from_str(&name) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
 }
 
 /// The archive as a download that no cache keeps.

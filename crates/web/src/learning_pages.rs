@@ -96,7 +96,7 @@ pub(crate) async fn signed_in_learner(state: &AppState, ctx: &Ctx) -> Result<Lea
 
 /// The issuer of this instance's credentials.
 pub(crate) fn issuer_url(state: &AppState, headers: &HeaderMap) -> String {
-    state.public_base(headers.get(header::HOST).and_then(|h| h.to_str().ok()))
+    state.base_url(headers)
 }
 
 /// The name credentials carry as their issuer.

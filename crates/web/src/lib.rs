@@ -168,6 +168,15 @@ impl AppState {
         }
     }
 
+    /// [`AppState::public_base`] for a request.
+    pub fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+        self.public_base(
+            headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok()),
+        )
+    }
+
     /// State over a store.
     pub fn new(store: Store, config: WebConfig) -> Self {
         Self {

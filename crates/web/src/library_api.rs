@@ -885,9 +885,18 @@ async fn put_oidc(
         (status = 200, description = "The archive", content_type = "application/zip"),
         (status = 401, description = "Not signed in with a library card", body = Problem, content_type = "application/problem+json"),
     ))]
-async fn export_guest(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+async fn export_guest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
     let (guest, library) = ctx.guest()?;
-    let bytes = crate::export::archive(&state, crate::export::Owner::Guest(guest, library)).await?;
+    let bytes = crate::export::archive(
+        &state,
+        crate::export::Owner::Guest(guest, library),
+        &state.base_url(&headers),
+    )
+    .await?;
     Ok(crate::export::download(bytes, state.store.clock.now()))
 }
 

@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(withdraw_request),
         )
         .route("/connections", get(list_connections))
+        .route("/connections/export", get(export_connections))
         .route(
             "/connections/{handle}",
             axum::routing::delete(remove_connection),
@@ -103,7 +104,7 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(my_profile, put_profile, put_privacy, add_entry, delete_entry, get_profile, profile_posts, find_people,
-        list_requests, request_connection, accept_request, ignore_request, withdraw_request, list_connections,
+        list_requests, request_connection, accept_request, ignore_request, withdraw_request, list_connections, export_connections,
         remove_connection, suggestions, follow, unfollow, block, unblock, create_post, get_post, edit_post,
         delete_post, feed, tagged, put_reaction, delete_reaction, list_reactors, add_comment, edit_comment,
         delete_comment, list_notifications, read_notifications, notice_settings, put_notice_settings, live,
@@ -960,6 +961,24 @@ async fn list_connections(
         .connection_cards(Some(me), me, 10_000)
         .await?;
     Ok(Json(list.iter().map(Into::into).collect()))
+}
+
+/// Your connections as CSV: name, handle, profile link, headline (where
+/// connections may see it), email address (only for connections who allow
+/// it; empty otherwise) and the date you connected.
+#[utoipa::path(get, path = "/connections/export", tag = "network",
+    responses((status = 200, description = "The CSV", content_type = "text/csv")))]
+async fn export_connections(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let me = member(&state, &ctx).await?;
+    let list = state.store.network().connections_export(me).await?;
+    Ok(crate::export::connections_download(
+        crate::export::connections_csv(&list, &state.base_url(&headers)),
+        state.store.clock.now(),
+    ))
 }
 
 #[utoipa::path(delete, path = "/connections/{handle}", tag = "network",

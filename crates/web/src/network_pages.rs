@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/me/profile/entries/{id}/delete", post(delete_entry))
         .route("/me/profile/preview", get(preview_page))
         .route("/network", get(network_page))
+        .route("/network/connections.csv", get(connections_csv))
         .route("/network/requests/{id}/{action}", post(request_action))
         .route("/notifications", get(notifications_page))
         .route("/notifications/settings", post(save_notice_settings))
@@ -1299,6 +1300,20 @@ struct NetworkParams {
     q: Option<String>,
     #[serde(default)]
     done: Option<String>,
+}
+
+/// The member's connections as a CSV download.
+async fn connections_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let me = member(&state, &ctx).await?;
+    let list = state.store.network().connections_export(me).await?;
+    Ok(crate::export::connections_download(
+        crate::export::connections_csv(&list, &state.base_url(&headers)),
+        state.store.clock.now(),
+    ))
 }
 
 async fn network_page(

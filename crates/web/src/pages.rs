@@ -1044,11 +1044,20 @@ async fn privacy_dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Re
 }
 
 /// Downloads everything held about the member as a ZIP.
-async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
     let Some(member) = &ctx.member else {
         return Ok(see_other("/signin"));
     };
-    let bytes = crate::export::archive(&state, crate::export::Owner::Member(member)).await?;
+    let bytes = crate::export::archive(
+        &state,
+        crate::export::Owner::Member(member),
+        &state.base_url(&headers),
+    )
+    .await?;
     Ok(crate::export::download(bytes, state.store.clock.now()))
 }
 

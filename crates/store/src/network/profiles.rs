@@ -82,6 +82,21 @@ pub struct ProfileSwitches {
     pub email_download: bool,
 }
 
+/// One connection in a member's download of their connections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportedConnection {
+    /// Their display name.
+    pub name: String,
+    /// Their handle.
+    pub handle: String,
+    /// Their headline, if connections may see it.
+    pub headline: Option<String>,
+    /// Their email address, only if they allow connections to download it.
+    pub email: Option<String>,
+    /// When the two connected.
+    pub connected_at: DateTime<Utc>,
+}
+
 /// A position or a course of study.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
@@ -717,6 +732,55 @@ impl Network<'_> {
         let mut cards = self.cards(viewer, &ids).await?;
         let mut out: Vec<PersonCard> = ids.iter().filter_map(|i| cards.remove(i)).collect();
         out.sort_by_key(|c| c.name.to_lowercase());
+        Ok(out)
+    }
+
+    /// The member's connections for download, oldest first. A connection's
+    /// email address is included only if that person allowed it
+    /// (invariant 11: default no); their headline only if connections may
+    /// see it. Members who have been erased are left out.
+    pub async fn connections_export(
+        &self,
+        member: MemberId,
+    ) -> Result<Vec<ExportedConnection>, StoreError> {
+        let rows = connection::Entity::find()
+            .filter(connection::Column::MemberId.eq(member.0))
+            .order_by_asc(connection::Column::CreatedAt)
+            .all(&self.store.db)
+            .await?;
+        let ids: Vec<Uuid> = rows.iter().map(|c| c.other_id).collect();
+        let profiles: std::collections::HashMap<Uuid, profile::Model> = profile::Entity::find()
+            .filter(profile::Column::MemberId.is_in(ids))
+            .all(&self.store.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.member_id, p))
+            .collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for c in rows {
+            let Some(p) = profiles.get(&c.other_id) else {
+                continue;
+            };
+            let Some(card) = self.card_from(p, Some(Relation::Connection)).await? else {
+                continue;
+            };
+            let email = if p.allow_email_download {
+                match self.store.accounts().get(MemberId(c.other_id)).await {
+                    Ok(Some(m)) => Some(m.email.as_str().to_owned()),
+                    Ok(None) | Err(StoreError::KeyDestroyed) => continue,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                None
+            };
+            out.push(ExportedConnection {
+                name: card.name,
+                handle: card.handle,
+                headline: card.headline,
+                email,
+                connected_at: from_ms(c.created_at),
+            });
+        }
         Ok(out)
     }
 

@@ -505,9 +505,15 @@ pub(super) async fn render_my_data(
 pub(super) async fn export_guest(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
     let (guest, library) = ctx.guest()?;
-    let bytes = crate::export::archive(&state, crate::export::Owner::Guest(guest, library)).await?;
+    let bytes = crate::export::archive(
+        &state,
+        crate::export::Owner::Guest(guest, library),
+        &state.base_url(&headers),
+    )
+    .await?;
     Ok(crate::export::download(bytes, state.store.clock.now()))
 }
 

@@ -1036,3 +1036,98 @@ async fn the_reaction_buttons_on_the_page_toggle_like_and_refuse_unknown_kinds()
 async fn reaction_total(app: &TestApp, c: &reqwest::Client, post: &str) -> Value {
     app.get_json(c, &format!("/api/v1/posts/{post}")).await.1["reactions"]["total"].clone()
 }
+
+#[tokio::test]
+async fn a_connections_export_shows_only_the_emails_their_owners_allowed() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "=HYPERLINK(\"x\")").await;
+    let cy = member(&app, "cyd", "Cy").await;
+    connect(&app, &ada, &bo, "bob").await;
+    connect(&app, &ada, &cy, "cyd").await;
+    // Cy allows connections to download their address; Bo keeps the default.
+    let (s, _) = send(&app, &cy, Method::PUT, "/api/v1/me/profile/privacy", Some(json!({
+        "visibility": {"headline": "connections", "about": "only_me", "experience": "only_me", "education": "only_me", "skills": "only_me", "certificates": "only_me", "connections": "only_me"},
+        "switches": {"public_page": false, "indexable": false, "discoverable": false, "message_requests": false, "email_download": true}
+    }))).await;
+    assert_eq!(s, StatusCode::OK);
+
+    let res = ada
+        .get(app.url("/api/v1/connections/export"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = res.text().await.expect("body");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Name,Handle,Profile,Headline,Email address,Connected on"
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
+    let bob_line = lines
+        .iter()
+        .find(|l| l.contains(",bob,"))
+        .expect("Bo's row");
+    let cy_line = lines
+        .iter()
+        .find(|l| l.contains(",cyd,"))
+        .expect("Cy's row");
+    assert!(!csv.contains("bob@example.org"), "{csv}");
+    assert!(cy_line.contains(",cyd@example.org,"), "{cy_line}");
+    assert!(cy_line.contains("Cy's headline"), "{cy_line}");
+    // Bo's headline is only for Bo; a name a spreadsheet would run is
+    // defused.
+    assert!(!bob_line.contains("headline"), "{bob_line}");
+    assert!(bob_line.starts_with("\"'=HYPERLINK"), "{bob_line}");
+
+    // The full archive carries the same file, under the same rule.
+    let res = ada
+        .get(app.url("/api/v1/me/export"))
+        .send()
+        .await
+        .expect("export");
+    let bytes = res.bytes().await.expect("zip");
+    let files = lyceum_store::zip::read_stored(&bytes).expect("a valid ZIP");
+    let (_, in_zip) = files
+        .iter()
+        .find(|(n, _)| n == "connections.csv")
+        .expect("connections.csv");
+    assert_eq!(std::str::from_utf8(in_zip).expect("utf-8"), csv);
+    for (name, data) in &files {
+        assert!(
+            !String::from_utf8_lossy(data).contains("bob@example.org"),
+            "{name} holds Bo's address"
+        );
+    }
+
+    // Bo turns it on later: it appears from then on.
+    let (s, _) = send(&app, &bo, Method::PUT, "/api/v1/me/profile/privacy", Some(json!({
+        "visibility": {"headline": "only_me", "about": "only_me", "experience": "only_me", "education": "only_me", "skills": "only_me", "certificates": "only_me", "connections": "only_me"},
+        "switches": {"public_page": false, "indexable": false, "discoverable": false, "message_requests": false, "email_download": true}
+    }))).await;
+    assert_eq!(s, StatusCode::OK);
+    let csv = ada
+        .get(app.url("/network/connections.csv"))
+        .send()
+        .await
+        .expect("page download")
+        .text()
+        .await
+        .expect("body");
+    assert!(csv.contains("bob@example.org"), "{csv}");
+
+    // Without connections there is no such file in the archive.
+    let dee = member(&app, "dee", "Dee").await;
+    let bytes = dee
+        .get(app.url("/api/v1/me/export"))
+        .send()
+        .await
+        .expect("export")
+        .bytes()
+        .await
+        .expect("zip");
+    let files = lyceum_store::zip::read_stored(&bytes).expect("zip");
+    assert!(!files.iter().any(|(n, _)| n == "connections.csv"));
+}
