@@ -59,9 +59,28 @@ lyceumTest('two members connect, post, react, comment, get notified live, messag
   await expectHeading(a.page, 'Your feed');
   await a.page.getByLabel('What would you like to share?').fill('Reading group on Thursday #books');
   await a.page.getByLabel('Who may see it').selectOption('connections');
+  // With a picture drawn in the browser, described for screen readers.
+  const photo = await a.page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 900;
+    c.height = 600;
+    const g = c.getContext('2d');
+    g.fillStyle = '#2a5d8f';
+    g.fillRect(0, 0, 900, 600);
+    g.fillStyle = '#f2c14e';
+    g.fillRect(100, 100, 300, 200);
+    return c.toDataURL('image/jpeg', 0.9).split(',')[1];
+  });
+  await a.page.getByLabel('Picture', { exact: true }).setInputFiles({ name: 'room.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(photo, 'base64') });
+  await a.page.getByLabel('Describe the picture for people who cannot see it').fill('A yellow table in a blue reading room');
   await expectStatus(await a.follow(() => a.page.getByRole('button', { name: 'Post', exact: true }).click()), 200);
   const article = a.page.locator('article.post').first();
   const postId = (await article.getAttribute('id')).replace('item-', '');
+  const picture = article.getByRole('img', { name: 'A yellow table in a blue reading room', exact: true });
+  await picture.scrollIntoViewIfNeeded();
+  await a.page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await picture.elementHandle());
+  assert.match(await picture.evaluate((el) => el.currentSrc), /\/media\/images\/[0-9a-f-]+\/(small|large)$/);
+  const pictureUrl = await picture.getAttribute('src');
 
   // Bob reacts with each kind in turn; the one he chose last is pressed.
   await b.goto('/feed');
@@ -113,6 +132,7 @@ lyceumTest('two members connect, post, react, comment, get notified live, messag
   const c = await newVisitor();
   await signUp(c, cyd);
   await expectStatus(await c.goto(`/posts/${postId}`), 404);
+  await expectStatus(await c.goto(pictureUrl), 404);
   await c.goto('/feed');
   assert.ok(!normalise(await c.page.locator('main').textContent()).includes('Reading group'));
   await c.goto('/tags/books');

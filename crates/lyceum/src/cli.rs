@@ -416,10 +416,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(
-        lyceum_store::jobs::Worker::with_retention(store.clone(), config.retention).run(stop_rx),
-    );
+    let mut worker = lyceum_store::jobs::Worker::with_retention(store.clone(), config.retention);
+    let mailer = config.mail.mailer(&config.privacy.recipients)?;
+    let sends_mail = mailer.is_some();
+    if let Some(mailer) = mailer {
+        worker = worker.with_digests(lyceum_store::digests::DigestSender {
+            mailer: std::sync::Arc::new(mailer),
+            recipients: config.privacy.recipients.clone(),
+            relay: config.mail.relay.clone(),
+            base_url: config
+                .web
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}")),
+        });
+    }
+    let worker = tokio::spawn(worker.run(stop_rx));
     let state = lyceum_web::AppState::new(store, config.web.clone())
+        .with_mail(sends_mail)
         .with_recipients(config.privacy.recipients.clone())
         .with_retention(config.retention)
         .with_media(config.media()?);

@@ -35,6 +35,8 @@ pub struct Config {
     pub retention: lyceum_store::retention::RetentionConfig,
     /// Privacy settings: who outside the instance may receive personal data.
     pub privacy: PrivacyConfig,
+    /// Outbound email (off unless `mail.smtp_url` is set).
+    pub mail: crate::mail::MailConfig,
 }
 
 /// The operator's privacy settings.
@@ -59,6 +61,7 @@ impl Default for Config {
             web: lyceum_web::WebConfig::default(),
             retention: lyceum_store::retention::RetentionConfig::default(),
             privacy: PrivacyConfig::default(),
+            mail: crate::mail::MailConfig::default(),
         }
     }
 }

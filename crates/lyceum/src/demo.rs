@@ -1,5 +1,6 @@
 //! `lyceum demo`: fills an empty instance with realistic accounts so a
-//! person can explore it. Later capabilities add their own demo data here.
+//! person can explore it: accounts, a library, a course catalog and a
+//! professional network. Later capabilities add their own demo data here.
 
 use anyhow::Context;
 use lyceum_core::domain::{DisplayName, Email, NewPassword, Role};
@@ -114,9 +115,14 @@ pub async fn load(
         .context("the demo library exists")?;
     let courses = crate::demo_catalog::load(store, riverside.id).await?;
     let videos = crate::demo_catalog::videos(store, media).await?;
+    let (profiles, connections, posts, reactions, comments) =
+        crate::demo_network::load(store).await?;
     println!(
         "demo loaded: {} accounts, {courses} courses from 3 providers, {videos}",
         PEOPLE.len()
+    );
+    println!(
+        "network: {profiles} profiles, {connections} connections, {posts} posts, {reactions} reactions, {comments} comments"
     );
     println!(
         "library card sign-in: /libraries/riverside with card {} and PIN {DEMO_PIN} (any of {} demo cards)",

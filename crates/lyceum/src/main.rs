@@ -7,6 +7,8 @@ mod cli;
 mod config;
 mod demo;
 mod demo_catalog;
+mod demo_network;
+mod mail;
 
 fn main() -> std::process::ExitCode {
     match cli::try_main() {

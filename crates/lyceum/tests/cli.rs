@@ -331,6 +331,12 @@ fn demo_loads_once_and_refuses_a_populated_instance() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("demo loaded"));
     assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("network: 7 profiles, 11 connections, 8 posts"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
         String::from_utf8_lossy(&out.stdout).contains("/libraries/riverside with card 29000001"),
         "the demo names a library card to try"
     );

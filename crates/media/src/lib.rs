@@ -5,6 +5,10 @@
 
 #![deny(missing_docs)]
 
+mod image;
+
+pub use image::*;
+
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};

@@ -22,6 +22,9 @@ pub struct ExportTable {
     pub decl: &'static TableDecl,
     /// The rows, column name to value.
     pub rows: Vec<Map<String, Value>>,
+    /// Encrypted binary values (pictures), as files: the path the row's
+    /// value names, and the bytes.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// The decryption context of an encrypted column: its table and its name
@@ -84,7 +87,8 @@ pub async fn collect(store: &Store, subject: SubjectId) -> Result<Vec<ExportTabl
             ))
             .await?;
         let mut exported = Vec::new();
-        for row in rows {
+        let mut files = Vec::new();
+        for (n, row) in rows.into_iter().enumerate() {
             let mut map = Map::new();
             for col in decl.columns {
                 let value = match col.usage {
@@ -92,10 +96,25 @@ pub async fn collect(store: &Store, subject: SubjectId) -> Result<Vec<ExportTabl
                     ColumnUse::Subject => read_value(&row, col.name),
                     ColumnUse::Personal(f) if f.is_encrypted => {
                         let bytes: Vec<u8> = row.try_get("", col.name)?;
-                        match key.as_ref().map(|k| {
-                            k.decrypt_string(&encryption_context(decl.table, col.name), &bytes)
-                        }) {
-                            Some(Ok(text)) => Value::String(text),
+                        match key
+                            .as_ref()
+                            .map(|k| k.decrypt(&encryption_context(decl.table, col.name), &bytes))
+                        {
+                            Some(Ok(plain)) => match String::from_utf8(plain) {
+                                Ok(text) => Value::String(text),
+                                Err(binary) => {
+                                    let bytes = binary.into_bytes();
+                                    let name = format!(
+                                        "files/{}/{}-{}.{}",
+                                        decl.table,
+                                        n + 1,
+                                        col.name.trim_end_matches("_ciphertext"),
+                                        extension(&bytes)
+                                    );
+                                    files.push((name.clone(), bytes));
+                                    json!({ "file": name })
+                                }
+                            },
                             _ => {
                                 json!({"unreadable": "the key that encrypted this value has been destroyed"})
                             }
@@ -117,6 +136,7 @@ pub async fn collect(store: &Store, subject: SubjectId) -> Result<Vec<ExportTabl
             out.push(ExportTable {
                 decl,
                 rows: exported,
+                files,
             });
         }
     }
@@ -129,4 +149,15 @@ fn is_text_like(row: &QueryResult, column: &str) -> bool {
     row.try_get::<Option<i64>>("", column).is_ok()
         || row.try_get::<Option<bool>>("", column).is_ok()
         || row.try_get::<Option<String>>("", column).is_ok()
+}
+
+/// A file name extension for exported bytes, from their first bytes.
+fn extension(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "jpg"
+    } else if bytes.starts_with(b"\x89PNG") {
+        "png"
+    } else {
+        "bin"
+    }
 }

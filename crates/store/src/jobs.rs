@@ -275,6 +275,26 @@ impl Worker {
         w
     }
 
+    /// Sends email digests that are due, checked every hour (only where
+    /// the operator configured a mail relay).
+    pub fn with_digests(mut self, sender: crate::digests::DigestSender) -> Self {
+        self.register(crate::digests::JOB_KIND, move |store, _job| {
+            let sender = sender.clone();
+            Box::pin(async move {
+                store
+                    .send_digests(&sender)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        });
+        self.schedules.push(Schedule {
+            kind: crate::digests::JOB_KIND,
+            every: Duration::from_secs(3600),
+        });
+        self
+    }
+
     /// Adds a handler for a job kind.
     pub fn register<F>(&mut self, kind: &'static str, f: F)
     where

@@ -20,6 +20,7 @@ pub mod breaches;
 pub mod consents;
 pub mod crypto;
 pub mod datamap;
+pub mod digests;
 pub mod entity;
 pub mod erasure;
 pub mod export;

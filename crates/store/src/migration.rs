@@ -30,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(M0015Reviews),
             Box::new(M0016CoursesUpdated),
             Box::new(M0017Network),
+            Box::new(M0018PostImages),
+            Box::new(M0019EmailDigests),
         ]
     }
 }
@@ -1542,6 +1544,76 @@ impl MigrationTrait for M0017Network {
             "moderation_actions",
             &["owner_id"],
         ))
+        .await
+    }
+}
+
+struct M0018PostImages;
+
+impl MigrationName for M0018PostImages {
+    fn name(&self) -> &str {
+        "m0018_post_images"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0018PostImages {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // Pictures are kept beside the post, encrypted under the author's
+        // key like the text: erasing the author shreds them in every
+        // backup too, and deleting the post deletes them.
+        m.create_table(
+            Table::create()
+                .table(t("post_images"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("post_id")))
+                .col(uuid(t("author_id")))
+                .col(integer(t("position")))
+                .col(blob(t("alt_ciphertext")))
+                .col(string_len(t("content_type"), 32))
+                .col(integer(t("width")))
+                .col(integer(t("height")))
+                .col(blob(t("large_ciphertext")))
+                .col(integer(t("small_width")))
+                .col(integer(t("small_height")))
+                .col(blob(t("small_ciphertext")))
+                .col(big_integer(t("created_at")))
+                .foreign_key(&mut cascade("post_images", "post_id", "posts"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "post_images_post",
+            "post_images",
+            &["post_id", "position"],
+        ))
+        .await?;
+        m.create_index(index("post_images_author", "post_images", &["author_id"]))
+            .await
+    }
+}
+
+struct M0019EmailDigests;
+
+impl MigrationName for M0019EmailDigests {
+    fn name(&self) -> &str {
+        "m0019_email_digests"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0019EmailDigests {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // How often a member who consented to email digests gets one, and
+        // when the last went out. Without the consent nothing here is used.
+        m.create_table(
+            Table::create()
+                .table(t("digest_settings"))
+                .col(pk_uuid(t("member_id")))
+                .col(string_len(t("frequency"), 8))
+                .col(big_integer_null(t("last_sent_at")))
+                .to_owned(),
+        )
         .await
     }
 }

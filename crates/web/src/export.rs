@@ -35,6 +35,9 @@ fn shown(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => "(empty)".into(),
+        Value::Object(o) if o.contains_key("file") => {
+            format!("the file {}", o["file"].as_str().unwrap_or_default())
+        }
         other => other.to_string(),
     }
 }
@@ -99,6 +102,9 @@ pub async fn archive(state: &AppState, owner: Owner<'_>, base: &str) -> Result<V
             .collect();
         let doc = json!({ "table": t.decl.table, "about": t.decl.about, "fields": fields, "rows": t.rows });
         zip.add(&format!("data/{}.json", t.decl.table), &pretty(&doc));
+        for (name, bytes) in &t.files {
+            zip.add(name, bytes);
+        }
         let purpose_of = |col: &str| {
             t.decl
                 .personal_fields()

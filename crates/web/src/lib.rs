@@ -24,6 +24,7 @@ pub mod oidc;
 pub mod ops;
 pub mod pages;
 pub mod patrons;
+pub mod post_images;
 pub mod providers;
 pub mod search;
 pub mod security;
@@ -137,6 +138,8 @@ pub struct AppState {
     pub recipients: Arc<Vec<lyceum_store::ledger::Recipient>>,
     /// The operator's retention settings, as the privacy notice states them.
     pub retention: lyceum_store::retention::RetentionConfig,
+    /// Whether this instance sends email (a mail relay is configured).
+    pub sends_mail: bool,
     /// One SIP2 client (with its pooled connection) per library.
     pub sip2: Arc<patrons::Sip2Clients>,
     /// OpenID Connect: the HTTP client and discovered provider metadata.
@@ -186,6 +189,7 @@ impl AppState {
             metrics: metrics_handle(),
             recipients: Arc::new(Vec::new()),
             retention: lyceum_store::retention::RetentionConfig::default(),
+            sends_mail: false,
             sip2: Arc::new(patrons::Sip2Clients::default()),
             oidc: Arc::new(oidc::OidcClient::default()),
             media: lyceum_media::Media::in_memory(),
@@ -205,6 +209,12 @@ impl AppState {
     /// Sets the configured recipients.
     pub fn with_recipients(mut self, recipients: Vec<lyceum_store::ledger::Recipient>) -> Self {
         self.recipients = Arc::new(recipients);
+        self
+    }
+
+    /// Says whether a mail relay is configured (email digests can be sent).
+    pub fn with_mail(mut self, sends_mail: bool) -> Self {
+        self.sends_mail = sends_mail;
         self
     }
 

@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::error::{ApiError, AppError, FieldError, Problem};
 use crate::extract::ApiJson;
 use crate::session::Ctx;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -56,7 +56,12 @@ pub fn router() -> Router<AppState> {
         .route("/connections/suggestions", get(suggestions))
         .route("/follows/{handle}", put(follow).delete(unfollow))
         .route("/blocks/{handle}", put(block).delete(unblock))
-        .route("/posts", post(create_post))
+        .route(
+            "/posts",
+            post(create_post).layer(axum::extract::DefaultBodyLimit::max(
+                crate::post_images::MAX_POST_REQUEST_BYTES,
+            )),
+        )
         .route(
             "/posts/{id}",
             get(get_post).patch(edit_post).delete(delete_post),
@@ -83,6 +88,7 @@ pub fn router() -> Router<AppState> {
             "/notifications/settings",
             get(notice_settings).put(put_notice_settings),
         )
+        .route("/notifications/digest", get(get_digest).put(put_digest))
         .route("/live", get(live))
         .route("/messages", get(conversations))
         .route(
@@ -107,13 +113,13 @@ pub fn router() -> Router<AppState> {
         list_requests, request_connection, accept_request, ignore_request, withdraw_request, list_connections, export_connections,
         remove_connection, suggestions, follow, unfollow, block, unblock, create_post, get_post, edit_post,
         delete_post, feed, tagged, put_reaction, delete_reaction, list_reactors, add_comment, edit_comment,
-        delete_comment, list_notifications, read_notifications, notice_settings, put_notice_settings, live,
+        delete_comment, list_notifications, read_notifications, notice_settings, put_notice_settings, get_digest, put_digest, live,
         conversations, conversation, send_message, delete_conversation, report, queue, decide, appeals, appeal,
         decide_appeal, public_log, my_moderation),
     components(schemas(Person, Counts, PostResponse, CommentResponse, PostPageResponse, ProfileResponse,
         EntryResponse, CertificateResponse, MyProfileResponse, ProfileRequest, PrivacyRequest, Visibility,
         Switches, EntryRequest, ConnectRequest, ConnectResponse, PendingResponse, SuggestionResponse,
-        PostRequest, EditRequest, ReactionRequest, CommentRequest, NoticeResponse, NoticeSetting,
+        PostRequest, PostWithImagesRequest, ImageResponse, EditRequest, ReactionRequest, CommentRequest, NoticeResponse, NoticeSetting, DigestResponse, DigestRequest,
         NoticeSettingsRequest, ConversationResponse, MessageResponse, MessageRequest, ReportRequest,
         ReportResponse, QueueResponse, DecisionRequest, AppealRequest, AppealDecisionRequest, ActionResponse,
         LogResponse, CreatedResponse, ReactorResponse)),
@@ -288,6 +294,30 @@ pub struct PostResponse {
     pub comments: Vec<CommentResponse>,
     /// Removed by a moderator (only the author sees such a post).
     pub removed: bool,
+    /// Pictures, in order.
+    pub images: Vec<ImageResponse>,
+}
+
+/// A picture in a post. The files are served only to people who may see
+/// the post.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImageResponse {
+    /// Id.
+    pub id: Uuid,
+    /// What it shows.
+    pub alt: String,
+    /// Up to 1280 px on the long side.
+    pub large_url: String,
+    /// Width of the large size.
+    pub width: u32,
+    /// Height of the large size.
+    pub height: u32,
+    /// Up to 480 px on the long side.
+    pub small_url: String,
+    /// Width of the small size.
+    pub small_width: u32,
+    /// Height of the small size.
+    pub small_height: u32,
 }
 
 impl From<&PostView> for PostResponse {
@@ -304,6 +334,20 @@ impl From<&PostView> for PostResponse {
             my_reaction: p.my_reaction.map(|k| k.key().to_owned()),
             comments: p.comments.iter().map(Into::into).collect(),
             removed: p.removed,
+            images: p
+                .images
+                .iter()
+                .map(|i| ImageResponse {
+                    id: i.id,
+                    alt: i.alt.clone(),
+                    large_url: format!("/media/images/{}/large", i.id),
+                    width: i.width,
+                    height: i.height,
+                    small_url: format!("/media/images/{}/small", i.id),
+                    small_width: i.small_width,
+                    small_height: i.small_height,
+                })
+                .collect(),
         }
     }
 }
@@ -1124,19 +1168,59 @@ pub(crate) fn parse_audience(raw: &str) -> Result<Audience, AppError> {
         })
 }
 
-#[utoipa::path(post, path = "/posts", tag = "network", request_body = PostRequest,
+/// A new post with pictures, as `multipart/form-data`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct PostWithImagesRequest {
+    /// The text.
+    body: String,
+    /// `connections` (the default), `members` or `public`.
+    audience: Option<String>,
+    /// Up to four pictures (JPEG, PNG, GIF or WebP, 10 MB each); each is
+    /// re-encoded without its metadata, in two sizes.
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    image: Vec<Vec<u8>>,
+    /// One description per picture, in the same order (required).
+    image_alt: Vec<String>,
+}
+
+/// Posts as JSON (text only) or as `multipart/form-data` with `body`,
+/// `audience` and up to four `image` files, each followed by its
+/// `image_alt`.
+#[utoipa::path(post, path = "/posts", tag = "network",
+    request_body(content(
+        (PostRequest = "application/json"),
+        (PostWithImagesRequest = "multipart/form-data"),
+    )),
     responses((status = 201, description = "Posted and in your audience's feeds", body = PostResponse),
-        (status = 422, description = "Empty, over 3,000 characters, or an unknown audience", body = Problem, content_type = "application/problem+json")))]
+        (status = 413, description = "A picture over 10 MB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty, over 3,000 characters, an unknown audience, a file that is not a picture, or a picture without a description", body = Problem, content_type = "application/problem+json")))]
 async fn create_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiJson(b): ApiJson<PostRequest>,
+    req: axum::extract::Request,
 ) -> Result<(StatusCode, Json<PostResponse>), ApiError> {
     let me = member(&state, &ctx).await?;
-    let audience = parse_audience(&b.audience)?;
+    let (body, audience, images) = if crate::post_images::is_multipart(&req) {
+        let multipart = axum::extract::Multipart::from_request(req, &state)
+            .await
+            .map_err(|_| AppError::BadRequest("The multipart body could not be read.".into()))?;
+        let input = crate::post_images::PostInput::read(multipart).await?;
+        let audience = if input.audience.is_empty() {
+            default_audience()
+        } else {
+            input.audience
+        };
+        (input.body, audience, input.images)
+    } else {
+        let ApiJson(b) = ApiJson::<PostRequest>::from_request(req, &state).await?;
+        (b.body, b.audience, Vec::new())
+    };
+    let audience = parse_audience(&audience)?;
+    let images = crate::post_images::prepare(images).await?;
     let net = state.store.network();
     let id = net
-        .create_post(me, &b.body, audience)
+        .create_post(me, &body, audience, images)
         .await
         .map_err(AppError::from)?;
     let view = net.post(Some(me), id).await.map_err(AppError::from)?;
@@ -1515,6 +1599,66 @@ async fn put_notice_settings(
         })?);
     }
     state.store.network().set_notice_settings(me, &on).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The email digest: how often, and whether it can go out at all.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DigestResponse {
+    /// `daily` or `weekly` (the default).
+    pub frequency: String,
+    /// Whether you turned on the "Email digests" choice (and have not
+    /// paused processing). Without it no digest is ever sent.
+    pub consented: bool,
+    /// Whether this instance sends email at all.
+    pub sends_mail: bool,
+}
+
+/// How often to send the digest.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DigestRequest {
+    /// `daily` or `weekly`.
+    pub frequency: String,
+}
+
+#[utoipa::path(get, path = "/notifications/digest", tag = "network",
+    responses((status = 200, description = "The digest settings", body = DigestResponse)))]
+async fn get_digest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<DigestResponse>, ApiError> {
+    let me = member(&state, &ctx).await?;
+    Ok(Json(DigestResponse {
+        frequency: state.store.digest_frequency(me).await?.key().into(),
+        consented: state
+            .store
+            .consents()
+            .has(
+                me.into(),
+                lyceum_core::domain::consent::Purpose::EmailDigests,
+            )
+            .await?,
+        sends_mail: state.sends_mail,
+    }))
+}
+
+#[utoipa::path(put, path = "/notifications/digest", tag = "network", request_body = DigestRequest,
+    responses((status = 204, description = "Saved (a digest is still sent only with the consent)"),
+        (status = 422, description = "Neither daily nor weekly", body = Problem, content_type = "application/problem+json")))]
+async fn put_digest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(b): ApiJson<DigestRequest>,
+) -> Result<StatusCode, ApiError> {
+    let me = member(&state, &ctx).await?;
+    let f = lyceum_store::digests::Frequency::from_key(&b.frequency).ok_or_else(|| {
+        AppError::Validation(vec![FieldError::new(
+            "frequency",
+            "Choose daily or weekly.",
+        )])
+    })?;
+    state.store.set_digest_frequency(me, f).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -26,7 +26,15 @@ use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/feed", get(feed_page).post(create_post))
+        .route(
+            "/feed",
+            get(feed_page)
+                .post(create_post)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::post_images::MAX_POST_REQUEST_BYTES,
+                )),
+        )
+        .route("/media/images/{id}/{size}", get(crate::post_images::serve))
         .route("/posts/{id}", get(post_page))
         .route("/posts/{id}/edit", post(edit_post))
         .route("/posts/{id}/delete", post(delete_post))
@@ -190,6 +198,7 @@ pub(crate) struct PostItem {
     is_mine: bool,
     removed: bool,
     raw_body: String,
+    images: Vec<net::ImageView>,
 }
 
 fn buttons(counts: [u32; 5], mine: Option<ReactionKind>) -> Vec<ReactionButton> {
@@ -242,6 +251,7 @@ fn post_item(p: &PostView, viewer: Option<MemberId>) -> PostItem {
         comments: p.comments.iter().map(comment_item).collect(),
         is_mine: viewer.is_some_and(|v| v.0 == p.author.id),
         removed: p.removed,
+        images: p.images.clone(),
     }
 }
 
@@ -342,51 +352,67 @@ async fn render_feed(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-struct PostForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    audience: String,
-}
-
+/// Posts from the composer, with or without a picture. The form is
+/// multipart so that it can carry a file; a form without one is read the
+/// same way.
 async fn create_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageForm(form): PageForm<PostForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, PageError> {
+    let form = crate::post_images::PostInput::from_page(req).await?;
     ctx.check_csrf(&form.csrf)?;
     let me = member(&state, &ctx).await?;
+    let again = |message: String, body: String, audience: Audience| {
+        let state = state.clone();
+        let ctx = &ctx;
+        async move {
+            let p = FeedParams {
+                cursor: None,
+                done: None,
+            };
+            render_feed(&state, ctx, &p, Some(message), body, audience).await
+        }
+    };
     let Ok(audience) = parse_audience(&form.audience) else {
-        let p = FeedParams {
-            cursor: None,
-            done: None,
-        };
-        return render_feed(
-            &state,
-            &ctx,
-            &p,
-            Some("Choose who may see the post: your connections, all members or anyone.".into()),
+        return again(
+            "Choose who may see the post: your connections, all members or anyone.".into(),
             form.body,
             Audience::Connections,
         )
         .await;
     };
+    let images = match crate::post_images::prepare(form.images).await {
+        Ok(i) => i,
+        Err(AppError::Validation(errors)) => {
+            let m = errors
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join(" ");
+            return again(
+                format!("{m} Your text is kept below; choose the picture again."),
+                form.body,
+                audience,
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     match state
         .store
         .network()
-        .create_post(me, &form.body, audience)
+        .create_post(me, &form.body, audience, images)
         .await
     {
         Ok(_) => Ok(see_other("/feed?done=posted")),
-        Err(net::NetworkError::Invalid(_, m)) => {
-            let p = FeedParams {
-                cursor: None,
-                done: None,
+        Err(net::NetworkError::Invalid(field, m)) => {
+            let m = if field == "image_alt" {
+                format!("{m} Your text is kept below; choose the picture again.")
+            } else {
+                m
             };
-            render_feed(&state, &ctx, &p, Some(m), form.body, audience).await
+            again(m, form.body, audience).await
         }
         Err(e) => Err(AppError::from(e).into()),
     }
@@ -1408,6 +1434,9 @@ struct NotificationsPage {
     items: Vec<(String, String, bool, String)>,
     settings: Vec<(&'static str, &'static str, bool, bool)>,
     notice: Option<&'static str>,
+    sends_mail: bool,
+    digest_on: bool,
+    daily: bool,
 }
 
 fn notice_text(n: &net::Notice) -> (String, String) {
@@ -1485,6 +1514,17 @@ async fn notifications_page(
                 .collect(),
             notice: (p.done.as_deref() == Some("settings"))
                 .then_some("Your notification settings are saved."),
+            sends_mail: state.sends_mail,
+            digest_on: state
+                .store
+                .consents()
+                .has(
+                    me.into(),
+                    lyceum_core::domain::consent::Purpose::EmailDigests,
+                )
+                .await?,
+            daily: state.store.digest_frequency(me).await?
+                == lyceum_store::digests::Frequency::Daily,
         },
     ))
 }
@@ -1501,6 +1541,9 @@ async fn save_notice_settings(
         .filter_map(NoticeKind::from_key)
         .collect();
     state.store.network().set_notice_settings(me, &on).await?;
+    if let Some(f) = lyceum_store::digests::Frequency::from_key(field(&form, "digest")) {
+        state.store.set_digest_frequency(me, f).await?;
+    }
     Ok(see_other("/notifications?done=settings"))
 }
 

@@ -13,6 +13,7 @@
 mod comments;
 mod graph;
 mod hub;
+mod images;
 mod messages;
 mod moderation;
 mod notifications;
@@ -23,6 +24,7 @@ mod reactions;
 pub use comments::*;
 pub use graph::*;
 pub use hub::*;
+pub use images::*;
 pub use messages::*;
 pub use moderation::*;
 pub use notifications::*;

@@ -53,6 +53,8 @@ pub struct PostView {
     pub comments: Vec<super::CommentView>,
     /// Removed by a moderator (only its author still sees it).
     pub removed: bool,
+    /// Pictures, in order.
+    pub images: Vec<super::ImageView>,
 }
 
 impl PostView {
@@ -104,8 +106,10 @@ impl Network<'_> {
         author: MemberId,
         body: &str,
         audience: Audience,
+        images: Vec<super::NewPostImage>,
     ) -> Result<Uuid, NetworkError> {
         let body = Text::parse(body, MAX_POST_CHARS).map_err(|e| NetworkError::text("body", e))?;
+        let images = Self::check_images(images)?;
         if !Audience::FOR_POSTS.contains(&audience) {
             return Err(NetworkError::Invalid(
                 "audience",
@@ -136,6 +140,8 @@ impl Network<'_> {
         .insert(&tx)
         .await?;
         self.tag(&tx, id, author, now, &tags).await?;
+        self.insert_images(&tx, &key, author, id, images, now)
+            .await?;
         // The author, their connections, and for posts beyond connections
         // their followers; UNION drops anyone who is both.
         let followers = if audience == Audience::Connections {
@@ -546,7 +552,7 @@ impl Network<'_> {
                 c.my_reaction = mine.get(&c.id).copied();
             }
         }
-        let mut out = Vec::with_capacity(visible.len());
+        let mut keyed = Vec::with_capacity(visible.len());
         for p in visible {
             let Some(author) = cards.get(&p.author_id).cloned() else {
                 continue;
@@ -556,6 +562,13 @@ impl Network<'_> {
                 Err(StoreError::KeyDestroyed) => continue,
                 Err(e) => return Err(e),
             };
+            keyed.push((p, author, key));
+        }
+        let mut images = self
+            .images_of(&keyed.iter().map(|(p, _, k)| (p.id, k)).collect::<Vec<_>>())
+            .await?;
+        let mut out = Vec::with_capacity(keyed.len());
+        for (p, author, key) in keyed {
             out.push(PostView {
                 id: p.id,
                 author,
@@ -574,6 +587,7 @@ impl Network<'_> {
                 my_reaction: mine.get(&p.id).copied(),
                 comments: latest.remove(&p.id).unwrap_or_default(),
                 removed: p.removed_at.is_some(),
+                images: images.remove(&p.id).unwrap_or_default(),
             });
         }
         Ok(out)

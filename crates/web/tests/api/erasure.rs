@@ -218,8 +218,21 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         net.set_notice_settings(ann_id, &[NoticeKind::Comment])
             .await
             .expect("settings");
+        let picture = {
+            let mut jpeg = Vec::new();
+            image::RgbImage::from_pixel(64, 48, image::Rgb([20, 90, 160]))
+                .write_with_encoder(image::codecs::jpeg::JpegEncoder::new(&mut jpeg))
+                .expect("encode");
+            let p = lyceum_media::prepare_image(&jpeg).expect("a picture");
+            lyceum_store::network::NewPostImage {
+                content_type: p.content_type.into(),
+                alt: "A diagram of the engine".into(),
+                large: (p.large.width, p.large.height, p.large.bytes),
+                small: (p.small.width, p.small.height, p.small.bytes),
+            }
+        };
         let post = net
-            .create_post(ann_id, "Notes #engines", Audience::Members)
+            .create_post(ann_id, "Notes #engines", Audience::Members, vec![picture])
             .await
             .expect("post");
         net.add_comment(bo_id, post, None, "Nice")
@@ -229,7 +242,7 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
             .await
             .expect("own comment");
         let bos = net
-            .create_post(bo_id, "Bo's news", Audience::Connections)
+            .create_post(bo_id, "Bo's news", Audience::Connections, Vec::new())
             .await
             .expect("post");
         net.react(ann_id, bos, ReactionKind::Celebrate)
@@ -245,7 +258,7 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
             .await
             .expect("report");
         let cys = net
-            .create_post(cy_id, "Cy's post", Audience::Members)
+            .create_post(cy_id, "Cy's post", Audience::Members, Vec::new())
             .await
             .expect("post");
         net.report(cy_id, ReportTarget::Post, post, Reason::Spam, "")

@@ -1131,3 +1131,364 @@ async fn a_connections_export_shows_only_the_emails_their_owners_allowed() {
     let files = lyceum_store::zip::read_stored(&bytes).expect("zip");
     assert!(!files.iter().any(|(n, _)| n == "connections.csv"));
 }
+
+/// A JPEG photo with an EXIF block naming a place, as phones write them.
+fn photo_with_location(w: u32, h: u32) -> Vec<u8> {
+    use image::codecs::jpeg::JpegEncoder;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 40])
+    });
+    let mut plain = Vec::new();
+    img.write_with_encoder(JpegEncoder::new_with_quality(&mut plain, 90))
+        .expect("encode");
+    let mut tiff = vec![b'I', b'I', 42, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    tiff.extend_from_slice(b"GPSLatitude 51.5072N GPSLongitude 0.1276W");
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let len = u16::try_from(app1.len() + 2).expect("small");
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+async fn post_with_image(
+    app: &TestApp,
+    c: &reqwest::Client,
+    file: Vec<u8>,
+    alt: &str,
+    audience: &str,
+) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("body", "Our reading room #library")
+        .text("audience", audience.to_owned())
+        .part(
+            "image",
+            reqwest::multipart::Part::bytes(file).file_name("IMG_0001.jpg"),
+        )
+        .text("image_alt", alt.to_owned());
+    let res = c
+        .post(app.url("/api/v1/posts"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn pictures_lose_their_metadata_and_reach_only_the_posts_audience() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "Bo").await;
+    let cy = member(&app, "cyd", "Cy").await;
+    connect(&app, &ada, &bo, "bob").await;
+    let upload = photo_with_location(1600, 1200);
+    assert!(upload.windows(11).any(|w| w == b"GPSLatitude"));
+
+    let (s, v) = post_with_image(
+        &app,
+        &ada,
+        upload.clone(),
+        "Shelves of books under a skylight",
+        "connections",
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let img = &v["images"][0];
+    assert_eq!(img["alt"], "Shelves of books under a skylight");
+    assert_eq!(
+        (img["width"].as_u64(), img["height"].as_u64()),
+        (Some(1280), Some(960))
+    );
+    assert_eq!(
+        (img["small_width"].as_u64(), img["small_height"].as_u64()),
+        (Some(480), Some(360))
+    );
+    let large = img["large_url"].as_str().expect("url").to_owned();
+    let small = img["small_url"].as_str().expect("url").to_owned();
+
+    for (who, c) in [("author", &ada), ("connection", &bo)] {
+        for url in [&large, &small] {
+            let res = c.get(app.url(url)).send().await.expect("get");
+            assert_eq!(res.status(), StatusCode::OK, "{who} {url}");
+            assert_eq!(res.headers()["content-type"], "image/jpeg");
+            assert!(
+                res.headers()["cache-control"]
+                    .to_str()
+                    .unwrap_or_default()
+                    .starts_with("private")
+            );
+            let bytes = res.bytes().await.expect("bytes");
+            assert!(bytes.starts_with(&[0xFF, 0xD8]));
+            assert!(!bytes.windows(4).any(|w| w == b"Exif"), "metadata kept");
+            assert!(!bytes.windows(3).any(|w| w == b"GPS"), "location kept");
+        }
+    }
+    // Bo's feed shows it; another member and the public get nothing.
+    let (_, feed) = app.get_json(&bo, "/api/v1/feed").await;
+    assert_eq!(
+        feed["posts"][0]["images"][0]["alt"],
+        "Shelves of books under a skylight"
+    );
+    for (who, c) in [("other member", &cy), ("anonymous", &client())] {
+        for url in [&large, &small] {
+            let res = c.get(app.url(url)).send().await.expect("get");
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{who} {url}");
+        }
+    }
+
+    // Not a picture, or no description: refused with a reason, nothing posted.
+    let (s, v) = post_with_image(&app, &ada, b"%PDF-1.7".to_vec(), "A document", "members").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v.to_string().contains("not a picture"), "{v}");
+    let (s, v) = post_with_image(&app, &ada, upload.clone(), "  ", "members").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v.to_string().contains("Describe the picture"), "{v}");
+    let (_, mine) = app.get_json(&ada, "/api/v1/feed").await;
+    assert_eq!(mine["posts"].as_array().map(Vec::len), Some(1));
+
+    // The export holds the pictures as files, and their descriptions.
+    let bytes = ada
+        .get(app.url("/api/v1/me/export"))
+        .send()
+        .await
+        .expect("export")
+        .bytes()
+        .await
+        .expect("zip");
+    let files = lyceum_store::zip::read_stored(&bytes).expect("zip");
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"files/post_images/1-large.jpg"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"files/post_images/1-small.jpg"),
+        "{names:?}"
+    );
+    let (_, doc) = files
+        .iter()
+        .find(|(n, _)| n == "data/post_images.json")
+        .expect("table");
+    assert!(String::from_utf8_lossy(doc).contains("Shelves of books"));
+
+    // Deleting the post deletes the pictures.
+    let id = v_id(&mine);
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::DELETE,
+        &format!("/api/v1/posts/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let res = ada.get(app.url(&large)).send().await.expect("get");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let rows = crate::erasure::rows_of(&app, subject_of(&app, &ada).await).await;
+    assert!(
+        rows.iter().any(|(t, n)| *t == "post_images" && *n == 0),
+        "{rows:?}"
+    );
+}
+
+fn v_id(page: &Value) -> String {
+    page["posts"][0]["id"].as_str().expect("id").to_owned()
+}
+
+/// Keeps the emails it is given.
+#[derive(Default)]
+struct Outbox(std::sync::Mutex<Vec<lyceum_store::digests::OutgoingMail>>);
+
+#[async_trait::async_trait]
+impl lyceum_store::digests::Mailer for Outbox {
+    async fn send(&self, mail: lyceum_store::digests::OutgoingMail) -> Result<(), String> {
+        self.0.lock().map_err(|e| e.to_string())?.push(mail);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn digests_go_only_to_members_who_consented_and_carry_no_names() {
+    let app = spawn_app_with_recipients(vec![mail_relay()]).await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "Bo Nameless").await;
+    let cy = member(&app, "cyd", "Cy").await;
+    connect(&app, &ada, &bo, "bob").await;
+    connect(&app, &cy, &bo, "bob").await;
+    let outbox = std::sync::Arc::new(Outbox::default());
+    let sender = lyceum_store::digests::DigestSender {
+        mailer: outbox.clone(),
+        recipients: vec![mail_relay()],
+        relay: mail_relay().key,
+        base_url: "https://lyceum.example".into(),
+    };
+    let consent = |c: &reqwest::Client, on: bool| {
+        c.put(app.url("/api/v1/me/consents/email_digests"))
+            .json(&json!({"granted": on}))
+            .send()
+    };
+    // Ada consents and wants it daily; Cy consents but pauses all
+    // optional processing; Bo never consents.
+    assert!(
+        consent(&ada, true)
+            .await
+            .expect("consent")
+            .status()
+            .is_success()
+    );
+    assert!(
+        consent(&cy, true)
+            .await
+            .expect("consent")
+            .status()
+            .is_success()
+    );
+    let res = cy
+        .put(app.url("/api/v1/me/restriction"))
+        .json(&json!({"paused": true}))
+        .send()
+        .await
+        .expect("pause");
+    assert!(res.status().is_success());
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::PUT,
+        "/api/v1/notifications/digest",
+        Some(json!({"frequency": "daily"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, v) = send(
+        &app,
+        &ada,
+        Method::PUT,
+        "/api/v1/notifications/digest",
+        Some(json!({"frequency": "hourly"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (_, d) = app.get_json(&ada, "/api/v1/notifications/digest").await;
+    assert_eq!(d["frequency"], "daily");
+    assert_eq!(d["consented"], true);
+    let (_, d) = app.get_json(&cy, "/api/v1/notifications/digest").await;
+    assert_eq!(d["consented"], false, "paused processing stops digests");
+
+    // Bo reacts to and comments on Ada's and Cy's posts; Ada reacts to Bo's.
+    for c in [&ada, &cy] {
+        let id = post(&app, c, "News", "connections").await;
+        send(
+            &app,
+            &bo,
+            Method::PUT,
+            &format!("/api/v1/posts/{id}/reaction"),
+            Some(json!({"kind": "love"})),
+        )
+        .await;
+        send(
+            &app,
+            &bo,
+            Method::POST,
+            &format!("/api/v1/posts/{id}/comments"),
+            Some(json!({"body": "Lovely"})),
+        )
+        .await;
+    }
+    let bos = post(&app, &bo, "Bo's news", "connections").await;
+    send(
+        &app,
+        &ada,
+        Method::PUT,
+        &format!("/api/v1/posts/{bos}/reaction"),
+        Some(json!({"kind": "like"})),
+    )
+    .await;
+
+    let sent = app.store.send_digests(&sender).await.expect("digests");
+    assert_eq!(sent, 1);
+    let mails = outbox.0.lock().expect("outbox").clone();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert_eq!(mail.to, "ada@example.org");
+    assert!(
+        mail.body.contains("- 1 comment on your posts\n"),
+        "{}",
+        mail.body
+    );
+    assert!(
+        mail.body
+            .contains("- 1 reaction to your posts and comments\n"),
+        "{}",
+        mail.body
+    );
+    assert!(mail.body.contains("https://lyceum.example/notifications"));
+    assert!(
+        !mail.body.contains("Bo") && !mail.body.contains("Lovely") && !mail.body.contains("News"),
+        "{}",
+        mail.body
+    );
+    // The relay is in Ada's ledger, before anything else learns of it.
+    let ada_id = subject_of(&app, &ada).await;
+    let ledger = app.store.disclosures(ada_id).await.expect("ledger");
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(ledger[0].recipient, "mail-relay");
+
+    // Not again within the day; again after it, only if something new came.
+    assert_eq!(app.store.send_digests(&sender).await.expect("digests"), 0);
+    app.clock.advance(chrono::Duration::hours(25));
+    assert_eq!(
+        app.store.send_digests(&sender).await.expect("digests"),
+        0,
+        "nothing new"
+    );
+    let id = post(&app, &ada, "More", "connections").await;
+    send(
+        &app,
+        &bo,
+        Method::PUT,
+        &format!("/api/v1/posts/{id}/reaction"),
+        Some(json!({"kind": "curious"})),
+    )
+    .await;
+    assert_eq!(app.store.send_digests(&sender).await.expect("digests"), 1);
+    // Reading the notifications page first means there is nothing to tell.
+    app.clock.advance(chrono::Duration::hours(25));
+    send(
+        &app,
+        &bo,
+        Method::POST,
+        &format!("/api/v1/posts/{id}/comments"),
+        Some(json!({"body": "Again"})),
+    )
+    .await;
+    let _ = ada
+        .get(app.url("/notifications"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(app.store.send_digests(&sender).await.expect("digests"), 0);
+
+    // Withdrawing the consent stops them at once.
+    app.clock.advance(chrono::Duration::hours(25));
+    send(
+        &app,
+        &bo,
+        Method::POST,
+        &format!("/api/v1/posts/{id}/comments"),
+        Some(json!({"body": "Once more"})),
+    )
+    .await;
+    assert!(
+        consent(&ada, false)
+            .await
+            .expect("consent")
+            .status()
+            .is_success()
+    );
+    assert_eq!(app.store.send_digests(&sender).await.expect("digests"), 0);
+    assert_eq!(outbox.0.lock().expect("outbox").len(), 2);
+}
