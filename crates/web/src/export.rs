@@ -213,39 +213,45 @@ pub fn connections_csv(connections: &[ExportedConnection], base: &str) -> Vec<u8
     w.into_inner().unwrap_or_default()
 }
 
-/// The connections CSV as a download that no cache keeps.
-pub fn connections_download(bytes: Vec<u8>, now: chrono::DateTime<chrono::Utc>) -> Response {
-    let mut res = (StatusCode::OK, bytes).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let name = format!(
-        "attachment; filename=\"lyceum-connections-{}.csv\"",
-        now.format("%Y-%m-%d")
-    );
-    if let Ok(v) = HeaderValue::from_str(&name) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
+/// The signed-in member's connections as a CSV download (the page and
+/// the API answer the same).
+pub async fn connections_response(
+    state: &AppState,
+    member: lyceum_core::domain::MemberId,
+    headers: &axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let list = state.store.network().connections_export(member).await?;
+    Ok(attachment(
+        connections_csv(&list, &state.base_url(headers)),
+        "text/csv; charset=utf-8",
+        "lyceum-connections",
+        "csv",
+        state.store.clock.now(),
+    ))
 }
 
 /// The archive as a download that no cache keeps.
 pub fn download(bytes: Vec<u8>, now: chrono::DateTime<chrono::Utc>) -> Response {
+    attachment(bytes, "application/zip", "lyceum-export", "zip", now)
+}
+
+/// A file to save, dated, that no cache keeps.
+fn attachment(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    name: &str,
+    extension: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Response {
     let mut res = (StatusCode::OK, bytes).into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/zip"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let name = format!(
-        "attachment; filename=\"lyceum-export-{}.zip\"",
+    let disposition = format!(
+        "attachment; filename=\"{name}-{}.{extension}\"",
         now.format("%Y-%m-%d")
     );
-    if let Ok(v) = HeaderValue::from_str(&name) {
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res

@@ -1018,11 +1018,7 @@ async fn export_connections(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let me = member(&state, &ctx).await?;
-    let list = state.store.network().connections_export(me).await?;
-    Ok(crate::export::connections_download(
-        crate::export::connections_csv(&list, &state.base_url(&headers)),
-        state.store.clock.now(),
-    ))
+    Ok(crate::export::connections_response(&state, me, &headers).await?)
 }
 
 #[utoipa::path(delete, path = "/connections/{handle}", tag = "network",

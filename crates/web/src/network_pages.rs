@@ -1335,11 +1335,7 @@ async fn connections_csv(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
     let me = member(&state, &ctx).await?;
-    let list = state.store.network().connections_export(me).await?;
-    Ok(crate::export::connections_download(
-        crate::export::connections_csv(&list, &state.base_url(&headers)),
-        state.store.clock.now(),
-    ))
+    Ok(crate::export::connections_response(&state, me, &headers).await?)
 }
 
 async fn network_page(
