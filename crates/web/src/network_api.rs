@@ -1189,8 +1189,8 @@ pub struct PostWithImagesRequest {
         (PostWithImagesRequest = "multipart/form-data"),
     )),
     responses((status = 201, description = "Posted and in your audience's feeds", body = PostResponse),
-        (status = 413, description = "A picture over 10 MB", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty, over 3,000 characters, an unknown audience, a file that is not a picture, or a picture without a description", body = Problem, content_type = "application/problem+json")))]
+        (status = 413, description = "A request over 40 MB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty, over 3,000 characters, an unknown audience, a file that is not a picture, a picture over 10 MB, or a picture without a description", body = Problem, content_type = "application/problem+json")))]
 async fn create_post(
     State(state): State<AppState>,
     ctx: Ctx,
