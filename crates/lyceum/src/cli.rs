@@ -420,7 +420,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let mailer = config.mail.mailer(&config.privacy.recipients)?;
     let sends_mail = mailer.is_some();
     if let Some(mailer) = mailer {
-        worker = worker.with_digests(lyceum_store::digests::DigestSender {
+        worker = worker.with_mail(lyceum_store::digests::DigestSender {
             mailer: std::sync::Arc::new(mailer),
             recipients: config.privacy.recipients.clone(),
             relay: config.mail.relay.clone(),

@@ -1,3 +1,6 @@
+//! Outbound email: security notices (on by default, as people expect to
+//! hear when their password changes) and email digests.
+//!
 //! Email digests: a daily or weekly email that says how many unread
 //! notifications are waiting, sent only to members who turned on the
 //! "Email digests" consent (and have not paused processing). It carries
@@ -18,6 +21,34 @@ use std::collections::BTreeMap;
 
 /// The job that sends digests that are due.
 pub const JOB_KIND: &str = "mail.digests";
+
+/// The job that sends one security notice.
+pub const SECURITY_JOB_KIND: &str = "mail.security";
+
+/// Something about an account's security that its owner is told by email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecurityEvent {
+    /// The password was changed.
+    PasswordChanged,
+    /// Every session was signed out.
+    SignedOutEverywhere,
+}
+
+impl SecurityEvent {
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            SecurityEvent::PasswordChanged => (
+                "Your Lyceum password was changed",
+                "The password of your Lyceum account was changed, and every other place you were signed in was signed out.",
+            ),
+            SecurityEvent::SignedOutEverywhere => (
+                "You were signed out of Lyceum everywhere",
+                "Every session of your Lyceum account was ended, on every device.",
+            ),
+        }
+    }
+}
 
 /// How often a digest comes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +154,70 @@ impl Store {
         .exec_without_returning(&self.writer)
         .await?;
         Ok(())
+    }
+
+    /// Queues a security notice for a member; the worker sends it (and
+    /// retries it) when a mail relay is configured.
+    pub async fn queue_security_mail(
+        &self,
+        member: MemberId,
+        event: SecurityEvent,
+    ) -> Result<(), StoreError> {
+        self.jobs()
+            .enqueue(
+                SECURITY_JOB_KIND,
+                serde_json::json!({ "member": member.0, "event": event, "at": self.now_ms() }),
+                self.now_ms(),
+            )
+            .await
+    }
+
+    /// Sends a queued security notice: recorded in the member's ledger,
+    /// then handed to the relay. A member erased meanwhile gets nothing.
+    pub async fn send_security_mail(
+        &self,
+        sender: &DigestSender,
+        payload: &serde_json::Value,
+    ) -> Result<(), String> {
+        let member = payload["member"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .map(MemberId)
+            .ok_or("a security email without a member")?;
+        let event: SecurityEvent = serde_json::from_value(payload["event"].clone())
+            .map_err(|_| "a security email of an unknown kind".to_owned())?;
+        let at = payload["at"].as_i64().map(crate::from_ms);
+        let account = match self.accounts().get(member).await {
+            Ok(Some(m)) => m,
+            Ok(None) | Err(StoreError::KeyDestroyed) => return Ok(()),
+            Err(e) => return Err(e.to_string()),
+        };
+        let (subject, what) = event.words();
+        let when = at.map_or_else(String::new, |t| {
+            format!(" ({})", t.format("%-d %B %Y, %H:%M UTC"))
+        });
+        let mail = OutgoingMail {
+            to: account.email.as_str().to_owned(),
+            subject: subject.to_owned(),
+            body: format!(
+                "{what}{when}\n\nIf this was you, there is nothing to do.\n\n\
+                 If it was not you, sign in at {base}/signin, change your password at \
+                 {base}/me/security and sign out everywhere.\n\n\
+                 Lyceum emails you only about your account's security, and a digest \
+                 if you turned one on.\n",
+                base = sender.base_url
+            ),
+        };
+        self.disclose(
+            &sender.recipients,
+            SubjectId(member.0),
+            &sender.relay,
+            "Telling you about a change to your account's security",
+            &[Category::Contact],
+            || sender.mailer.send(mail),
+        )
+        .await
+        .map_err(|e| e.to_string())
     }
 
     /// Sends every digest that is due: to members who consent now, whose

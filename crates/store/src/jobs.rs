@@ -275,9 +275,15 @@ impl Worker {
         w
     }
 
-    /// Sends email digests that are due, checked every hour (only where
-    /// the operator configured a mail relay).
-    pub fn with_digests(mut self, sender: crate::digests::DigestSender) -> Self {
+    /// Sends email (only where the operator configured a mail relay):
+    /// security notices as they are queued, and digests that are due,
+    /// checked every hour.
+    pub fn with_mail(mut self, sender: crate::digests::DigestSender) -> Self {
+        let security = sender.clone();
+        self.register(crate::digests::SECURITY_JOB_KIND, move |store, job| {
+            let sender = security.clone();
+            Box::pin(async move { store.send_security_mail(&sender, &job.payload).await })
+        });
         self.register(crate::digests::JOB_KIND, move |store, _job| {
             let sender = sender.clone();
             Box::pin(async move {

@@ -7,6 +7,7 @@ use crate::error::{AppError, FieldError};
 use crate::session::Ctx;
 use lyceum_core::domain::{DisplayName, Email, NewPassword, Role};
 use lyceum_store::accounts::{Member, NewMember, SignUpError};
+use lyceum_store::digests::SecurityEvent;
 use lyceum_store::sessions::NewSession;
 
 /// The one message for every failed sign-in, so nobody can learn from it
@@ -160,11 +161,25 @@ pub async fn sign_out(state: &AppState, ctx: &Ctx) -> Result<(), AppError> {
 /// Ends every session of the signed-in member.
 pub async fn sign_out_everywhere(state: &AppState, ctx: &Ctx) -> Result<u64, AppError> {
     let member = ctx.member()?;
-    Ok(state
+    let ended = state
         .store
         .sessions()
         .delete_all_for(member.id, None)
-        .await?)
+        .await?;
+    security_mail(state, member.id, SecurityEvent::SignedOutEverywhere).await?;
+    Ok(ended)
+}
+
+/// Tells the member by email, where this instance sends email.
+async fn security_mail(
+    state: &AppState,
+    member: lyceum_core::domain::MemberId,
+    event: SecurityEvent,
+) -> Result<(), AppError> {
+    if state.sends_mail {
+        state.store.queue_security_mail(member, event).await?;
+    }
+    Ok(())
 }
 
 /// Changes the password after checking the current one; other sessions end.
@@ -199,7 +214,7 @@ pub async fn change_password(
         .sessions()
         .delete_all_for(member.id, keep)
         .await?;
-    Ok(())
+    security_mail(state, member.id, SecurityEvent::PasswordChanged).await
 }
 
 /// Erases the signed-in member after checking their password: the key is

@@ -109,17 +109,27 @@ impl TestApp {
 
 /// Starts the app with the given HTTP settings.
 pub async fn spawn_app_with(web: WebConfig) -> TestApp {
-    spawn(web, Vec::new()).await
+    spawn(web, Vec::new(), false).await
 }
 
 /// Starts the app with configured recipients of personal data.
 pub async fn spawn_app_with_recipients(
     recipients: Vec<lyceum_store::ledger::Recipient>,
 ) -> TestApp {
-    spawn(WebConfig::default(), recipients).await
+    spawn(WebConfig::default(), recipients, false).await
 }
 
-async fn spawn(web: WebConfig, recipients: Vec<lyceum_store::ledger::Recipient>) -> TestApp {
+/// Starts the app as an instance with a mail relay: security emails and
+/// digests are queued for the worker.
+pub async fn spawn_app_with_mail(recipients: Vec<lyceum_store::ledger::Recipient>) -> TestApp {
+    spawn(WebConfig::default(), recipients, true).await
+}
+
+async fn spawn(
+    web: WebConfig,
+    recipients: Vec<lyceum_store::ledger::Recipient>,
+    sends_mail: bool,
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("tempdir");
     let (config, pg) = match std::env::var("LYCEUM_TEST_POSTGRES_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
@@ -169,7 +179,9 @@ async fn spawn(web: WebConfig, recipients: Vec<lyceum_store::ledger::Recipient>)
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState::new(store.clone(), web).with_recipients(recipients);
+    let state = AppState::new(store.clone(), web)
+        .with_recipients(recipients)
+        .with_mail(sends_mail);
     tokio::spawn(lyceum_web::serve(listener, state, async move {
         let _ = rx.await;
     }));

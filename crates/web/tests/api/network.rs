@@ -1492,3 +1492,71 @@ async fn digests_go_only_to_members_who_consented_and_carry_no_names() {
     assert_eq!(app.store.send_digests(&sender).await.expect("digests"), 0);
     assert_eq!(outbox.0.lock().expect("outbox").len(), 2);
 }
+
+#[tokio::test]
+async fn a_password_change_is_emailed_through_the_ledger_without_any_consent() {
+    let app = spawn_app_with_mail(vec![mail_relay()]).await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let outbox = std::sync::Arc::new(Outbox::default());
+    let worker = Worker::new(app.store.clone()).with_mail(lyceum_store::digests::DigestSender {
+        mailer: outbox.clone(),
+        recipients: vec![mail_relay()],
+        relay: mail_relay().key,
+        base_url: "https://lyceum.example".into(),
+    });
+    let res = ann
+        .client
+        .put(app.url("/api/v1/me/password"))
+        .json(&json!({"current_password": PASSWORD, "new_password": "a new long passphrase"}))
+        .send()
+        .await
+        .expect("change");
+    assert!(res.status().is_success());
+    worker.run_due().await.expect("jobs");
+    let mails = outbox.0.lock().expect("outbox").clone();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, "ann@example.org");
+    assert_eq!(mails[0].subject, "Your Lyceum password was changed");
+    assert!(mails[0].body.contains("https://lyceum.example/me/security"));
+    let id = subject_of(&app, &ann.client).await;
+    let ledger = app.store.disclosures(id).await.expect("ledger");
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(ledger[0].recipient, "mail-relay");
+    assert_eq!(ledger[0].categories, vec!["contact".to_owned()]);
+
+    // Signing out everywhere is told too; a member erased before the email
+    // goes out gets none, and the job is done rather than retried.
+    let res = ann
+        .client
+        .post(app.url("/api/v1/auth/signout-everywhere"))
+        .send()
+        .await
+        .expect("sign out");
+    assert!(res.status().is_success(), "{}", res.status());
+    worker.run_due().await.expect("jobs");
+    assert_eq!(outbox.0.lock().expect("outbox").len(), 2);
+    let bo = app.sign_up("bo@example.org", "Bo").await;
+    let res = bo
+        .client
+        .put(app.url("/api/v1/me/password"))
+        .json(&json!({"current_password": PASSWORD, "new_password": "a new long passphrase"}))
+        .send()
+        .await
+        .expect("change");
+    assert!(res.status().is_success());
+    let res = bo
+        .client
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({"password": "a new long passphrase"}))
+        .send()
+        .await
+        .expect("erase");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    worker.run_due().await.expect("jobs");
+    assert_eq!(outbox.0.lock().expect("outbox").len(), 2);
+    assert_eq!(
+        worker.run_due().await.expect("jobs"),
+        0,
+        "nothing left to retry"
+    );
+}
