@@ -70,7 +70,7 @@ pub fn prepare_image(upload: &[u8]) -> Result<PreparedImage, MediaError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| not_a_picture())?;
     let orientation = decoder.orientation().ok();

@@ -14,6 +14,9 @@ use axum::response::{IntoResponse, Response};
 use lyceum_media::{MAX_IMAGE_BYTES, MediaError, prepare_image};
 use lyceum_store::network::{ImageSize, MAX_IMAGES_PER_POST, NewPostImage};
 
+/// Pictures being prepared at once, across all requests.
+static PREPARING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// The largest post request: its pictures and some room for the text.
 pub const MAX_POST_REQUEST_BYTES: usize = MAX_IMAGES_PER_POST * MAX_IMAGE_BYTES + 64 * 1024;
 
@@ -116,6 +119,12 @@ pub async fn prepare(images: Vec<(Bytes, String)>) -> Result<Vec<NewPostImage>, 
     }
     let mut out = Vec::with_capacity(images.len());
     for (bytes, alt) in images {
+        // Decoding a large photo takes memory and a core for a moment;
+        // two at a time keeps a small machine responsive under a burst.
+        let _permit = PREPARING
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(Box::new(e)))?;
         let prepared = tokio::task::spawn_blocking(move || prepare_image(&bytes))
             .await
             .map_err(|e| AppError::Internal(Box::new(e)))?;
