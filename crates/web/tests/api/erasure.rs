@@ -218,6 +218,10 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         net.set_notice_settings(ann_id, &[NoticeKind::Comment])
             .await
             .expect("settings");
+        app.store
+            .set_digest_frequency(ann_id, lyceum_store::digests::Frequency::Daily)
+            .await
+            .expect("digest setting");
         let picture = {
             let mut jpeg = Vec::new();
             image::RgbImage::from_pixel(64, 48, image::Rgb([20, 90, 160]))
