@@ -102,6 +102,93 @@ mod tests {
         }
     }
 
+    /// A relay that accepts one message and hands back what it received.
+    async fn one_message_relay() -> (u16, tokio::task::JoinHandle<String>) {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let task = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.expect("accept");
+            let (read, mut write) = socket.into_split();
+            let mut lines = BufReader::new(read).lines();
+            let mut received = String::new();
+            write
+                .write_all(b"220 relay.test ESMTP\r\n")
+                .await
+                .expect("greet");
+            let mut in_data = false;
+            while let Ok(Some(line)) = lines.next_line().await {
+                if in_data {
+                    if line == "." {
+                        in_data = false;
+                        write.write_all(b"250 queued\r\n").await.expect("write");
+                    } else {
+                        received.push_str(&line);
+                        received.push('\n');
+                    }
+                    continue;
+                }
+                let reply: &[u8] = match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
+                    Some("EHLO") | Some("HELO") => b"250 relay.test\r\n",
+                    Some("DATA") => {
+                        in_data = true;
+                        b"354 go ahead\r\n"
+                    }
+                    Some("QUIT") => {
+                        write.write_all(b"221 bye\r\n").await.expect("write");
+                        break;
+                    }
+                    _ => b"250 ok\r\n",
+                };
+                write.write_all(reply).await.expect("write");
+            }
+            received
+        });
+        (port, task)
+    }
+
+    #[tokio::test]
+    async fn an_email_reaches_the_relay_as_plain_text_from_the_configured_sender() {
+        let (port, relay_task) = one_message_relay().await;
+        let mailer = config(
+            &format!("smtp://127.0.0.1:{port}"),
+            "Riverside Lyceum <lyceum@riverside.example>",
+            "mail-relay",
+        )
+        .mailer(&[relay()])
+        .expect("valid")
+        .expect("on");
+        mailer
+            .send(OutgoingMail {
+                to: "ann@example.org".into(),
+                subject: "Your Lyceum password was changed".into(),
+                body: "If this was you, there is nothing to do.".into(),
+            })
+            .await
+            .expect("sent");
+        drop(mailer);
+        let received = tokio::time::timeout(std::time::Duration::from_secs(10), relay_task)
+            .await
+            .expect("the relay finished")
+            .expect("relay task");
+        assert!(
+            received.contains("From: \"Riverside Lyceum\" <lyceum@riverside.example>"),
+            "{received}"
+        );
+        assert!(received.contains("To: ann@example.org"), "{received}");
+        assert!(
+            received.contains("Subject: Your Lyceum password was changed"),
+            "{received}"
+        );
+        assert!(received.contains("Content-Type: text/plain"), "{received}");
+        assert!(
+            received.contains("If this was you, there is nothing to do."),
+            "{received}"
+        );
+    }
+
     #[tokio::test]
     async fn mail_is_off_without_a_relay_and_every_mistake_says_what_to_set() {
         assert!(
