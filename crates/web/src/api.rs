@@ -501,8 +501,10 @@ async fn privacy(
 }
 
 /// Everything held about the signed-in member, as a ZIP: `account.json`,
-/// `data/<table>.json` (rows and the data map's declarations),
-/// `consents.json`, `recipients.json` and a readable `index.html`.
+/// `data/<table>.json` (rows and the data map's declarations), the same
+/// records by category in `categories/<category>.json`, pictures in
+/// `files/`, `connections.csv`, `consents.json`, `recipients.json` and a
+/// readable `index.html`.
 #[utoipa::path(get, path = "/me/export", tag = "me",
     responses(
         (status = 200, description = "The archive", content_type = "application/zip"),

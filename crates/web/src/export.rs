@@ -8,6 +8,7 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lyceum_core::domain::SubjectId;
+use lyceum_core::domain::datamap::Category;
 use lyceum_store::accounts::Member;
 use lyceum_store::guests::Guest;
 use lyceum_store::libraries::Library;
@@ -125,6 +126,43 @@ pub async fn archive(state: &AppState, owner: Owner<'_>, base: &str) -> Result<V
                 })
                 .collect(),
         });
+    }
+    // The same rows again, one file per category of data (identity,
+    // contact, learning…): each record keeps only that category's fields.
+    for category in Category::ALL {
+        let records: Vec<Value> = tables
+            .iter()
+            .filter_map(|t| {
+                let fields: Vec<&str> = t
+                    .decl
+                    .personal_fields()
+                    .filter(|(_, f)| f.category == category)
+                    .map(|(n, _)| n.trim_end_matches("_ciphertext"))
+                    .collect();
+                if fields.is_empty() {
+                    return None;
+                }
+                let rows: Vec<serde_json::Map<String, Value>> = t
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .filter(|(k, _)| fields.contains(&k.as_str()))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect()
+                    })
+                    .collect();
+                Some(json!({"table": t.decl.table, "about": t.decl.about, "rows": rows}))
+            })
+            .collect();
+        if !records.is_empty() {
+            let doc =
+                json!({"category": category.key(), "label": category.label(), "records": records});
+            zip.add(
+                &format!("categories/{}.json", category.key()),
+                &pretty(&doc),
+            );
+        }
     }
     let consent_json: Vec<Value> = consents
         .iter()

@@ -95,14 +95,52 @@ async fn the_export_holds_every_declared_field_of_the_member_and_nothing_of_othe
             .find(|t| t.about == h.about)
             .expect("table");
         let doc = file(&format!("data/{}.json", table.table));
+        let key = h.column.trim_end_matches("_ciphertext");
         for row in doc["rows"].as_array().expect("rows") {
-            let key = h.column.trim_end_matches("_ciphertext");
             assert!(
                 row.get(key).is_some(),
                 "{}.{} is missing from the export",
                 table.table,
                 h.column
             );
+        }
+        // And in the file of its category, with the same values.
+        let by_category = file(&format!("categories/{}.json", h.field.category.key()));
+        let record = by_category["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .find(|r| r["table"] == table.table)
+            .unwrap_or_else(|| panic!("{} is missing from its category's file", table.table));
+        let rows = record["rows"].as_array().expect("rows");
+        assert_eq!(rows.len(), doc["rows"].as_array().map_or(0, Vec::len));
+        for (in_category, in_table) in rows.iter().zip(doc["rows"].as_array().expect("rows")) {
+            assert_eq!(in_category[key], in_table[key], "{}.{key}", table.table);
+        }
+    }
+    // A category file holds only its own category's fields.
+    for (name, data) in &files {
+        let Some(category) = name
+            .strip_prefix("categories/")
+            .and_then(|n| n.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        let doc: Value = serde_json::from_slice(data).expect("JSON");
+        for record in doc["records"].as_array().expect("records") {
+            let table = lyceum_store::datamap::MAIN
+                .iter()
+                .find(|t| record["table"] == t.table)
+                .expect("a known table");
+            for row in record["rows"].as_array().expect("rows") {
+                for field in row.as_object().expect("object").keys() {
+                    let (_, f) = table
+                        .personal_fields()
+                        .find(|(n, _)| n.trim_end_matches("_ciphertext") == field)
+                        .expect("a declared field");
+                    assert_eq!(f.category.key(), category, "{}.{field}", table.table);
+                }
+            }
         }
     }
 
