@@ -362,17 +362,20 @@ async fn logs_never_contain_an_email_or_a_name_even_at_trace_level() {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
-    let base = line.trim().trim_start_matches("listening on ").to_owned();
+    // Drain the log from the start: at trace level the server logs more
+    // than a pipe holds before it says where it listens, and would wait
+    // for a reader.
     let stderr = child.stderr.take().expect("stderr");
     let collector = std::thread::spawn(move || {
         let mut all = String::new();
         let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut all);
         all
     });
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    let base = line.trim().trim_start_matches("listening on ").to_owned();
     let c = reqwest::Client::builder()
         .cookie_store(true)
         .build()
