@@ -153,11 +153,13 @@ export async function expectSignedInAs(page, who) {
 /**
  * The main nav's entries in order, each `{ link: name, href }` or `{ button: name }`
  * (a button is the "Sign out" form's), so a test can compare the whole nav.
+ * Unread counts ("Notifications (3 new)", "Messages (1 unread)") depend on what others did, so they
+ * are left out; tests that care about them read them directly.
  */
 export function navEntries(page) {
   return mainNav(page).evaluate((nav) =>
     [...nav.querySelectorAll('a[href], button')].map((el) => {
-      const name = el.textContent.replace(/\s+/g, ' ').trim();
+      const name = el.textContent.replace(/\s+/g, ' ').trim().replace(/ \(\d+ (new|unread)\)$/, '');
       return el.tagName === 'A' ? { link: name, href: el.getAttribute('href') } : { button: name };
     }),
   );
@@ -335,4 +337,15 @@ export function normalise(text) {
 
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Opens the profile editor from the nav and saves a handle and a headline. */
+export async function chooseHandle(visitor, handle) {
+  const { page } = visitor;
+  await expectStatus(await visitor.follow(() => mainNav(page).getByRole('link', { name: 'Profile', exact: true }).click()), 200);
+  await expectHeading(page, 'Your profile');
+  await page.getByLabel('Handle', { exact: true }).fill(handle);
+  await page.getByLabel('Headline', { exact: true }).fill(`${handle} at the library`);
+  await expectStatus(await visitor.follow(() => page.getByRole('button', { name: 'Save', exact: true }).click()), 200);
+  assert.equal(normalise(await page.getByRole('status').textContent()), 'Saved.');
 }
