@@ -61,6 +61,51 @@ async fn connect(app: &TestApp, a: &reqwest::Client, b: &reqwest::Client, b_hand
     assert_eq!(s, StatusCode::NO_CONTENT);
 }
 
+/// Sets the profile's privacy: every section "only me" and every switch off
+/// except those named.
+async fn set_privacy(
+    app: &TestApp,
+    c: &reqwest::Client,
+    visible: &[(&str, &str)],
+    switches_on: &[&str],
+) {
+    let mut visibility = serde_json::Map::new();
+    for section in [
+        "headline",
+        "about",
+        "experience",
+        "education",
+        "skills",
+        "certificates",
+        "connections",
+    ] {
+        let level = visible
+            .iter()
+            .find(|(s, _)| *s == section)
+            .map_or("only_me", |(_, l)| *l);
+        visibility.insert(section.into(), json!(level));
+    }
+    let mut switches = serde_json::Map::new();
+    for switch in [
+        "public_page",
+        "indexable",
+        "discoverable",
+        "message_requests",
+        "email_download",
+    ] {
+        switches.insert(switch.into(), json!(switches_on.contains(&switch)));
+    }
+    let (s, body) = send(
+        app,
+        c,
+        Method::PUT,
+        "/api/v1/me/profile/privacy",
+        Some(json!({"visibility": visibility, "switches": switches})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+}
+
 async fn post(app: &TestApp, c: &reqwest::Client, body: &str, audience: &str) -> String {
     let (s, v) = send(
         app,
@@ -306,10 +351,7 @@ async fn a_post_reaches_exactly_its_audience_through_every_endpoint() {
     let (s, _) = send(&app, &follower, Method::PUT, "/api/v1/follows/author", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     // The author makes their profile public so that visitors can reach it.
-    send(&app, &author, Method::PUT, "/api/v1/me/profile/privacy", Some(json!({
-        "visibility": {"headline": "public", "about": "only_me", "experience": "only_me", "education": "only_me", "skills": "only_me", "certificates": "only_me", "connections": "only_me"},
-        "switches": {"public_page": true, "indexable": false, "discoverable": false, "message_requests": false, "email_download": false}
-    }))).await;
+    set_privacy(&app, &author, &[("headline", "public")], &["public_page"]).await;
 
     let mut posts = Vec::new();
     for audience in ["connections", "members", "public"] {
@@ -772,10 +814,7 @@ async fn messages_go_between_connections_and_survive_the_other_side_erasing() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
     // With requests allowed, a stranger may write once until answered.
-    send(&app, &ada, Method::PUT, "/api/v1/me/profile/privacy", Some(json!({
-        "visibility": {"headline": "only_me", "about": "only_me", "experience": "only_me", "education": "only_me", "skills": "only_me", "certificates": "only_me", "connections": "only_me"},
-        "switches": {"public_page": false, "indexable": false, "discoverable": false, "message_requests": true, "email_download": false}
-    }))).await;
+    set_privacy(&app, &ada, &[], &["message_requests"]).await;
     let (s, _) = send(
         &app,
         &cy,
@@ -1046,11 +1085,13 @@ async fn a_connections_export_shows_only_the_emails_their_owners_allowed() {
     connect(&app, &ada, &bo, "bob").await;
     connect(&app, &ada, &cy, "cyd").await;
     // Cy allows connections to download their address; Bo keeps the default.
-    let (s, _) = send(&app, &cy, Method::PUT, "/api/v1/me/profile/privacy", Some(json!({
-        "visibility": {"headline": "connections", "about": "only_me", "experience": "only_me", "education": "only_me", "skills": "only_me", "certificates": "only_me", "connections": "only_me"},
-        "switches": {"public_page": false, "indexable": false, "discoverable": false, "message_requests": false, "email_download": true}
-    }))).await;
-    assert_eq!(s, StatusCode::OK);
+    set_privacy(
+        &app,
+        &cy,
+        &[("headline", "connections")],
+        &["email_download"],
+    )
+    .await;
 
     let res = ada
         .get(app.url("/api/v1/connections/export"))
@@ -1103,11 +1144,7 @@ async fn a_connections_export_shows_only_the_emails_their_owners_allowed() {
     }
 
     // Bo turns it on later: it appears from then on.
-    let (s, _) = send(&app, &bo, Method::PUT, "/api/v1/me/profile/privacy", Some(json!({
-        "visibility": {"headline": "only_me", "about": "only_me", "experience": "only_me", "education": "only_me", "skills": "only_me", "certificates": "only_me", "connections": "only_me"},
-        "switches": {"public_page": false, "indexable": false, "discoverable": false, "message_requests": false, "email_download": true}
-    }))).await;
-    assert_eq!(s, StatusCode::OK);
+    set_privacy(&app, &bo, &[], &["email_download"]).await;
     let csv = ada
         .get(app.url("/network/connections.csv"))
         .send()
