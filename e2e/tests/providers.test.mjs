@@ -24,6 +24,7 @@ import {
   expectHeading,
   expectNeutralNav,
   expectStatus,
+  mainNav,
   normalise,
   person,
   signIn,
@@ -514,4 +515,54 @@ lyceumTest('a refused "Add provider staff" keeps what was chosen and typed, and 
   assert.equal(await staff.email.inputValue(), nobody, 'the refused form should keep the email address that was typed');
   assert.equal(await staff.provider.inputValue(), CODEWORKS.slug, 'the refused form should keep the provider that was chosen');
   await expectFieldError(page, 'email', NO_SUCH_MEMBER_MESSAGE);
+});
+
+lyceumTest('a member follows Jonas Lindqvist from his course\'s page; when Amara imports a new course of his, the member\'s open page counts a notice that leads to it', async ({ newVisitor }) => {
+  // Scenario: a new member opens "Writing a CV that gets read", follows the instructor's name to his page and
+  // presses "Follow". Amara imports a CSV with a new course by Jonas into Riverside Learning Lab's catalog. The
+  // member, with "My learning" open, sees the notification count appear, opens the notifications and the course.
+  const INTERVIEWS = { slug: 'interview-answers-that-land', title: 'Interview answers that land' };
+  const member = await newVisitor();
+  await signUp(member, person('fola-follower', 'Fola Follower'));
+  await expectStatus(await member.goto(`/courses/${CV_COURSE.slug}`), 200);
+  const credit = member.page.locator('main dl').getByRole('link', { name: 'Jonas Lindqvist', exact: true });
+  assert.equal(await credit.getAttribute('href'), '/instructors/jonas-lindqvist');
+  await expectStatus(await member.follow(() => credit.click()), 200);
+  await expectHeading(member.page, 'Jonas Lindqvist');
+  const main = () => member.page.locator('main');
+  assert.ok(
+    (await main().locator('.course-card h3').allTextContents()).map(normalise).includes(CV_COURSE.title),
+    'his page lists his course',
+  );
+  await expectStatus(await member.follow(() => main().getByRole('button', { name: 'Follow Jonas Lindqvist', exact: true }).click()), 200);
+  const said = normalise(await main().locator('[role="status"]').textContent());
+  assert.equal(said, 'You follow this instructor. You will get a notice when they publish a course.');
+  assert.equal(await main().getByRole('button', { name: 'Stop following Jonas Lindqvist', exact: true }).count(), 1);
+  await expectStatus(await member.goto('/learning'), 200);
+  assert.ok(normalise(await main().textContent()).includes('Instructors you follow Jonas Lindqvist'));
+  await member.page.waitForFunction(() => window.EventSource !== undefined);
+
+  const staff = await newVisitor();
+  await signIn(staff, AMARA);
+  await openProviderCatalog(staff, RIVERSIDE_LAB);
+  const csv = await catalogFile('riverside.csv', [
+    'id,title,summary,description,level,language,duration_minutes,skills,instructors',
+    `interviews-1,${INTERVIEWS.title},Answer with examples,Stories that show what you did.,beginner,en,40,Interviews,Jonas Lindqvist`,
+    '',
+  ].join('\n'));
+  await expectStatus(await importCatalog(staff, RIVERSIDE_LAB, csv), 200);
+  assert.equal((await expectImportSummary(staff.page)).text, 'Imported: 1 new course, 0 updated.');
+
+  await member.page.waitForFunction(
+    () => /new/.test(document.getElementById('nav-notifications-count')?.textContent || ''),
+    null,
+    { timeout: 10000 },
+  );
+  await expectStatus(await member.follow(() => mainNav(member.page).getByRole('link', { name: /^Notifications/ }).click()), 200);
+  const link = main().getByRole('link', { name: `A new course by an instructor you follow: ${INTERVIEWS.title}.`, exact: true });
+  assert.equal(await link.getAttribute('href'), `/courses/${INTERVIEWS.slug}`);
+  await expectStatus(await member.follow(() => link.click()), 200);
+  await expectHeading(member.page, INTERVIEWS.title);
+  await signOut(staff);
+  await signOut(member);
 });

@@ -5,7 +5,7 @@ use crate::StoreError;
 use crate::entity::{
     block, breach, breach_subject, comment, connection, connection_request, consent_event, course,
     course_instructor, course_review, course_section, course_skill, credential, digest_setting,
-    disclosure, enrolment, follow, guest, guest_link, instructor, issued_credential, job, lesson,
+    disclosure, enrolment, follow, guest, guest_link, instructor, instructor_follow, issued_credential, job, lesson,
     lesson_progress, library, library_audit, library_provider, library_staff, member, message,
     moderation_action, notice_version, notification, notification_setting, objection_event,
     oidc_login, post, post_image, post_tag, profile, profile_certificate, profile_entry, provider,
@@ -83,6 +83,7 @@ pub const MAIN: &[TableDecl] = &[
     notification::DATA_MAP,
     notification_setting::DATA_MAP,
     digest_setting::DATA_MAP,
+    instructor_follow::DATA_MAP,
     message::DATA_MAP,
     report::DATA_MAP,
     moderation_action::DATA_MAP,

@@ -23,6 +23,7 @@ pub mod follow;
 pub mod guest;
 pub mod guest_link;
 pub mod instructor;
+pub mod instructor_follow;
 pub mod issued_credential;
 pub mod job;
 pub mod lesson;

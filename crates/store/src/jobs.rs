@@ -268,6 +268,19 @@ impl Worker {
                     .map_err(|e| e.to_string())
             })
         });
+        w.register(crate::learning::NEW_COURSES_JOB, |store, job| {
+            Box::pin(async move {
+                let courses: Vec<uuid::Uuid> =
+                    serde_json::from_value(job.payload["courses"].clone())
+                        .map_err(|e| format!("new-courses job without course ids: {e}"))?;
+                store
+                    .learning()
+                    .notify_followers(&courses)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        });
         w.schedules.push(Schedule {
             kind: "retention.scrub",
             every: Duration::from_secs(3600),

@@ -32,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0017Network),
             Box::new(M0018PostImages),
             Box::new(M0019EmailDigests),
+            Box::new(M0020InstructorFollows),
         ]
     }
 }
@@ -1612,6 +1613,52 @@ impl MigrationTrait for M0019EmailDigests {
                 .col(pk_uuid(t("member_id")))
                 .col(string_len(t("frequency"), 8))
                 .col(big_integer_null(t("last_sent_at")))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0020InstructorFollows;
+
+impl MigrationName for M0020InstructorFollows {
+    fn name(&self) -> &str {
+        "m0020_instructor_follows"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0020InstructorFollows {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // Members following instructors, for a notice when one of them
+        // publishes a course. Only the member sees whom they follow; the
+        // instructor sees a count.
+        m.create_table(
+            Table::create()
+                .table(t("instructor_follows"))
+                .col(uuid(t("member_id")))
+                .col(uuid(t("instructor_id")))
+                .col(big_integer(t("created_at")))
+                .primary_key(Index::create().col(t("member_id")).col(t("instructor_id")))
+                .foreign_key(&mut cascade(
+                    "instructor_follows",
+                    "instructor_id",
+                    "instructors",
+                ))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "instructor_follows_instructor",
+            "instructor_follows",
+            &["instructor_id"],
+        ))
+        .await?;
+        // A notice may be about a course (a followed instructor's new one).
+        m.alter_table(
+            Table::alter()
+                .table(t("notifications"))
+                .add_column(uuid_null(t("course_id")))
                 .to_owned(),
         )
         .await

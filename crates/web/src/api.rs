@@ -52,6 +52,7 @@ async fn openapi() -> Response {
     doc.merge(crate::library_api::LibraryApiDoc::openapi());
     doc.merge(crate::breaches::BreachApiDoc::openapi());
     doc.merge(crate::learning_api::LearningApiDoc::openapi());
+    doc.merge(crate::instructors::InstructorsApiDoc::openapi());
     doc.merge(crate::providers::ProviderApiDoc::openapi());
     doc.merge(crate::network_api::NetworkApiDoc::openapi());
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;

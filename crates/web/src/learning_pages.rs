@@ -496,7 +496,8 @@ struct CoursePage {
     layout: Layout,
     card: CardView,
     description: String,
-    instructors: Vec<(String, String)>,
+    /// Short name, name and biography.
+    instructors: Vec<(String, String, String)>,
     sections: Vec<OutlineSection>,
     lesson_count: usize,
     signed_in: bool,
@@ -592,7 +593,7 @@ async fn render_course(
             instructors: course
                 .instructors
                 .iter()
-                .map(|i| (i.name.clone(), i.bio.clone()))
+                .map(|i| (i.slug.clone(), i.name.clone(), i.bio.clone()))
                 .collect(),
             sections: outline(&course, enrolment.as_ref()),
             lesson_count: lessons.len(),
@@ -1015,6 +1016,9 @@ struct MyLearningPage {
     layout: Layout,
     in_progress: Vec<MyCourseView>,
     finished: Vec<MyCourseView>,
+    /// Instructors a member follows: short name and name.
+    instructors: Vec<(String, String)>,
+    is_member: bool,
 }
 
 async fn my_learning(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
@@ -1043,12 +1047,25 @@ async fn my_learning(State(state): State<AppState>, ctx: Ctx) -> Result<Response
             in_progress.push(view);
         }
     }
+    let instructors = match &ctx.member {
+        Some(m) => state
+            .store
+            .learning()
+            .followed_instructors(m.id)
+            .await?
+            .into_iter()
+            .map(|f| (f.slug, f.name))
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(page(
         StatusCode::OK,
         &MyLearningPage {
             layout: Layout::new("My learning", &ctx, "learning"),
             in_progress,
             finished,
+            instructors,
+            is_member: ctx.member.is_some(),
         },
     ))
 }

@@ -12,6 +12,7 @@ pub mod breaches;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod instructors;
 pub mod learning_api;
 pub mod learning_pages;
 pub mod library_api;
@@ -273,6 +274,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(library_pages::router())
         .merge(learning_pages::router())
+        .merge(instructors::router())
         .merge(providers::router())
         .merge(network_pages::router())
         .merge(breaches::router())
@@ -281,6 +283,7 @@ pub fn router(state: AppState) -> Router {
             api::router()
                 .merge(library_api::router())
                 .merge(learning_api::router())
+                .merge(instructors::api_router())
                 .merge(providers::api_router())
                 .merge(breaches::api_router())
                 .merge(network_api::router()),

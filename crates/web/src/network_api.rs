@@ -1496,6 +1496,8 @@ pub struct NoticeResponse {
     pub post_id: Option<Uuid>,
     /// The comment concerned.
     pub comment_id: Option<Uuid>,
+    /// The course concerned (`new_course`): its short name.
+    pub course: Option<String>,
     /// RFC 3339.
     pub created_at: String,
     /// Seen already.
@@ -1518,6 +1520,7 @@ async fn list_notifications(
                 actor: n.actor.as_ref().map(Into::into),
                 post_id: n.post_id,
                 comment_id: n.comment_id,
+                course: n.course.as_ref().map(|c| c.slug.clone()),
                 created_at: n.created_at.to_rfc3339(),
                 read: n.read,
             })

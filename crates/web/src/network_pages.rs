@@ -1479,6 +1479,16 @@ fn notice_text(n: &net::Notice) -> (String, String) {
             "A moderator made a decision about your content.".into(),
             "/me/moderation".into(),
         ),
+        NoticeKind::NewCourse => match &n.course {
+            Some(c) => (
+                format!("A new course by an instructor you follow: {}.", c.title),
+                format!("/courses/{}", c.slug),
+            ),
+            None => (
+                "A new course by an instructor you follow.".into(),
+                "/courses".into(),
+            ),
+        },
     }
 }
 

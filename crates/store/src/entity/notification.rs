@@ -22,6 +22,8 @@ pub struct Model {
     pub post_id: Option<Uuid>,
     /// The comment concerned.
     pub comment_id: Option<Uuid>,
+    /// The course concerned.
+    pub course_id: Option<Uuid>,
     /// Milliseconds since the epoch.
     pub created_at: i64,
     /// When it was seen.
@@ -54,6 +56,7 @@ pub const DATA_MAP: TableDecl = TableDecl {
         ColumnDecl::personal("kind", NOTE),
         ColumnDecl::personal("post_id", NOTE),
         ColumnDecl::personal("comment_id", NOTE),
+        ColumnDecl::personal("course_id", NOTE),
         ColumnDecl::personal("created_at", NOTE),
         ColumnDecl::personal("read_at", NOTE),
     ],

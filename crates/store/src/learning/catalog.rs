@@ -356,15 +356,21 @@ impl Learning<'_> {
         let now = self.store.now_ms();
         let tx = self.store.writer.begin().await?;
         let mut summary = ImportSummary::default();
+        let mut first_published = Vec::new();
         for input in courses {
-            if upsert_course(&tx, provider, input, now).await? {
+            let (id, created) = upsert_course(&tx, provider, input, now).await?;
+            if created {
                 summary.created += 1;
+                if input.status == CourseStatus::Published {
+                    first_published.push(id);
+                }
             } else {
                 summary.updated += 1;
             }
         }
         tx.commit().await?;
         self.store.catalog_changed();
+        self.announce(&first_published).await?;
         Ok(summary)
     }
 
@@ -414,6 +420,9 @@ impl Learning<'_> {
         }
         a.update(&self.store.writer).await?;
         self.store.catalog_changed();
+        if first {
+            self.announce(&[course_id]).await?;
+        }
         Ok(next)
     }
 
@@ -555,7 +564,10 @@ impl Learning<'_> {
         self.cards(models).await
     }
 
-    async fn cards(&self, models: Vec<course::Model>) -> Result<Vec<CourseCard>, StoreError> {
+    pub(super) async fn cards(
+        &self,
+        models: Vec<course::Model>,
+    ) -> Result<Vec<CourseCard>, StoreError> {
         let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
         let mut skills: HashMap<Uuid, Vec<String>> = HashMap::new();
         for s in course_skill::Entity::find()
@@ -850,7 +862,7 @@ async fn upsert_course(
     provider: &Provider,
     input: &CourseInput,
     now: i64,
-) -> Result<bool, StoreError> {
+) -> Result<(Uuid, bool), StoreError> {
     let existing = course::Entity::find()
         .filter(course::Column::ProviderId.eq(provider.id))
         .filter(course::Column::ExternalId.eq(&input.external_id))
@@ -1082,7 +1094,7 @@ async fn upsert_course(
         .exec(tx)
         .await?;
     renumber(tx, course_id).await?;
-    Ok(created)
+    Ok((course_id, created))
 }
 
 /// Numbers a course's lessons 1, 2, 3… in section order, keeping their

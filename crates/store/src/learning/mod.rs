@@ -7,12 +7,14 @@
 
 mod catalog;
 mod credentials;
+mod instructors;
 mod progress;
 mod providers;
 mod reviews;
 
 pub use catalog::*;
 pub use credentials::*;
+pub use instructors::*;
 pub use progress::*;
 pub use providers::*;
 pub use reviews::*;

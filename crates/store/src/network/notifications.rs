@@ -6,10 +6,11 @@
 //! days.
 
 use super::{LiveEvent, Network, PersonCard};
-use crate::entity::{notification, notification_setting};
+use crate::entity::{course, notification, notification_setting};
 use crate::{StoreError, from_ms};
 use chrono::{DateTime, Utc};
 use lyceum_core::domain::MemberId;
+use lyceum_core::domain::learning::CourseStatus;
 use lyceum_core::domain::network::Relation;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -42,11 +43,13 @@ pub enum NoticeKind {
     Mention,
     /// A moderator acted on your content, or decided your appeal.
     Moderation,
+    /// An instructor you follow published a course.
+    NewCourse,
 }
 
 impl NoticeKind {
     /// Every kind, in the settings page's order.
-    pub const ALL: [NoticeKind; 8] = [
+    pub const ALL: [NoticeKind; 9] = [
         NoticeKind::ConnectionRequest,
         NoticeKind::ConnectionAccepted,
         NoticeKind::Follow,
@@ -55,6 +58,7 @@ impl NoticeKind {
         NoticeKind::Reply,
         NoticeKind::Mention,
         NoticeKind::Moderation,
+        NoticeKind::NewCourse,
     ];
 
     /// The stable key.
@@ -68,6 +72,7 @@ impl NoticeKind {
             NoticeKind::Reply => "reply",
             NoticeKind::Mention => "mention",
             NoticeKind::Moderation => "moderation",
+            NoticeKind::NewCourse => "new_course",
         }
     }
 
@@ -87,6 +92,7 @@ impl NoticeKind {
             NoticeKind::Reply => "Someone replies to your comment",
             NoticeKind::Mention => "Someone mentions you",
             NoticeKind::Moderation => "A moderator acts on your content (always on)",
+            NoticeKind::NewCourse => "An instructor you follow publishes a course",
         }
     }
 
@@ -96,6 +102,15 @@ impl NoticeKind {
     pub fn can_turn_off(self) -> bool {
         self != NoticeKind::Moderation
     }
+}
+
+/// The course a notice is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeCourse {
+    /// Short name, for its page.
+    pub slug: String,
+    /// Title.
+    pub title: String,
 }
 
 /// A notification as its recipient sees it.
@@ -111,6 +126,8 @@ pub struct Notice {
     pub post_id: Option<Uuid>,
     /// The comment concerned.
     pub comment_id: Option<Uuid>,
+    /// The course concerned.
+    pub course: Option<NoticeCourse>,
     /// When.
     pub created_at: DateTime<Utc>,
     /// Seen already.
@@ -144,6 +161,34 @@ impl Network<'_> {
         post_id: Option<Uuid>,
         comment_id: Option<Uuid>,
     ) -> Result<(), StoreError> {
+        self.insert_notice(to, actor, kind, [post_id, comment_id, None])
+            .await
+    }
+
+    /// Tells `to` that a course they would want to hear of was published.
+    pub(crate) async fn notify_course(
+        &self,
+        to: MemberId,
+        course_id: Uuid,
+    ) -> Result<(), StoreError> {
+        self.insert_notice(
+            to,
+            None,
+            NoticeKind::NewCourse,
+            [None, None, Some(course_id)],
+        )
+        .await
+    }
+
+    /// Writes a notice (post, comment and course it is about) unless the
+    /// member turned its kind off, and wakes their open pages.
+    async fn insert_notice(
+        &self,
+        to: MemberId,
+        actor: Option<MemberId>,
+        kind: NoticeKind,
+        [post_id, comment_id, course_id]: [Option<Uuid>; 3],
+    ) -> Result<(), StoreError> {
         if kind.can_turn_off() && !self.notice_enabled(to, kind).await? {
             return Ok(());
         }
@@ -154,6 +199,7 @@ impl Network<'_> {
             kind: Set(kind.key().into()),
             post_id: Set(post_id),
             comment_id: Set(comment_id),
+            course_id: Set(course_id),
             created_at: Set(self.store.now_ms()),
             read_at: Set(None),
         }
@@ -230,6 +276,27 @@ impl Network<'_> {
             .await?;
         let actors: Vec<Uuid> = rows.iter().filter_map(|r| r.actor_id).collect();
         let cards = self.cards(Some(member), &actors).await?;
+        let course_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.course_id).collect();
+        let courses: std::collections::HashMap<Uuid, NoticeCourse> = if course_ids.is_empty() {
+            Default::default()
+        } else {
+            course::Entity::find()
+                .filter(course::Column::Id.is_in(course_ids))
+                .filter(course::Column::Status.eq(CourseStatus::Published.key()))
+                .all(&self.store.db)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    (
+                        c.id,
+                        NoticeCourse {
+                            slug: c.slug,
+                            title: c.title,
+                        },
+                    )
+                })
+                .collect()
+        };
         Ok(rows
             .into_iter()
             .filter_map(|r| {
@@ -238,12 +305,18 @@ impl Network<'_> {
                     Some(a) => Some(cards.get(&a)?.clone()),
                     None => None,
                 };
+                // A course withdrawn since is no news any more.
+                let course = match r.course_id {
+                    Some(c) => Some(courses.get(&c)?.clone()),
+                    None => None,
+                };
                 Some(Notice {
                     id: r.id,
                     kind,
                     actor,
                     post_id: r.post_id,
                     comment_id: r.comment_id,
+                    course,
                     created_at: from_ms(r.created_at),
                     read: r.read_at.is_some(),
                 })

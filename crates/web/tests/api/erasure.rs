@@ -215,6 +215,13 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
             .await
             .expect("pending request");
         net.follow(ann_id, op_id).await.expect("follow");
+        assert!(
+            app.store
+                .learning()
+                .follow_instructor(ann_id, "ada-example")
+                .await
+                .expect("follow an instructor")
+        );
         net.set_notice_settings(ann_id, &[NoticeKind::Comment])
             .await
             .expect("settings");

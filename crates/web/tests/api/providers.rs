@@ -562,3 +562,227 @@ async fn operators_add_providers_through_the_api() {
     assert_eq!(list[0]["slug"], "open-uni");
     assert_eq!(list[0]["partner"], true);
 }
+
+/// Notices of the member's `new_course` kind: the courses' short names.
+async fn new_course_notices(app: &TestApp, c: &reqwest::Client) -> Vec<String> {
+    let (status, list) = app.get_json(c, "/api/v1/notifications").await;
+    assert_eq!(status, StatusCode::OK);
+    list.as_array()
+        .expect("list")
+        .iter()
+        .filter(|n| n["kind"] == "new_course")
+        .map(|n| n["course"].as_str().expect("course").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn followers_of_an_instructor_hear_once_of_each_new_course() {
+    let app = spawn_app().await;
+    let (_op, staff) = partner(&app).await;
+    let csv = |rows: &str| {
+        format!(
+            "id,title,summary,description,level,language,duration_minutes,skills,instructors\n{rows}"
+        )
+    };
+    let (status, _) = import(
+        &app,
+        &staff.client,
+        "text/csv",
+        &csv("c1,Spreadsheets,Rows and columns.,Formulas.,beginner,en,45,Spreadsheets,Grace Example\n"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let worker = lyceum_store::jobs::Worker::new(app.store.clone());
+    worker.run_due().await.expect("jobs");
+
+    let (status, grace) = app
+        .get_json(&app.client, "/api/v1/instructors/grace-example")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{grace}");
+    assert_eq!(grace["name"], "Grace Example");
+    assert_eq!(grace["courses"][0]["slug"], "spreadsheets");
+    assert_eq!(grace["followers"], 0);
+    let res = app
+        .client
+        .put(app.url("/api/v1/instructors/grace-example/follow"))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "members follow");
+
+    let ada = app.sign_up("ada@example.org", "Ada Lovelace").await;
+    let bo = app.sign_up("bo@example.org", "Bo Example").await;
+    let cy = app.sign_up("cy@example.org", "Cy Example").await;
+    for (who, slug) in [
+        (&ada, "grace-example"),
+        (&ada, "grace-example"),
+        (&cy, "grace-example"),
+    ] {
+        let res = who
+            .client
+            .put(app.url(&format!("/api/v1/instructors/{slug}/follow")))
+            .send()
+            .await
+            .expect("follow");
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = ada
+        .client
+        .put(app.url("/api/v1/instructors/nobody/follow"))
+        .send()
+        .await
+        .expect("follow");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (_, grace) = app
+        .get_json(&ada.client, "/api/v1/instructors/grace-example")
+        .await;
+    assert_eq!(grace["followers"], 2, "following twice counts once");
+    assert_eq!(grace["following"], true);
+    let (_, grace) = app
+        .get_json(&bo.client, "/api/v1/instructors/grace-example")
+        .await;
+    assert_eq!(grace["following"], false);
+    // Cy turns the kind off; Ada keeps the defaults.
+    let res = cy
+        .client
+        .put(app.url("/api/v1/notifications/settings"))
+        .json(&json!({"enabled": ["comment"]}))
+        .send()
+        .await
+        .expect("settings");
+    assert!(res.status().is_success());
+
+    // A published course credited to Grace and Hal, a draft by Grace, and
+    // a course by someone else.
+    let (status, _) = import(
+        &app,
+        &staff.client,
+        "text/csv",
+        &csv("c2,Budgets,Plan a month.,Money in and out.,beginner,en,60,Budgeting,Grace Example;Hal Example\n\
+              c4,Letters,Write well.,Letters.,beginner,en,30,Writing,Ivy Example\n"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let res = ada
+        .client
+        .put(app.url("/api/v1/instructors/hal-example/follow"))
+        .send()
+        .await
+        .expect("follow");
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = staff
+        .client
+        .post(app.url("/api/v1/providers/codeworks/imports?status=draft"))
+        .header("content-type", "text/csv")
+        .body(csv(
+            "c3,Taxes,File your taxes.,Forms.,beginner,en,30,Taxes,Grace Example\n",
+        ))
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(res.status(), StatusCode::OK);
+    worker.run_due().await.expect("jobs");
+    assert_eq!(
+        new_course_notices(&app, &ada.client).await,
+        vec!["budgets"],
+        "one notice for a course of two followed instructors; none for a draft or another instructor"
+    );
+    assert!(new_course_notices(&app, &bo.client).await.is_empty());
+    assert!(
+        new_course_notices(&app, &cy.client).await.is_empty(),
+        "turned off"
+    );
+
+    // The draft is published through the workflow: a notice; withdrawn and
+    // published again: no second notice, and the first one goes while the
+    // course is out of the catalog.
+    let status = |s: &'static str| {
+        let c = staff.client.clone();
+        let url = app.url("/api/v1/providers/codeworks/courses/taxes/status");
+        async move {
+            let res = c
+                .put(url)
+                .json(&json!({"status": s}))
+                .send()
+                .await
+                .expect("put");
+            assert_eq!(res.status(), StatusCode::OK, "{s}");
+        }
+    };
+    status("review").await;
+    status("published").await;
+    worker.run_due().await.expect("jobs");
+    assert_eq!(
+        new_course_notices(&app, &ada.client).await,
+        vec!["taxes", "budgets"]
+    );
+    status("draft").await;
+    assert_eq!(
+        new_course_notices(&app, &ada.client).await,
+        vec!["budgets"],
+        "a withdrawn course is no news"
+    );
+    status("review").await;
+    status("published").await;
+    worker.run_due().await.expect("jobs");
+    assert_eq!(
+        new_course_notices(&app, &ada.client).await,
+        vec!["taxes", "budgets"]
+    );
+
+    // The pages: the notice links to the course, the course page to the
+    // instructor, whose page offers to stop following.
+    let (_, _, html) = app.get_page(&ada.client, "/notifications").await;
+    assert!(
+        html.contains("A new course by an instructor you follow: Taxes.")
+            && html.contains("href=\"/courses/taxes\""),
+        "{html}"
+    );
+    let (_, _, html) = app.get_page(&ada.client, "/courses/budgets").await;
+    assert!(
+        html.contains("<a href=\"/instructors/grace-example\">Grace Example</a>"),
+        "{html}"
+    );
+    let (status, _, html) = app
+        .get_page(&ada.client, "/instructors/grace-example")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Stop following") && html.contains("2 members follow Grace Example"),
+        "{html}"
+    );
+    assert!(html.contains("Taxes") && html.contains("Budgets"));
+    let (_, _, html) = app.get_page(&ada.client, "/learning").await;
+    assert!(html.contains("Instructors you follow") && html.contains("Hal Example"));
+    let (_, _, html) = app
+        .get_page(&app.client, "/instructors/grace-example")
+        .await;
+    assert!(html.contains("sign in to your account"), "{html}");
+    let (status, _, _) = app.get_page(&app.client, "/instructors/nobody").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Following through the page, and stopping through the API.
+    let (_, _, html) = app.get_page(&bo.client, "/instructors/hal-example").await;
+    let csrf = csrf_from(&html).expect("csrf");
+    let res = bo
+        .client
+        .post(app.url("/instructors/hal-example/follow"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("follow");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, mine) = app.get_json(&bo.client, "/api/v1/me/instructors").await;
+    assert_eq!(mine[0]["slug"], "hal-example");
+    for slug in ["grace-example", "hal-example"] {
+        let res = ada
+            .client
+            .delete(app.url(&format!("/api/v1/instructors/{slug}/follow")))
+            .send()
+            .await
+            .expect("unfollow");
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+    let (_, mine) = app.get_json(&ada.client, "/api/v1/me/instructors").await;
+    assert_eq!(mine, json!([]));
+}
