@@ -11,6 +11,7 @@ use lyceum_core::domain::SubjectId;
 use lyceum_core::domain::datamap::Category;
 use lyceum_store::accounts::Member;
 use lyceum_store::guests::Guest;
+use lyceum_store::learning::Learner;
 use lyceum_store::libraries::Library;
 use lyceum_store::network::ExportedConnection;
 use lyceum_store::zip::ZipWriter;
@@ -30,6 +31,10 @@ struct IndexPage {
     connections: usize,
     consents: Vec<(String, &'static str, &'static str, &'static str)>,
     disclosures: Vec<(String, String, String, String)>,
+    /// Course suggestions from the person's learning: title and reason.
+    /// Empty when they did not turn personalised recommendations on.
+    inferences: Vec<(String, String)>,
+    personalised: bool,
 }
 
 fn shown(v: &Value) -> String {
@@ -176,6 +181,34 @@ pub async fn archive(state: &AppState, owner: Owner<'_>, base: &str) -> Result<V
     if !connections.is_empty() {
         zip.add("connections.csv", &connections_csv(&connections, base));
     }
+    // What the service infers from the person's data: today, the course
+    // suggestions and their reasons, computed only with their consent.
+    let learner = match owner {
+        Owner::Member(member) => crate::learning_pages::member_learner(state, member.id).await?,
+        Owner::Guest(_, library) => Learner::new(subject, Some(library.id)),
+    };
+    let learning = state.store.learning();
+    let allowed = learning.allowed_providers(Some(&learner)).await?;
+    let suggestions = learning
+        .recommendations(Some(&learner), 10, allowed.as_deref())
+        .await?;
+    let inferences: Vec<Value> = if suggestions.personalised {
+        suggestions
+            .items
+            .iter()
+            .map(|r| json!({"course": r.card.slug, "title": r.card.title, "reason": r.reason, "reason_text": r.reason.text()}))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    zip.add(
+        "inferences.json",
+        &pretty(&json!({
+            "about": "What Lyceum infers from your data. Course suggestions are computed from your own learning only while you turn on personalised recommendations, and are not stored: this is what they were when you downloaded this file.",
+            "personalised_recommendations": suggestions.personalised,
+            "course_suggestions": inferences,
+        })),
+    );
     let ledger = crate::api::disclosures(state, subject).await?;
     zip.add(
         "recipients.json",
@@ -196,6 +229,16 @@ pub async fn archive(state: &AppState, owner: Owner<'_>, base: &str) -> Result<V
         generated: now.format("%-d %B %Y at %H:%M UTC").to_string(),
         tables: views,
         connections: connections.len(),
+        personalised: suggestions.personalised,
+        inferences: if suggestions.personalised {
+            suggestions
+                .items
+                .iter()
+                .map(|r| (r.card.title.clone(), r.reason.text()))
+                .collect()
+        } else {
+            Vec::new()
+        },
         consents: consents
             .iter()
             .map(|c| {

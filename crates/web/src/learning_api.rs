@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/courses/{course}/enrollments", post(enrol))
         .route("/courses/{course}/lessons/{lesson}", get(get_lesson))
         .route("/me/enrollments", get(my_enrollments))
+        .route("/recommendations", get(recommendations))
         .route("/enrollments/{id}", get(get_enrollment))
         .route("/enrollments/{id}/lessons/{lesson}", put(put_progress))
         .route("/enrollments/{id}/credential", get(get_credential))
@@ -42,8 +43,8 @@ pub fn router() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_reviews, put_review, delete_review, report_review, list_courses, get_course, enrol, get_lesson, my_enrollments, get_enrollment, put_progress, get_credential, verify, list_keys),
-    components(schemas(ReviewsResponse, ReviewResponse, ReviewRequest, ReportResponse, CourseSummary, CourseList, Facet, FacetsResponse, CourseResponse, SectionResponse, LessonSummaryResponse, LessonResponse, QuestionResponse, EnrollmentResponse, ProgressRequest, ProgressResponse, QuizFeedbackResponse, Verification, KeyResponse)),
+    paths(recommendations, list_reviews, put_review, delete_review, report_review, list_courses, get_course, enrol, get_lesson, my_enrollments, get_enrollment, put_progress, get_credential, verify, list_keys),
+    components(schemas(RecommendationsResponse, RecommendationResponse, ReviewsResponse, ReviewResponse, ReviewRequest, ReportResponse, CourseSummary, CourseList, Facet, FacetsResponse, CourseResponse, SectionResponse, LessonSummaryResponse, LessonResponse, QuestionResponse, EnrollmentResponse, ProgressRequest, ProgressResponse, QuizFeedbackResponse, Verification, KeyResponse)),
     tags((name = "learning", description = "Courses, lessons, progress and credentials"))
 )]
 pub struct LearningApiDoc;
@@ -363,6 +364,56 @@ async fn enrol(
         StatusCode::OK
     };
     Ok((status, Json(enrollment_response(&e, &c))).into_response())
+}
+
+/// A suggested course and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationResponse {
+    /// The course.
+    pub course: CourseSummary,
+    /// Why, in words.
+    pub reason: String,
+    /// Why, for programs: `{"kind": "also_took", "course": {slug, title}}`,
+    /// `{"kind": "finished", "course": {slug, title}, "skills": [...]}`,
+    /// `{"kind": "new"}` or `{"kind": "popular"}`.
+    #[schema(value_type = Object)]
+    pub because: serde_json::Value,
+}
+
+/// Course suggestions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationsResponse {
+    /// Whether they come from your own learning: only while you have
+    /// turned on personalised recommendations (and not paused processing).
+    pub personalised: bool,
+    /// Best first.
+    pub courses: Vec<RecommendationResponse>,
+}
+
+#[utoipa::path(get, path = "/recommendations", tag = "learning",
+    responses((status = 200, description = "With the personalised recommendations consent, suggestions from your own learning (courses other learners of yours took, skills of courses you finished), each with its reason; otherwise, and for anyone not signed in, new and popular courses", body = RecommendationsResponse)))]
+async fn recommendations(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<RecommendationsResponse>, ApiError> {
+    let who = crate::learning_pages::learner(&state, &ctx).await?;
+    let learning = state.store.learning();
+    let allowed = learning.allowed_providers(who.as_ref()).await?;
+    let r = learning
+        .recommendations(who.as_ref(), 10, allowed.as_deref())
+        .await?;
+    Ok(Json(RecommendationsResponse {
+        personalised: r.personalised,
+        courses: r
+            .items
+            .iter()
+            .map(|i| RecommendationResponse {
+                course: CourseSummary::from(&i.card),
+                reason: i.reason.text(),
+                because: serde_json::to_value(&i.reason).unwrap_or_default(),
+            })
+            .collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/me/enrollments", tag = "learning",

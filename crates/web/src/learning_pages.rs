@@ -67,24 +67,33 @@ pub fn router() -> Router<AppState> {
 /// the guests of the library cards they linked (whose courses they carry).
 pub(crate) async fn learner(state: &AppState, ctx: &Ctx) -> Result<Option<Learner>, AppError> {
     if let Some(m) = &ctx.member {
-        let linked = state
-            .store
-            .guests()
-            .linked_to(m.id)
-            .await?
-            .into_iter()
-            .map(|(g, _)| SubjectId(g.id.0))
-            .collect();
-        return Ok(Some(Learner {
-            primary: m.id.into(),
-            library: None,
-            linked,
-        }));
+        return Ok(Some(member_learner(state, m.id).await?));
     }
     Ok(ctx
         .guest
         .as_ref()
         .map(|(g, l)| Learner::new(SubjectId(g.id.0), Some(l.id))))
+}
+
+/// A member as a learner, with the guests of the library cards they
+/// linked.
+pub(crate) async fn member_learner(
+    state: &AppState,
+    member: lyceum_core::domain::MemberId,
+) -> Result<Learner, AppError> {
+    let linked = state
+        .store
+        .guests()
+        .linked_to(member)
+        .await?
+        .into_iter()
+        .map(|(g, _)| SubjectId(g.id.0))
+        .collect();
+    Ok(Learner {
+        primary: member.into(),
+        library: None,
+        linked,
+    })
 }
 
 /// The signed-in learner, or 401 with what to do.
@@ -142,6 +151,8 @@ pub(crate) struct CardView {
     pub(crate) is_partner: bool,
     pub(crate) skills: Vec<String>,
     pub(crate) language: String,
+    /// Why the course is suggested, on a recommendation shelf.
+    pub(crate) reason: Option<String>,
 }
 
 impl From<&CourseCard> for CardView {
@@ -158,6 +169,7 @@ impl From<&CourseCard> for CardView {
             language: lyceum_core::domain::learning::Language::parse(&c.language)
                 .map(|l| l.label())
                 .unwrap_or_else(|_| c.language.clone()),
+            reason: None,
         }
     }
 }
@@ -330,6 +342,10 @@ struct CatalogPage {
     facets: Vec<FacetGroup>,
     new_this_week: Vec<CardView>,
     popular: Vec<CardView>,
+    /// Suggestions from the learner's own learning (with their consent).
+    recommended: Vec<CardView>,
+    /// A member without the consent: where to turn it on.
+    offer_recommendations: bool,
     previous: Option<String>,
     next: Option<String>,
     page: u64,
@@ -351,17 +367,35 @@ async fn catalog(
     query.allowed_providers = allowed.clone();
     let result = state.search.search(&state, &query).await?;
     let filtered = params.is_filtered();
-    let (new_this_week, popular) = if filtered || query.page > 0 {
-        (Vec::new(), Vec::new())
+    let (new_this_week, popular, recommended, personalised) = if filtered || query.page > 0 {
+        (Vec::new(), Vec::new(), Vec::new(), false)
     } else {
         let week_ago = state.store.clock.now() - chrono::Duration::days(7);
         let learning = state.store.learning();
-        (
-            learning
-                .published_since(week_ago, 6, allowed.as_deref())
-                .await?,
-            learning.popular(6, allowed.as_deref()).await?,
-        )
+        let suggestions = learning
+            .recommendations(who.as_ref(), 6, allowed.as_deref())
+            .await?;
+        let new = learning
+            .published_since(week_ago, 6, allowed.as_deref())
+            .await?;
+        if suggestions.personalised {
+            let recommended = suggestions
+                .items
+                .iter()
+                .map(|r| CardView {
+                    reason: Some(r.reason.text()),
+                    ..CardView::from(&r.card)
+                })
+                .collect();
+            (new, Vec::new(), recommended, true)
+        } else {
+            (
+                new,
+                learning.popular(6, allowed.as_deref()).await?,
+                Vec::new(),
+                false,
+            )
+        }
     };
     let pages = result.total.div_ceil(PER_PAGE).max(1);
     let page_no = query.page + 1;
@@ -380,6 +414,11 @@ async fn catalog(
             facets: facet_groups(&params, &result.facets),
             new_this_week: new_this_week.iter().map(CardView::from).collect(),
             popular: popular.iter().map(CardView::from).collect(),
+            recommended,
+            offer_recommendations: ctx.member.is_some()
+                && !personalised
+                && !filtered
+                && query.page == 0,
             previous: (page_no > 1).then(|| params.page_link(page_no - 1)),
             next: (page_no < pages).then(|| params.page_link(page_no + 1)),
             page: page_no,

@@ -10,6 +10,7 @@ mod credentials;
 mod instructors;
 mod progress;
 mod providers;
+mod recommendations;
 mod reviews;
 
 pub use catalog::*;
@@ -17,6 +18,7 @@ pub use credentials::*;
 pub use instructors::*;
 pub use progress::*;
 pub use providers::*;
+pub use recommendations::*;
 pub use reviews::*;
 
 use crate::{Store, StoreError};

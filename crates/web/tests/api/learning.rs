@@ -1102,3 +1102,194 @@ async fn enrolled_learners_review_without_names_and_reports_hide_abuse() {
         "an erased reviewer's words are unreadable and left out at once"
     );
 }
+
+/// The learner's suggestions: (course slug, reason kind, the course the
+/// reason names).
+async fn suggestions(app: &TestApp, c: &reqwest::Client) -> (bool, Vec<(String, String, String)>) {
+    let (status, r) = app.get_json(c, "/api/v1/recommendations").await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let list = r["courses"]
+        .as_array()
+        .expect("courses")
+        .iter()
+        .map(|s| {
+            assert!(!s["reason"].as_str().unwrap_or_default().is_empty(), "{s}");
+            (
+                s["course"]["slug"].as_str().expect("slug").to_owned(),
+                s["because"]["kind"].as_str().expect("kind").to_owned(),
+                s["because"]["course"]["slug"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    (r["personalised"].as_bool().expect("personalised"), list)
+}
+
+async fn inferences(app: &TestApp, c: &reqwest::Client) -> Value {
+    let res = c
+        .get(app.url("/api/v1/me/export"))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.expect("body");
+    let files = lyceum_store::zip::read_stored(&bytes).expect("a ZIP");
+    let (_, data) = files
+        .iter()
+        .find(|(n, _)| n == "inferences.json")
+        .expect("inferences.json");
+    serde_json::from_slice(data).expect("JSON")
+}
+
+#[tokio::test]
+async fn recommendations_come_from_own_learning_only_with_consent_and_say_why() {
+    let app = spawn_app().await;
+    let everyone = catalog(&app).await;
+    let (_, cv) = app.get_json(&app.client, "/api/v1/courses?q=cv").await;
+    let cv = cv["courses"][0]["id"].as_str().expect("id").to_owned();
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    enrol_and_finish(&app, &ann.client, &everyone).await;
+
+    // Without the consent: the library's new and popular courses, nothing
+    // read from Ann's learning, and the catalog says how to turn it on.
+    let (personalised, list) = suggestions(&app, &ann.client).await;
+    assert!(!personalised);
+    assert!(!list.is_empty());
+    assert!(
+        list.iter()
+            .all(|(_, kind, _)| kind == "new" || kind == "popular"),
+        "{list:?}"
+    );
+    let (_, _, html) = app.get_page(&ann.client, "/courses").await;
+    assert!(html.contains("Suggestions from your own learning are off"));
+    assert!(!html.contains("Recommended for you"));
+    assert_eq!(
+        inferences(&app, &ann.client).await["course_suggestions"],
+        json!([])
+    );
+    let (personalised, _) = suggestions(&app, &app.client).await;
+    assert!(!personalised, "anonymous visitors get the general shelf");
+
+    // With it: the courses that teach the skills of the one she finished,
+    // each saying so; never a course she took.
+    let grant = |on: bool| {
+        let c = ann.client.clone();
+        let url = app.url("/api/v1/me/consents/personalised_recommendations");
+        async move {
+            let res = c
+                .put(url)
+                .json(&json!({ "granted": on }))
+                .send()
+                .await
+                .expect("consent");
+            assert!(res.status().is_success());
+        }
+    };
+    grant(true).await;
+    let (personalised, list) = suggestions(&app, &ann.client).await;
+    assert!(personalised);
+    let mut finished: Vec<&str> = list
+        .iter()
+        .filter(|(_, kind, because)| kind == "finished" && because == "spreadsheets-for-everyone")
+        .map(|(slug, _, _)| slug.as_str())
+        .collect();
+    finished.sort_unstable();
+    assert_eq!(
+        finished,
+        vec!["advanced-spreadsheet-modelling", "hojas-de-calculo"],
+        "{list:?}"
+    );
+    assert!(
+        list.iter()
+            .all(|(slug, _, _)| slug != "spreadsheets-for-everyone"),
+        "{list:?}"
+    );
+    let (_, _, html) = app.get_page(&ann.client, "/courses").await;
+    assert!(html.contains("Recommended for you"), "{html}");
+    assert!(
+        html.contains("Because you finished “Spreadsheets for everyone” (Spreadsheets)."),
+        "{html}"
+    );
+    let exported = inferences(&app, &ann.client).await;
+    assert_eq!(exported["personalised_recommendations"], true);
+    assert!(
+        exported["course_suggestions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|s| s["course"] == "advanced-spreadsheet-modelling"
+                && s["reason_text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("Because you finished")),
+        "{exported}"
+    );
+
+    // "Learners who took … also took": only once five other learners took
+    // both, and not counting members who paused processing.
+    let mut others = Vec::new();
+    for i in 0..5 {
+        let m = app
+            .sign_up(&format!("learner{i}@example.org"), &format!("Learner {i}"))
+            .await;
+        for course in [&everyone, &cv] {
+            let (status, _, _) = app
+                .post_json(
+                    &m.client,
+                    &format!("/api/v1/courses/{course}/enrollments"),
+                    json!({}),
+                )
+                .await;
+            assert!(status.is_success());
+        }
+        others.push(m);
+        let (_, list) = suggestions(&app, &ann.client).await;
+        let also = list
+            .iter()
+            .any(|(slug, kind, _)| slug == "writing-a-cv" && kind == "also_took");
+        assert_eq!(also, i == 4, "after {} learners: {list:?}", i + 1);
+    }
+    let (_, list) = suggestions(&app, &ann.client).await;
+    assert!(list.contains(&(
+        "writing-a-cv".into(),
+        "also_took".into(),
+        "spreadsheets-for-everyone".into()
+    )));
+    let pause = |c: reqwest::Client, paused: bool| {
+        let url = app.url("/api/v1/me/restriction");
+        async move {
+            let res = c
+                .put(url)
+                .json(&json!({ "paused": paused }))
+                .send()
+                .await
+                .expect("pause");
+            assert!(res.status().is_success());
+        }
+    };
+    pause(others[0].client.clone(), true).await;
+    let (_, list) = suggestions(&app, &ann.client).await;
+    assert!(
+        !list.iter().any(|(_, kind, _)| kind == "also_took"),
+        "a paused learner is not counted: {list:?}"
+    );
+
+    // Ann pausing, or withdrawing the consent, stops it at once.
+    pause(ann.client.clone(), true).await;
+    assert!(!suggestions(&app, &ann.client).await.0);
+    pause(ann.client.clone(), false).await;
+    assert!(suggestions(&app, &ann.client).await.0);
+    grant(false).await;
+    let (personalised, list) = suggestions(&app, &ann.client).await;
+    assert!(!personalised);
+    assert!(
+        list.iter()
+            .all(|(_, kind, _)| kind == "new" || kind == "popular")
+    );
+    assert_eq!(
+        inferences(&app, &ann.client).await["personalised_recommendations"],
+        false
+    );
+}
