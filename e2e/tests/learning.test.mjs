@@ -437,3 +437,59 @@ lyceumTest('signed out, anyone can browse the catalog and verify a credential; a
   expectValid(valid, JSON.parse(memberCredentialText), STAYING_SAFE);
   await expectSignedOutNav(page);
 });
+
+lyceumTest('a patron asks about a lesson without their name; a member answers with theirs; the patron accepts the answer and the question shows as answered', async ({ newVisitor }) => {
+  // Scenario: a patron enrols in "Spreadsheets: the first steps", opens its first lesson and follows "Questions about
+  // this lesson"; an empty question is refused with the reason, then the question is asked. A new member enrols,
+  // reads the questions from the course page, answers with their name shown; the patron accepts the answer.
+  const QUESTION = 'Does a formula change when I copy it?';
+  const patron = await newVisitor();
+  await signInWithCard(patron, DEMO_LIBRARY, demoCard(6));
+  await expectStatus(await patron.goto(`/courses/${SPREADSHEETS.slug}`), 200);
+  await enrol(patron, SPREADSHEETS);
+  await followProgressLink(patron, 'Start the first lesson');
+  await expectLessonPage(patron.page, SPREADSHEETS, lessonsOf(SPREADSHEETS)[0]);
+  const main = (v) => v.page.locator('main');
+  await expectStatus(await patron.follow(() => main(patron).getByRole('link', { name: 'Questions about this lesson', exact: true }).click()), 200);
+  await expectHeading(patron.page, 'Questions and answers');
+  assert.ok(normalise(await main(patron).textContent()).includes(`Questions about the lesson “${lessonsOf(SPREADSHEETS)[0]}”`));
+  assert.equal(await main(patron).getByLabel('Show my name with this question').count(), 0, 'a patron has no name to show');
+  const about = main(patron).getByLabel('About', { exact: true });
+  assert.equal(normalise(await about.locator('option:checked').textContent()), lessonsOf(SPREADSHEETS)[0], 'the lesson is chosen');
+  await expectStatus(await patron.follow(() => main(patron).getByRole('button', { name: 'Ask', exact: true }).click()), 422);
+  await expectErrorSummary(patron.page, ['Write the question.']);
+  await expectFieldError(patron.page, 'title', 'Write the question.');
+  await main(patron).getByLabel('Your question', { exact: true }).fill(QUESTION);
+  await main(patron).getByLabel('Details (optional)', { exact: true }).fill('I copied =A1+B1 down a row.');
+  await expectStatus(await patron.follow(() => main(patron).getByRole('button', { name: 'Ask', exact: true }).click()), 200);
+  await expectHeading(patron.page, QUESTION);
+  assert.ok(normalise(await main(patron).textContent()).includes('Asked by You'));
+
+  const member = await newVisitor();
+  await signUp(member, person('quinn-answers', 'Quinn Answers'));
+  await expectStatus(await member.goto(`/courses/${SPREADSHEETS.slug}`), 200);
+  await enrol(member, SPREADSHEETS);
+  const read = main(member).getByRole('link', { name: `Read the questions on ${SPREADSHEETS.title} or ask one`, exact: true });
+  await expectStatus(await member.follow(() => read.click()), 200);
+  await expectStatus(await member.follow(() => main(member).getByRole('link', { name: QUESTION, exact: true }).click()), 200);
+  assert.ok(normalise(await main(member).textContent()).includes('Asked by A learner'), 'peers do not see who asked');
+  await main(member).getByLabel('Answer', { exact: true }).fill('Yes: the references move with it. Write $A$1 to keep one fixed.');
+  await main(member).getByLabel('Show my name with this answer').check();
+  await expectStatus(await member.follow(() => main(member).getByRole('button', { name: 'Post answer', exact: true }).click()), 200);
+  assert.equal(normalise(await main(member).locator('[role="status"]').textContent()), 'Your answer is posted.');
+  await expectStatus(await member.follow(() => main(member).getByRole('button', { name: 'Helpful (this question)', exact: true }).click()), 200);
+  assert.equal(await main(member).getByRole('button', { name: 'Helpful (this question)', exact: true }).getAttribute('aria-pressed'), 'true');
+
+  await expectStatus(await patron.page.reload(), 200);
+  await patron.checkPage();
+  const answer = main(patron).locator('ol.qa-answers > li');
+  assert.equal(await answer.count(), 1);
+  assert.ok(normalise(await answer.textContent()).startsWith('Quinn Answers'), 'the member chose to show their name');
+  assert.ok(normalise(await main(patron).textContent()).includes('1 found this helpful'));
+  await expectStatus(await patron.follow(() => answer.getByRole('button', { name: 'Accept this answer', exact: true }).click()), 200);
+  assert.ok(normalise(await answer.textContent()).startsWith('Accepted answer Quinn Answers'));
+  await expectStatus(await patron.follow(() => main(patron).getByRole('link', { name: 'Questions and answers', exact: true }).click()), 200);
+  assert.ok(normalise(await main(patron).textContent()).includes(`${QUESTION} Answered 1 answer`));
+  await signOutPatron(patron);
+  await signOut(member);
+});

@@ -9,7 +9,7 @@ use crate::entity::{
     lesson_progress, library, library_audit, library_provider, library_staff, member, message,
     moderation_action, notice_version, notification, notification_setting, objection_event,
     oidc_login, post, post_image, post_tag, profile, profile_certificate, profile_entry, provider,
-    provider_staff, quiz_question, reaction, report, review_report, seat_use, session, signing_key,
+    provider_staff, qa_post, qa_report, qa_vote, quiz_question, reaction, report, review_report, seat_use, session, signing_key,
     static_patron, subject_key, timeline, usage_count,
 };
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
@@ -84,6 +84,9 @@ pub const MAIN: &[TableDecl] = &[
     notification_setting::DATA_MAP,
     digest_setting::DATA_MAP,
     instructor_follow::DATA_MAP,
+    qa_post::DATA_MAP,
+    qa_vote::DATA_MAP,
+    qa_report::DATA_MAP,
     message::DATA_MAP,
     report::DATA_MAP,
     moderation_action::DATA_MAP,

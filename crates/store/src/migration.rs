@@ -33,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0018PostImages),
             Box::new(M0019EmailDigests),
             Box::new(M0020InstructorFollows),
+            Box::new(M0021CourseQuestions),
         ]
     }
 }
@@ -1662,6 +1663,69 @@ impl MigrationTrait for M0020InstructorFollows {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct M0021CourseQuestions;
+
+impl MigrationName for M0021CourseQuestions {
+    fn name(&self) -> &str {
+        "m0021_course_questions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0021CourseQuestions {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // Questions and answers on a course (a question may be about one
+        // lesson). Words are encrypted under the writer's key; answers go
+        // with their question and questions with their course.
+        m.create_table(
+            Table::create()
+                .table(t("qa_posts"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("course_id")))
+                .col(uuid_null(t("lesson_id")))
+                .col(uuid_null(t("question_id")))
+                .col(uuid(t("author_id")))
+                .col(blob(t("title_ciphertext")))
+                .col(blob(t("body_ciphertext")))
+                .col(boolean(t("shows_name")))
+                .col(string_len_null(t("role"), 16))
+                .col(boolean(t("is_accepted")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer_null(t("removed_at")))
+                .foreign_key(&mut cascade("qa_posts", "course_id", "courses"))
+                .foreign_key(&mut cascade("qa_posts", "question_id", "qa_posts"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "qa_posts_course",
+            "qa_posts",
+            &["course_id", "question_id", "created_at"],
+        ))
+        .await?;
+        m.create_index(index("qa_posts_question", "qa_posts", &["question_id"]))
+            .await?;
+        m.create_index(index("qa_posts_author", "qa_posts", &["author_id"]))
+            .await?;
+        for table in ["qa_votes", "qa_reports"] {
+            m.create_table(
+                Table::create()
+                    .table(t(table))
+                    .col(uuid(t("post_id")))
+                    .col(uuid(t("subject_id")))
+                    .col(big_integer(t("created_at")))
+                    .primary_key(Index::create().col(t("post_id")).col(t("subject_id")))
+                    .foreign_key(&mut cascade(table, "post_id", "qa_posts"))
+                    .to_owned(),
+            )
+            .await?;
+            m.create_index(index(&format!("{table}_subject"), table, &["subject_id"]))
+                .await?;
+        }
+        Ok(())
     }
 }
 

@@ -115,6 +115,8 @@ impl From<lyceum_store::learning::LearningError> for AppError {
             L::NotAQuiz => AppError::Conflict("This lesson is not a quiz.".into()),
             L::Workflow(m) => AppError::Conflict(m),
             L::BadAnswers(m) => AppError::Validation(vec![FieldError::new("answers", m)]),
+            L::Invalid(field, m) => AppError::Validation(vec![FieldError::new(field, m)]),
+            L::Forbidden(m) => AppError::Forbidden(m),
             L::NotCompleted => AppError::Conflict(
                 "The certificate comes when every lesson of the course is finished.".into(),
             ),

@@ -27,6 +27,7 @@ pub mod pages;
 pub mod patrons;
 pub mod post_images;
 pub mod providers;
+pub mod questions;
 pub mod search;
 pub mod security;
 pub mod session;
@@ -275,6 +276,7 @@ pub fn router(state: AppState) -> Router {
         .merge(library_pages::router())
         .merge(learning_pages::router())
         .merge(instructors::router())
+        .merge(questions::router())
         .merge(providers::router())
         .merge(network_pages::router())
         .merge(breaches::router())
@@ -284,6 +286,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(library_api::router())
                 .merge(learning_api::router())
                 .merge(instructors::api_router())
+                .merge(questions::api_router())
                 .merge(providers::api_router())
                 .merge(breaches::api_router())
                 .merge(network_api::router()),

@@ -10,6 +10,7 @@ mod credentials;
 mod instructors;
 mod progress;
 mod providers;
+mod questions;
 mod recommendations;
 mod reviews;
 
@@ -18,6 +19,7 @@ pub use credentials::*;
 pub use instructors::*;
 pub use progress::*;
 pub use providers::*;
+pub use questions::*;
 pub use recommendations::*;
 pub use reviews::*;
 
@@ -93,6 +95,12 @@ pub enum LearningError {
     /// A publishing step the workflow does not allow.
     #[error("{0}")]
     Workflow(String),
+    /// A field breaks a rule: which, and what to do.
+    #[error("{1}")]
+    Invalid(&'static str, String),
+    /// The learner may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// A certificate was asked for before the course was finished.
     #[error("finish every lesson of the course first")]
     NotCompleted,

@@ -215,6 +215,47 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
             .await
             .expect("pending request");
         net.follow(ann_id, op_id).await.expect("follow");
+        {
+            use lyceum_store::learning::{Learner, QaText, QaViewer};
+            let as_viewer = |m: lyceum_core::domain::MemberId| QaViewer {
+                learner: Learner::new(SubjectId(m.0), None),
+                member: Some(m),
+            };
+            let learning = app.store.learning();
+            let q = learning
+                .ask(
+                    &as_viewer(ann_id),
+                    course_id,
+                    None,
+                    QaText {
+                        title: "A question of Ann's",
+                        body: "Details",
+                        show_name: true,
+                    },
+                )
+                .await
+                .expect("ask");
+            let answer = learning
+                .answer(
+                    &as_viewer(bo_id),
+                    q,
+                    QaText {
+                        title: "",
+                        body: "Bo's answer",
+                        show_name: false,
+                    },
+                )
+                .await
+                .expect("answer");
+            learning
+                .mark_helpful(&as_viewer(ann_id), answer, true)
+                .await
+                .expect("helpful");
+            learning
+                .report_qa(&as_viewer(ann_id), answer)
+                .await
+                .expect("report");
+        }
         assert!(
             app.store
                 .learning()

@@ -1293,3 +1293,247 @@ async fn recommendations_come_from_own_learning_only_with_consent_and_say_why() 
         false
     );
 }
+
+#[tokio::test]
+async fn learners_ask_and_answer_without_names_and_course_staff_act_on_reports() {
+    let owned = spawn_app().await;
+    let app = &owned;
+    let course = catalog(app).await;
+    let (_, detail) = app
+        .get_json(&app.client, &format!("/api/v1/courses/{course}"))
+        .await;
+    let lesson = detail["sections"][0]["lessons"][0]["id"]
+        .as_str()
+        .expect("a lesson")
+        .to_owned();
+    let ann = app.sign_up("ann@example.org", "Ann Asker").await;
+    let bo = app.sign_up("bo@example.org", "Bo Answerer").await;
+    let cy = app.sign_up("cy@example.org", "Cy").await;
+    let dee = app.sign_up("dee@example.org", "Dee").await;
+    let ida = app.sign_up("ida@example.org", "Ida Instructor").await;
+    for c in [&ann.client, &bo.client, &dee.client] {
+        let (status, _, _) = app
+            .post_json(
+                c,
+                &format!("/api/v1/courses/{course}/enrollments"),
+                json!({}),
+            )
+            .await;
+        assert!(status.is_success());
+    }
+    let ida_id = lyceum_core::domain::MemberId(subject_of(app, &ida.client).await.0);
+    assert!(
+        app.store
+            .learning()
+            .link_instructor("ada-example", Some(ida_id))
+            .await
+            .expect("link")
+    );
+    let questions = format!("/api/v1/courses/{course}/questions");
+    assert_eq!(
+        app.get_json(&app.client, &questions).await.0,
+        StatusCode::UNAUTHORIZED,
+        "for signed-in learners"
+    );
+    let ask = |c: &reqwest::Client, body: Value| {
+        let c = c.clone();
+        let url = questions.clone();
+        async move {
+            let (status, _, v) = app.post_json(&c, &url, body).await;
+            (status, v)
+        }
+    };
+    assert_eq!(
+        ask(&cy.client, json!({"title": "How?"})).await.0,
+        StatusCode::CONFLICT,
+        "enrol first"
+    );
+    for (bad, field) in [
+        (json!({"title": "  "}), "title"),
+        (json!({"title": "x".repeat(151)}), "title"),
+        (json!({"title": "Why?", "body": "y".repeat(5_001)}), "body"),
+        (
+            json!({"title": "Why?", "lesson_id": uuid::Uuid::now_v7()}),
+            "lesson",
+        ),
+    ] {
+        let (status, problem) = ask(&ann.client, bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    let (status, q) = ask(
+        &ann.client,
+        json!({"title": "What does SUM skip?", "body": "Blank cells?", "lesson_id": lesson}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{q}");
+    let q = q["id"].as_str().expect("id").to_owned();
+
+    // Peers see it without a name; Ann sees it as hers.
+    let (_, list) = app.get_json(&bo.client, &questions).await;
+    assert_eq!(list[0]["title"], "What does SUM skip?");
+    assert_eq!(list[0]["name"], Value::Null);
+    assert_eq!(list[0]["mine"], false);
+    assert_eq!(list[0]["lesson_id"], lesson.as_str());
+    let (_, list) = app
+        .get_json(&ann.client, &format!("{questions}?lesson={lesson}"))
+        .await;
+    assert_eq!(list[0]["mine"], true);
+
+    let answer = |c: &reqwest::Client, body: Value| {
+        let c = c.clone();
+        let url = format!("/api/v1/questions/{q}/answers");
+        async move {
+            let (status, _, v) = app.post_json(&c, &url, body).await;
+            assert_eq!(status, StatusCode::CREATED, "{v}");
+            v["id"].as_str().expect("id").to_owned()
+        }
+    };
+    let bos = answer(
+        &bo.client,
+        json!({"body": "Blank cells count as nothing.", "show_name": true}),
+    )
+    .await;
+    let idas = answer(&ida.client, json!({"body": "SUM skips text and blanks."})).await;
+    let (status, _, _) = app
+        .post_json(
+            &cy.client,
+            &format!("/api/v1/questions/{q}/answers"),
+            json!({"body": "Guess"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "not enrolled");
+
+    // Helpful marks: once each, never one's own.
+    let mark = |c: &reqwest::Client, id: &str| {
+        let c = c.clone();
+        let url = app.url(&format!("/api/v1/qa/{id}/helpful"));
+        async move { c.put(url).send().await.expect("mark").status() }
+    };
+    assert_eq!(mark(&bo.client, &q).await, StatusCode::NO_CONTENT);
+    assert_eq!(mark(&bo.client, &q).await, StatusCode::NO_CONTENT);
+    assert_eq!(mark(&ann.client, &q).await, StatusCode::CONFLICT);
+    assert_eq!(mark(&dee.client, &idas).await, StatusCode::NO_CONTENT);
+
+    // Only the asker or the course's people accept.
+    let accept = |c: &reqwest::Client, id: &str| {
+        let c = c.clone();
+        let url = app.url(&format!("/api/v1/qa/{id}/accepted"));
+        async move {
+            c.put(url)
+                .json(&json!({"accepted": true}))
+                .send()
+                .await
+                .expect("accept")
+                .status()
+        }
+    };
+    assert_eq!(accept(&bo.client, &bos).await, StatusCode::FORBIDDEN);
+    assert_eq!(accept(&ann.client, &idas).await, StatusCode::NO_CONTENT);
+    let thread = format!("/api/v1/questions/{q}");
+    let (_, t) = app.get_json(&dee.client, &thread).await;
+    assert_eq!(t["question"]["answered"], true);
+    assert_eq!(t["question"]["helpful"], 1);
+    assert_eq!(t["answers"][0]["id"], idas.as_str(), "accepted first: {t}");
+    assert_eq!(t["answers"][0]["role"], "instructor");
+    assert_eq!(t["answers"][0]["accepted"], true);
+    assert_eq!(
+        t["answers"][1]["name"], "Bo Answerer",
+        "he chose to show it"
+    );
+    assert_eq!(t["answers"][1]["reports"], 0);
+
+    // Three reports hide Bo's answer from learners, not from him or the
+    // instructor, who restores it.
+    for c in [&ann.client, &cy.client, &dee.client] {
+        let (status, _, _) = app
+            .post_json(c, &format!("/api/v1/qa/{bos}/reports"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (_, t) = app.get_json(&dee.client, &thread).await;
+    assert_eq!(t["answers"].as_array().expect("answers").len(), 1);
+    let (_, t) = app.get_json(&bo.client, &thread).await;
+    assert_eq!(t["answers"].as_array().expect("answers").len(), 2);
+    let (_, t) = app.get_json(&ida.client, &thread).await;
+    assert_eq!(t["answers"][1]["hidden"], true);
+    assert_eq!(t["answers"][1]["reports"], 3);
+    let (status, _, _) = app
+        .post_json(&bo.client, &format!("/api/v1/qa/{bos}/restore"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = app
+        .post_json(&ida.client, &format!("/api/v1/qa/{bos}/restore"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, t) = app.get_json(&dee.client, &thread).await;
+    assert_eq!(t["answers"].as_array().expect("answers").len(), 2);
+
+    // The pages: the lesson links to its questions; the thread marks the
+    // instructor and the accepted answer; a refused question keeps what
+    // was typed.
+    let slug = "spreadsheets-for-everyone";
+    let (_, _, html) = app
+        .get_page(&ann.client, &format!("/courses/{slug}/lessons/{lesson}"))
+        .await;
+    assert!(html.contains(&format!("/courses/{slug}/questions?lesson={lesson}")));
+    let (status, _, html) = app
+        .get_page(&ann.client, &format!("/courses/{slug}/questions"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("What does SUM skip?") && html.contains("asked by You"),
+        "{html}"
+    );
+    let (_, _, html) = app.get_page(&dee.client, &format!("/questions/{q}")).await;
+    assert!(
+        html.contains("Accepted answer") && html.contains(">Instructor</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("Asked by A learner"), "{html}");
+    let csrf = csrf_from(&html).expect("csrf");
+    let res = dee
+        .client
+        .post(app.url(&format!("/courses/{slug}/questions")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", ""),
+            ("body", "Keep this text"),
+            ("lesson", ""),
+        ])
+        .send()
+        .await
+        .expect("ask");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("Write the question.") && html.contains("Keep this text"));
+
+    // The instructor removes; the asker deletes her question with its answers.
+    let res = ida
+        .client
+        .delete(app.url(&format!("/api/v1/qa/{bos}")))
+        .send()
+        .await
+        .expect("remove");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (_, t) = app.get_json(&dee.client, &thread).await;
+    assert_eq!(t["answers"].as_array().expect("answers").len(), 1);
+    let res = dee
+        .client
+        .delete(app.url(&format!("/api/v1/qa/{q}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "not hers");
+    let res = ann
+        .client
+        .delete(app.url(&format!("/api/v1/qa/{q}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get_json(&dee.client, &thread).await.0,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -1,0 +1,740 @@
+//! Questions and answers on a course: learners enrolled in it ask (about
+//! the course or one lesson) and answer; the course's instructors and its
+//! provider's staff answer too, marked as such. Peers see questions and
+//! answers without names unless a member chose to show theirs; guests are
+//! always unnamed. Learners mark what helped (once each), the asker or
+//! the course's people accept an answer (the question is then answered),
+//! and anyone may report. Three reports hide an item until course staff
+//! look at it; staff remove or restore. Words are encrypted under the
+//! writer's key, so erasing the writer makes them unreadable at once.
+
+use super::{Learner, Learning, LearningError};
+use crate::entity::{
+    course, course_instructor, enrolment, instructor, lesson, provider_staff, qa_post, qa_report,
+    qa_vote,
+};
+use crate::{StoreError, from_ms};
+use chrono::{DateTime, Utc};
+use lyceum_core::domain::{MemberId, SubjectId};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// The longest question title.
+pub const MAX_QUESTION_TITLE: usize = 150;
+/// The longest question or answer text.
+pub const MAX_QA_BODY: usize = 5_000;
+/// Reports from this many people hide a question or answer until course
+/// staff look at it.
+pub const HIDE_QA_AFTER_REPORTS: u64 = 3;
+
+const TITLE_CTX: &str = "qa_posts.title";
+const BODY_CTX: &str = "qa_posts.body";
+
+/// Who is looking at (or writing in) a course's Q&A.
+#[derive(Debug, Clone)]
+pub struct QaViewer {
+    /// The learner signed in.
+    pub learner: Learner,
+    /// The member, when it is one (guests have no name to show).
+    pub member: Option<MemberId>,
+}
+
+/// A course person's part, shown beside what they write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QaRole {
+    /// Credited as the course's instructor.
+    Instructor,
+    /// Staff of the course's provider.
+    Staff,
+}
+
+impl QaRole {
+    fn key(self) -> &'static str {
+        match self {
+            QaRole::Instructor => "instructor",
+            QaRole::Staff => "staff",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "instructor" => Some(QaRole::Instructor),
+            "staff" => Some(QaRole::Staff),
+            _ => None,
+        }
+    }
+
+    /// Words for the page.
+    pub fn label(self) -> &'static str {
+        match self {
+            QaRole::Instructor => "Instructor",
+            QaRole::Staff => "Course staff",
+        }
+    }
+}
+
+/// A question or an answer as the viewer sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QaItem {
+    /// Id.
+    pub id: Uuid,
+    /// The words.
+    pub body: String,
+    /// The writer's name, only when they chose to show it.
+    pub name: Option<String>,
+    /// The writer's part in the course, if any.
+    pub role: Option<QaRole>,
+    /// Written by the viewer.
+    pub mine: bool,
+    /// How many marked it helpful.
+    pub helpful: u64,
+    /// Whether the viewer did.
+    pub marked: bool,
+    /// Reports (shown to course staff only; 0 for others).
+    pub reports: u64,
+    /// Hidden by reports or removed (only course staff see such items).
+    pub hidden: bool,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A question.
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    /// The question itself.
+    #[serde(flatten)]
+    pub item: QaItem,
+    /// Title.
+    pub title: String,
+    /// The lesson it is about: id and title.
+    pub lesson: Option<(Uuid, String)>,
+    /// Visible answers.
+    pub answers: u64,
+    /// An answer was accepted.
+    pub answered: bool,
+}
+
+/// An answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// The answer itself.
+    #[serde(flatten)]
+    pub item: QaItem,
+    /// Accepted by the asker or the course's people.
+    pub accepted: bool,
+}
+
+/// A question with its answers (accepted first, then most helpful).
+#[derive(Debug, Clone, Serialize)]
+pub struct Thread {
+    /// The course.
+    pub course_id: Uuid,
+    /// The question.
+    pub question: Question,
+    /// The answers.
+    pub answers: Vec<Answer>,
+    /// Whether the viewer may accept an answer (the asker, or the course's people).
+    pub can_accept: bool,
+    /// Whether the viewer is the course's instructor or staff.
+    pub is_course_staff: bool,
+}
+
+/// What someone writes in the Q&A.
+#[derive(Debug, Clone)]
+pub struct QaText<'a> {
+    /// A question's title (ignored for answers).
+    pub title: &'a str,
+    /// The words.
+    pub body: &'a str,
+    /// A member shows their name.
+    pub show_name: bool,
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> LearningError {
+    LearningError::Invalid(field, message.into())
+}
+
+fn checked(
+    field: &'static str,
+    text: &str,
+    max: usize,
+    what: &str,
+) -> Result<String, LearningError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(invalid(field, format!("Write the {what}.")));
+    }
+    if t.chars().count() > max {
+        return Err(invalid(
+            field,
+            format!("The {what} has at most {max} characters."),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Count {
+    post_id: Uuid,
+    n: i64,
+}
+
+impl Learning<'_> {
+    /// The viewer's part in the course: instructor, staff or none.
+    async fn course_role(
+        &self,
+        course: &course::Model,
+        member: Option<MemberId>,
+    ) -> Result<Option<QaRole>, StoreError> {
+        let Some(m) = member else {
+            return Ok(None);
+        };
+        let credits: Vec<Uuid> = course_instructor::Entity::find()
+            .filter(course_instructor::Column::CourseId.eq(course.id))
+            .all(&self.store.db)
+            .await?
+            .into_iter()
+            .map(|c| c.instructor_id)
+            .collect();
+        let teaches = instructor::Entity::find()
+            .filter(instructor::Column::Id.is_in(credits))
+            .filter(instructor::Column::MemberId.eq(m.0))
+            .one(&self.store.db)
+            .await?
+            .is_some();
+        if teaches {
+            return Ok(Some(QaRole::Instructor));
+        }
+        let staff = provider_staff::Entity::find_by_id((course.provider_id, m.0))
+            .one(&self.store.db)
+            .await?
+            .is_some();
+        Ok(staff.then_some(QaRole::Staff))
+    }
+
+    async fn is_enrolled(&self, learner: &Learner, course_id: Uuid) -> Result<bool, StoreError> {
+        Ok(enrolment::Entity::find()
+            .filter(enrolment::Column::SubjectId.is_in(learner.subjects()))
+            .filter(enrolment::Column::CourseId.eq(course_id))
+            .one(&self.store.db)
+            .await?
+            .is_some())
+    }
+
+    async fn published(&self, course_id: Uuid) -> Result<course::Model, LearningError> {
+        course::Entity::find_by_id(course_id)
+            .one(&self.store.db)
+            .await?
+            .filter(|c| c.status == lyceum_core::domain::learning::CourseStatus::Published.key())
+            .ok_or(LearningError::NotFound)
+    }
+
+    async fn write_post(
+        &self,
+        viewer: &QaViewer,
+        course: &course::Model,
+        role: Option<QaRole>,
+        [lesson_id, question_id]: [Option<Uuid>; 2],
+        text: QaText<'_>,
+    ) -> Result<Uuid, LearningError> {
+        let key = self.store.keyring.get(viewer.learner.primary).await?;
+        let id = Uuid::now_v7();
+        qa_post::ActiveModel {
+            id: Set(id),
+            course_id: Set(course.id),
+            lesson_id: Set(lesson_id),
+            question_id: Set(question_id),
+            author_id: Set(viewer.learner.primary.0),
+            title_ciphertext: Set(key.encrypt(TITLE_CTX, text.title.as_bytes())),
+            body_ciphertext: Set(key.encrypt(BODY_CTX, text.body.as_bytes())),
+            shows_name: Set(text.show_name && viewer.member.is_some()),
+            role: Set(role.map(|r| r.key().to_owned())),
+            is_accepted: Set(false),
+            created_at: Set(self.store.now_ms()),
+            removed_at: Set(None),
+        }
+        .insert(&self.store.writer)
+        .await?;
+        Ok(id)
+    }
+
+    /// Asks a question about a course the learner is enrolled in (or
+    /// teaches), optionally about one of its lessons.
+    pub async fn ask(
+        &self,
+        viewer: &QaViewer,
+        course_id: Uuid,
+        lesson_id: Option<Uuid>,
+        text: QaText<'_>,
+    ) -> Result<Uuid, LearningError> {
+        let course = self.published(course_id).await?;
+        let role = self.course_role(&course, viewer.member).await?;
+        if role.is_none() && !self.is_enrolled(&viewer.learner, course_id).await? {
+            return Err(LearningError::NotEnrolled);
+        }
+        if let Some(l) = lesson_id {
+            lesson::Entity::find_by_id(l)
+                .one(&self.store.db)
+                .await?
+                .filter(|l| l.course_id == course_id)
+                .ok_or_else(|| invalid("lesson", "That lesson is not part of this course."))?;
+        }
+        let title = checked("title", text.title, MAX_QUESTION_TITLE, "question")?;
+        let body = if text.body.trim().is_empty() {
+            String::new()
+        } else {
+            checked("body", text.body, MAX_QA_BODY, "details")?
+        };
+        self.write_post(
+            viewer,
+            &course,
+            role,
+            [lesson_id, None],
+            QaText {
+                title: &title,
+                body: &body,
+                show_name: text.show_name,
+            },
+        )
+        .await
+    }
+
+    async fn question_row(&self, id: Uuid) -> Result<qa_post::Model, LearningError> {
+        qa_post::Entity::find_by_id(id)
+            .one(&self.store.db)
+            .await?
+            .filter(|q| q.question_id.is_none())
+            .ok_or(LearningError::NotFound)
+    }
+
+    /// Answers a question of a course the learner is enrolled in (or
+    /// teaches, or whose provider they work for).
+    pub async fn answer(
+        &self,
+        viewer: &QaViewer,
+        question_id: Uuid,
+        text: QaText<'_>,
+    ) -> Result<Uuid, LearningError> {
+        let q = self.question_row(question_id).await?;
+        let course = self.published(q.course_id).await?;
+        let role = self.course_role(&course, viewer.member).await?;
+        if role.is_none() && !self.is_enrolled(&viewer.learner, course.id).await? {
+            return Err(LearningError::NotEnrolled);
+        }
+        if q.removed_at.is_some() {
+            return Err(LearningError::NotFound);
+        }
+        let body = checked("body", text.body, MAX_QA_BODY, "answer")?;
+        self.write_post(
+            viewer,
+            &course,
+            role,
+            [None, Some(q.id)],
+            QaText {
+                title: "",
+                body: &body,
+                show_name: text.show_name,
+            },
+        )
+        .await
+    }
+
+    async fn counts(&self, ids: &[Uuid], table: &str) -> Result<HashMap<Uuid, u64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<Count> = if table == "votes" {
+            qa_vote::Entity::find()
+                .select_only()
+                .column(qa_vote::Column::PostId)
+                .column_as(Expr::col(qa_vote::Column::SubjectId).count(), "n")
+                .filter(qa_vote::Column::PostId.is_in(ids.to_vec()))
+                .group_by(qa_vote::Column::PostId)
+                .into_model::<Count>()
+                .all(&self.store.db)
+                .await?
+        } else {
+            qa_report::Entity::find()
+                .select_only()
+                .column(qa_report::Column::PostId)
+                .column_as(Expr::col(qa_report::Column::SubjectId).count(), "n")
+                .filter(qa_report::Column::PostId.is_in(ids.to_vec()))
+                .group_by(qa_report::Column::PostId)
+                .into_model::<Count>()
+                .all(&self.store.db)
+                .await?
+        };
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.post_id, u64::try_from(r.n).unwrap_or(0)))
+            .collect())
+    }
+
+    /// Turns rows into items for the viewer, leaving out what they may not
+    /// see: hidden or removed items (except for course staff) and the
+    /// words of people since erased.
+    async fn items(
+        &self,
+        rows: Vec<qa_post::Model>,
+        viewer: &QaViewer,
+        staff: bool,
+    ) -> Result<Vec<(qa_post::Model, QaItem, String)>, StoreError> {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let helpful = self.counts(&ids, "votes").await?;
+        let reports = self.counts(&ids, "reports").await?;
+        let subjects = viewer.learner.subjects();
+        let marked: HashSet<Uuid> = qa_vote::Entity::find()
+            .filter(qa_vote::Column::PostId.is_in(ids.clone()))
+            .filter(qa_vote::Column::SubjectId.is_in(subjects.clone()))
+            .all(&self.store.db)
+            .await?
+            .into_iter()
+            .map(|v| v.post_id)
+            .collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let reported = reports.get(&r.id).copied().unwrap_or(0);
+            let mine = subjects.contains(&r.author_id);
+            let hidden = r.removed_at.is_some() || reported >= HIDE_QA_AFTER_REPORTS;
+            if hidden && !staff && !(mine && r.removed_at.is_none()) {
+                continue;
+            }
+            let key = match self.store.keyring.get(SubjectId(r.author_id)).await {
+                Ok(k) => k,
+                Err(StoreError::KeyDestroyed) => continue,
+                Err(e) => return Err(e),
+            };
+            let corrupt = |e| StoreError::Corrupt(format!("question or answer: {e}"));
+            let title = key
+                .decrypt_string(TITLE_CTX, &r.title_ciphertext)
+                .map_err(corrupt)?;
+            let body = key
+                .decrypt_string(BODY_CTX, &r.body_ciphertext)
+                .map_err(corrupt)?;
+            let name = if r.shows_name {
+                match self.store.accounts().get(MemberId(r.author_id)).await {
+                    Ok(m) => m.map(|m| m.display_name.as_str().to_owned()),
+                    Err(StoreError::KeyDestroyed) => None,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                None
+            };
+            let item = QaItem {
+                id: r.id,
+                body,
+                name,
+                role: r.role.as_deref().and_then(QaRole::parse),
+                mine,
+                helpful: helpful.get(&r.id).copied().unwrap_or(0),
+                marked: marked.contains(&r.id),
+                reports: if staff { reported } else { 0 },
+                hidden,
+                created_at: from_ms(r.created_at),
+            };
+            out.push((r, item, title));
+        }
+        Ok(out)
+    }
+
+    /// Whether the viewer is the course's instructor or its provider's staff.
+    pub async fn is_course_staff(
+        &self,
+        course_id: Uuid,
+        member: Option<MemberId>,
+    ) -> Result<bool, LearningError> {
+        let course = self.published(course_id).await?;
+        Ok(self.course_role(&course, member).await?.is_some())
+    }
+
+    /// A course's questions (or one lesson's), unanswered first, then
+    /// newest.
+    pub async fn questions(
+        &self,
+        course_id: Uuid,
+        lesson_id: Option<Uuid>,
+        viewer: &QaViewer,
+    ) -> Result<Vec<Question>, LearningError> {
+        let course = self.published(course_id).await?;
+        let staff = self.course_role(&course, viewer.member).await?.is_some();
+        let mut find = qa_post::Entity::find()
+            .filter(qa_post::Column::CourseId.eq(course_id))
+            .filter(qa_post::Column::QuestionId.is_null());
+        if let Some(l) = lesson_id {
+            find = find.filter(qa_post::Column::LessonId.eq(l));
+        }
+        let rows = find
+            .order_by_desc(qa_post::Column::Id)
+            .limit(500)
+            .all(&self.store.db)
+            .await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        // Visible answers per question, and whether one is accepted.
+        let answers = qa_post::Entity::find()
+            .filter(qa_post::Column::QuestionId.is_in(ids))
+            .filter(qa_post::Column::RemovedAt.is_null())
+            .all(&self.store.db)
+            .await?;
+        let lessons: HashMap<Uuid, String> = lesson::Entity::find()
+            .filter(lesson::Column::CourseId.eq(course_id))
+            .all(&self.store.db)
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l.title))
+            .collect();
+        let mut out: Vec<Question> = self
+            .items(rows, viewer, staff)
+            .await?
+            .into_iter()
+            .map(|(r, item, title)| {
+                let mine: Vec<&qa_post::Model> = answers
+                    .iter()
+                    .filter(|a| a.question_id == Some(r.id))
+                    .collect();
+                Question {
+                    title,
+                    lesson: r
+                        .lesson_id
+                        .and_then(|l| lessons.get(&l).map(|t| (l, t.clone()))),
+                    answers: mine.len() as u64,
+                    answered: mine.iter().any(|a| a.is_accepted),
+                    item,
+                }
+            })
+            .collect();
+        out.sort_by_key(|q| q.answered);
+        Ok(out)
+    }
+
+    /// A question with its answers, for a signed-in learner.
+    pub async fn thread(
+        &self,
+        question_id: Uuid,
+        viewer: &QaViewer,
+    ) -> Result<Thread, LearningError> {
+        let q = self.question_row(question_id).await?;
+        let course = self.published(q.course_id).await?;
+        let staff = self.course_role(&course, viewer.member).await?.is_some();
+        let lesson_title = match q.lesson_id {
+            Some(l) => lesson::Entity::find_by_id(l)
+                .one(&self.store.db)
+                .await?
+                .map(|m| (l, m.title)),
+            None => None,
+        };
+        let asker = viewer.learner.subjects().contains(&q.author_id);
+        let rows = qa_post::Entity::find()
+            .filter(qa_post::Column::QuestionId.eq(q.id))
+            .order_by_asc(qa_post::Column::Id)
+            .all(&self.store.db)
+            .await?;
+        let mut answers: Vec<Answer> = self
+            .items(rows, viewer, staff)
+            .await?
+            .into_iter()
+            .map(|(r, item, _)| Answer {
+                accepted: r.is_accepted,
+                item,
+            })
+            .collect();
+        answers.sort_by(|a, b| {
+            b.accepted
+                .cmp(&a.accepted)
+                .then(b.item.helpful.cmp(&a.item.helpful))
+                .then(a.item.id.cmp(&b.item.id))
+        });
+        let answered = answers.iter().any(|a| a.accepted && !a.item.hidden);
+        let visible = answers.iter().filter(|a| !a.item.hidden).count() as u64;
+        let (_, item, title) = self
+            .items(vec![q], viewer, staff)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(LearningError::NotFound)?;
+        Ok(Thread {
+            course_id: course.id,
+            question: Question {
+                item,
+                title,
+                lesson: lesson_title,
+                answers: visible,
+                answered,
+            },
+            answers,
+            can_accept: asker || staff,
+            is_course_staff: staff,
+        })
+    }
+
+    async fn post_row(&self, id: Uuid) -> Result<qa_post::Model, LearningError> {
+        qa_post::Entity::find_by_id(id)
+            .one(&self.store.db)
+            .await?
+            .ok_or(LearningError::NotFound)
+    }
+
+    /// Marks (or unmarks) a question or answer as helpful, once per
+    /// learner; not one's own.
+    pub async fn mark_helpful(
+        &self,
+        viewer: &QaViewer,
+        post_id: Uuid,
+        on: bool,
+    ) -> Result<(), LearningError> {
+        let p = self.post_row(post_id).await?;
+        let course = self.published(p.course_id).await?;
+        if viewer.learner.subjects().contains(&p.author_id) {
+            return Err(LearningError::Workflow(
+                "You cannot mark what you wrote as helpful.".into(),
+            ));
+        }
+        let role = self.course_role(&course, viewer.member).await?;
+        if role.is_none() && !self.is_enrolled(&viewer.learner, course.id).await? {
+            return Err(LearningError::NotEnrolled);
+        }
+        if on {
+            qa_vote::Entity::insert(qa_vote::ActiveModel {
+                post_id: Set(post_id),
+                subject_id: Set(viewer.learner.primary.0),
+                created_at: Set(self.store.now_ms()),
+            })
+            .on_conflict(
+                OnConflict::columns([qa_vote::Column::PostId, qa_vote::Column::SubjectId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.store.writer)
+            .await?;
+        } else {
+            qa_vote::Entity::delete_many()
+                .filter(qa_vote::Column::PostId.eq(post_id))
+                .filter(qa_vote::Column::SubjectId.is_in(viewer.learner.subjects()))
+                .exec(&self.store.writer)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Accepts an answer (the asker or the course's people), or takes the
+    /// acceptance back. One answer per question is accepted.
+    pub async fn accept_answer(
+        &self,
+        viewer: &QaViewer,
+        answer_id: Uuid,
+        accepted: bool,
+    ) -> Result<Uuid, LearningError> {
+        let a = self.post_row(answer_id).await?;
+        let question_id = a.question_id.ok_or(LearningError::NotFound)?;
+        let q = self.question_row(question_id).await?;
+        let course = self.published(q.course_id).await?;
+        let staff = self.course_role(&course, viewer.member).await?.is_some();
+        if !staff && !viewer.learner.subjects().contains(&q.author_id) {
+            return Err(LearningError::Forbidden(
+                "Only the person who asked, or the course's instructor, accepts an answer.".into(),
+            ));
+        }
+        let tx = self.store.writer.begin().await?;
+        qa_post::Entity::update_many()
+            .col_expr(qa_post::Column::IsAccepted, Expr::value(false))
+            .filter(qa_post::Column::QuestionId.eq(question_id))
+            .exec(&tx)
+            .await?;
+        if accepted {
+            qa_post::Entity::update_many()
+                .col_expr(qa_post::Column::IsAccepted, Expr::value(true))
+                .filter(qa_post::Column::Id.eq(answer_id))
+                .exec(&tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(question_id)
+    }
+
+    /// Reports a question or answer, once per learner. Returns whether it
+    /// is now hidden.
+    pub async fn report_qa(&self, viewer: &QaViewer, post_id: Uuid) -> Result<bool, LearningError> {
+        let p = self.post_row(post_id).await?;
+        self.published(p.course_id).await?;
+        if viewer.learner.subjects().contains(&p.author_id) {
+            return Err(LearningError::Workflow(
+                "You cannot report what you wrote; delete it instead.".into(),
+            ));
+        }
+        qa_report::Entity::insert(qa_report::ActiveModel {
+            post_id: Set(post_id),
+            subject_id: Set(viewer.learner.primary.0),
+            created_at: Set(self.store.now_ms()),
+        })
+        .on_conflict(
+            OnConflict::columns([qa_report::Column::PostId, qa_report::Column::SubjectId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&self.store.writer)
+        .await?;
+        let n = self.counts(&[post_id], "reports").await?;
+        Ok(n.get(&post_id).copied().unwrap_or(0) >= HIDE_QA_AFTER_REPORTS)
+    }
+
+    /// Deletes what the viewer wrote (a question goes with its answers),
+    /// or, for course staff, removes it from view. Returns the question
+    /// the item belonged to (`None` when a question itself went) and the
+    /// course.
+    pub async fn delete_qa(
+        &self,
+        viewer: &QaViewer,
+        post_id: Uuid,
+    ) -> Result<(Option<Uuid>, Uuid), LearningError> {
+        let p = self.post_row(post_id).await?;
+        let course = self.published(p.course_id).await?;
+        let back = p.question_id;
+        if viewer.learner.subjects().contains(&p.author_id) {
+            qa_post::Entity::delete_by_id(post_id)
+                .exec(&self.store.writer)
+                .await?;
+            return Ok((back, course.id));
+        }
+        if self.course_role(&course, viewer.member).await?.is_none() {
+            return Err(LearningError::Forbidden(
+                "Only the writer or the course's staff can remove this.".into(),
+            ));
+        }
+        qa_post::Entity::update_many()
+            .col_expr(qa_post::Column::RemovedAt, Expr::value(self.store.now_ms()))
+            .filter(qa_post::Column::Id.eq(post_id))
+            .exec(&self.store.writer)
+            .await?;
+        Ok((back.or(Some(post_id)), course.id))
+    }
+
+    /// Course staff put back a reported or removed item: its reports are
+    /// cleared.
+    pub async fn restore_qa(&self, viewer: &QaViewer, post_id: Uuid) -> Result<(), LearningError> {
+        let p = self.post_row(post_id).await?;
+        let course = self.published(p.course_id).await?;
+        if self.course_role(&course, viewer.member).await?.is_none() {
+            return Err(LearningError::Forbidden(
+                "Only the course's staff can restore this.".into(),
+            ));
+        }
+        let tx = self.store.writer.begin().await?;
+        qa_report::Entity::delete_many()
+            .filter(qa_report::Column::PostId.eq(post_id))
+            .exec(&tx)
+            .await?;
+        qa_post::Entity::update_many()
+            .col_expr(qa_post::Column::RemovedAt, Expr::value(Option::<i64>::None))
+            .filter(qa_post::Column::Id.eq(post_id))
+            .exec(&tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
