@@ -3,7 +3,7 @@
 
 use crate::StoreError;
 use crate::entity::{
-    block, breach, breach_subject, comment, connection, connection_request, consent_event, course,
+    block, breach, breach_subject, collection, collection_course, comment, connection, connection_request, consent_event, course,
     course_instructor, course_review, course_section, course_skill, credential, digest_setting,
     disclosure, enrolment, follow, guest, guest_link, instructor, instructor_follow, issued_credential, job, lesson,
     lesson_progress, library, library_audit, library_provider, library_staff, member, message,
@@ -87,6 +87,8 @@ pub const MAIN: &[TableDecl] = &[
     qa_post::DATA_MAP,
     qa_vote::DATA_MAP,
     qa_report::DATA_MAP,
+    collection::DATA_MAP,
+    collection_course::DATA_MAP,
     message::DATA_MAP,
     report::DATA_MAP,
     moderation_action::DATA_MAP,

@@ -6,6 +6,8 @@
 pub mod block;
 pub mod breach;
 pub mod breach_subject;
+pub mod collection;
+pub mod collection_course;
 pub mod comment;
 pub mod connection;
 pub mod connection_request;

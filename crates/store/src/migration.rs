@@ -34,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0019EmailDigests),
             Box::new(M0020InstructorFollows),
             Box::new(M0021CourseQuestions),
+            Box::new(M0022Collections),
         ]
     }
 }
@@ -1726,6 +1727,66 @@ impl MigrationTrait for M0021CourseQuestions {
                 .await?;
         }
         Ok(())
+    }
+}
+
+struct M0022Collections;
+
+impl MigrationName for M0022Collections {
+    fn name(&self) -> &str {
+        "m0022_collections"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0022Collections {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // Ordered lists of courses: a library's learning paths (public,
+        // curated by its staff) and a learner's own collections (private,
+        // titled in words encrypted under their key).
+        m.create_table(
+            Table::create()
+                .table(t("collections"))
+                .col(pk_uuid(t("id")))
+                .col(uuid_null(t("library_id")))
+                .col(uuid_null(t("owner_id")))
+                .col(string_len(t("title"), 100))
+                .col(blob(t("title_ciphertext")))
+                .col(text(t("description")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer(t("updated_at")))
+                .foreign_key(&mut cascade("collections", "library_id", "libraries"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("collections_library", "collections", &["library_id"]))
+            .await?;
+        m.create_index(index("collections_owner", "collections", &["owner_id"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table(t("collection_courses"))
+                .col(uuid(t("collection_id")))
+                .col(uuid(t("course_id")))
+                .col(uuid_null(t("owner_id")))
+                .col(integer(t("position")))
+                .col(big_integer(t("added_at")))
+                .primary_key(Index::create().col(t("collection_id")).col(t("course_id")))
+                .foreign_key(&mut cascade(
+                    "collection_courses",
+                    "collection_id",
+                    "collections",
+                ))
+                .foreign_key(&mut cascade("collection_courses", "course_id", "courses"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "collection_courses_owner",
+            "collection_courses",
+            &["owner_id"],
+        ))
+        .await
     }
 }
 

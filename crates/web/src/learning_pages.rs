@@ -551,6 +551,10 @@ struct CoursePage {
     reviews: Vec<ReviewView>,
     my_review: Option<(u8, String)>,
     review_error: Option<String>,
+    /// Collections the course may be saved into: id and label.
+    save_targets: Vec<(String, String)>,
+    /// The collection the course was just saved into.
+    saved_to: Option<String>,
 }
 
 pub(crate) struct ReviewView {
@@ -565,6 +569,8 @@ pub(crate) struct ReviewView {
 struct NoticeParam {
     #[serde(default)]
     done: Option<String>,
+    #[serde(default)]
+    collection: Option<String>,
 }
 
 async fn course_page(
@@ -573,14 +579,28 @@ async fn course_page(
     Path(slug): Path<String>,
     Query(n): Query<NoticeParam>,
 ) -> Result<Response, PageError> {
-    render_course(&state, &ctx, &slug, n.done.as_deref(), None, StatusCode::OK).await
+    let saved_to = n
+        .collection
+        .as_deref()
+        .filter(|_| n.done.as_deref() == Some("collected"))
+        .and_then(|c| uuid::Uuid::parse_str(c).ok())
+        .map(|c| c.to_string());
+    render_course(
+        &state,
+        &ctx,
+        &slug,
+        (n.done.as_deref(), saved_to),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render_course(
     state: &AppState,
     ctx: &Ctx,
     slug: &str,
-    done: Option<&str>,
+    (done, saved_to): (Option<&str>, Option<String>),
     review_error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
@@ -609,6 +629,7 @@ async fn render_course(
             Some("Thank you: your review is saved. Others see it without your name.")
         }
         Some("review-deleted") => Some("Your review is deleted."),
+        Some("collected") => Some("Saved to the collection."),
         Some("reported") => Some(
             "Thank you for the report. A review several learners report is hidden until a moderator looks at it.",
         ),
@@ -662,6 +683,8 @@ async fn render_course(
                 .collect(),
             my_review,
             review_error,
+            save_targets: crate::collections::save_targets(state, ctx).await?,
+            saved_to,
         },
     ))
 }
@@ -700,7 +723,7 @@ async fn save_review(
                 &state,
                 &ctx,
                 &slug,
-                None,
+                (None, None),
                 Some(m),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

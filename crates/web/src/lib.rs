@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod breaches;
+pub mod collections;
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -277,6 +278,7 @@ pub fn router(state: AppState) -> Router {
         .merge(learning_pages::router())
         .merge(instructors::router())
         .merge(questions::router())
+        .merge(collections::router())
         .merge(providers::router())
         .merge(network_pages::router())
         .merge(breaches::router())
@@ -287,6 +289,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(learning_api::router())
                 .merge(instructors::api_router())
                 .merge(questions::api_router())
+                .merge(collections::api_router())
                 .merge(providers::api_router())
                 .merge(breaches::api_router())
                 .merge(network_api::router()),

@@ -712,9 +712,10 @@ pub struct QaReported {
 async fn api_list(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(course): Path<Uuid>,
+    Path(course): Path<String>,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Vec<QuestionResponse>>, ApiError> {
+    let course = parse_id(&course)?;
     let v = viewer(&state, &ctx).await?;
     let lesson = match p.lesson.as_deref() {
         Some(l) => Some(Uuid::parse_str(l).map_err(|_| {
@@ -737,9 +738,10 @@ async fn api_list(
 async fn api_ask(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(course): Path<Uuid>,
+    Path(course): Path<String>,
     ApiJson(body): ApiJson<AskRequest>,
 ) -> Result<Response, ApiError> {
+    let course = parse_id(&course)?;
     let v = viewer(&state, &ctx).await?;
     let id = state
         .store
@@ -765,8 +767,9 @@ async fn api_ask(
 async fn api_thread(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<String>,
 ) -> Result<Json<ThreadResponse>, ApiError> {
+    let id = parse_id(&id)?;
     let v = viewer(&state, &ctx).await?;
     let t = state
         .store
@@ -791,9 +794,10 @@ async fn api_thread(
 async fn api_answer(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<String>,
     ApiJson(body): ApiJson<AnswerRequest>,
 ) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
     let v = viewer(&state, &ctx).await?;
     let id = state
         .store
@@ -829,8 +833,9 @@ async fn helpful(state: &AppState, ctx: &Ctx, id: Uuid, on: bool) -> Result<Stat
 async fn api_helpful_on(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&id)?;
     helpful(&state, &ctx, id, true).await
 }
 
@@ -840,8 +845,9 @@ async fn api_helpful_on(
 async fn api_helpful_off(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&id)?;
     helpful(&state, &ctx, id, false).await
 }
 
@@ -851,9 +857,10 @@ async fn api_helpful_off(
 async fn api_accept(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<String>,
     ApiJson(body): ApiJson<AcceptRequest>,
 ) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&id)?;
     let v = viewer(&state, &ctx).await?;
     state
         .store
@@ -870,8 +877,9 @@ async fn api_accept(
 async fn api_report(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<String>,
 ) -> Result<Json<QaReported>, ApiError> {
+    let id = parse_id(&id)?;
     let v = viewer(&state, &ctx).await?;
     let hidden = state
         .store
@@ -888,8 +896,9 @@ async fn api_report(
 async fn api_delete(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&id)?;
     let v = viewer(&state, &ctx).await?;
     state
         .store
@@ -906,8 +915,9 @@ async fn api_delete(
 async fn api_restore(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&id)?;
     let v = viewer(&state, &ctx).await?;
     state
         .store

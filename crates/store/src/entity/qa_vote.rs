@@ -25,7 +25,7 @@ impl ActiveModelBehavior for ActiveModel {}
 
 const FIELD: PersonalField = PersonalField {
     category: Category::SocialContent,
-    purpose: "Counting your \"helpful\" marks on questions and answers (others see only the count)",
+    purpose: "Counting your helpful marks on questions and answers (others see only the count)",
     basis: LawfulBasis::Contract,
     retention: Retention::WhileAccountOpen,
     erase: EraseAction::Delete,

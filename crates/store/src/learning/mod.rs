@@ -6,6 +6,7 @@
 //! erasure, through the data map like everything else.
 
 mod catalog;
+mod collections;
 mod credentials;
 mod instructors;
 mod progress;
@@ -15,6 +16,7 @@ mod recommendations;
 mod reviews;
 
 pub use catalog::*;
+pub use collections::*;
 pub use credentials::*;
 pub use instructors::*;
 pub use progress::*;

@@ -151,7 +151,7 @@ impl Learning<'_> {
     }
 
     /// The learner's courses: id → whether finished.
-    async fn taken(&self, learner: &Learner) -> Result<HashMap<Uuid, bool>, StoreError> {
+    pub(super) async fn taken(&self, learner: &Learner) -> Result<HashMap<Uuid, bool>, StoreError> {
         Ok(enrolment::Entity::find()
             .filter(enrolment::Column::SubjectId.is_in(learner.subjects()))
             .all(&self.store.db)

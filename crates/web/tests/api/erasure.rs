@@ -255,6 +255,18 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
                 .report_qa(&as_viewer(ann_id), answer)
                 .await
                 .expect("report");
+            let mine = lyceum_store::learning::CollectionOwner::Learner(Learner::new(
+                SubjectId(ann_id.0),
+                None,
+            ));
+            let saved = learning
+                .create_collection(&mine, "Ann's reading list", "")
+                .await
+                .expect("collection");
+            learning
+                .add_to_collection(saved, &mine, course_id)
+                .await
+                .expect("collect");
         }
         assert!(
             app.store

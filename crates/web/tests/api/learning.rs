@@ -1537,3 +1537,244 @@ async fn learners_ask_and_answer_without_names_and_course_staff_act_on_reports()
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn learners_keep_private_collections_and_library_staff_curate_open_paths() {
+    let owned = spawn_app().await;
+    let app = &owned;
+    let everyone = catalog(app).await;
+    let (_, cv) = app.get_json(&app.client, "/api/v1/courses?q=cv").await;
+    let cv = cv["courses"][0]["id"].as_str().expect("id").to_owned();
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let bo = app.sign_up("bo@example.org", "Bo").await;
+    enrol_and_finish(app, &ann.client, &everyone).await;
+
+    let (status, _, problem) = app
+        .post_json(&ann.client, "/api/v1/collections", json!({"title": " "}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, _, made) = app
+        .post_json(
+            &ann.client,
+            "/api/v1/collections",
+            json!({"title": "Job hunt"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mine = made["id"].as_str().expect("id").to_owned();
+    let put = |c: &reqwest::Client, path: String| {
+        let c = c.clone();
+        let url = app.url(&path);
+        async move { c.put(url).send().await.expect("put").status() }
+    };
+    for course in [&everyone, &cv, &everyone] {
+        assert_eq!(
+            put(
+                &ann.client,
+                format!("/api/v1/collections/{mine}/courses/{course}")
+            )
+            .await,
+            StatusCode::NO_CONTENT
+        );
+    }
+    let slugs = |v: &Value| -> Vec<(String, String)> {
+        v["courses"]
+            .as_array()
+            .expect("courses")
+            .iter()
+            .map(|c| {
+                (
+                    c["course"]["slug"].as_str().expect("slug").to_owned(),
+                    c["progress"].as_str().expect("progress").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (_, got) = app
+        .get_json(&ann.client, &format!("/api/v1/collections/{mine}"))
+        .await;
+    assert_eq!(got["title"], "Job hunt");
+    assert_eq!(
+        slugs(&got),
+        vec![
+            ("spreadsheets-for-everyone".into(), "finished".into()),
+            ("writing-a-cv".into(), "not_started".into())
+        ],
+        "in order, once each, with Ann's progress"
+    );
+    let (status, _, _) = app
+        .post_json(
+            &ann.client,
+            &format!("/api/v1/collections/{mine}/courses/{cv}/move"),
+            json!({"direction": "up"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = app
+        .post_json(
+            &ann.client,
+            &format!("/api/v1/collections/{mine}/courses/{cv}/move"),
+            json!({"direction": "sideways"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, got) = app
+        .get_json(&ann.client, &format!("/api/v1/collections/{mine}"))
+        .await;
+    assert_eq!(slugs(&got)[0].0, "writing-a-cv");
+
+    // Nobody else sees or changes it.
+    assert_eq!(
+        app.get_json(&bo.client, &format!("/api/v1/collections/{mine}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get_json(&app.client, &format!("/api/v1/collections/{mine}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        put(
+            &bo.client,
+            format!("/api/v1/collections/{mine}/courses/{cv}")
+        )
+        .await,
+        StatusCode::NOT_FOUND
+    );
+    let (_, bos) = app.get_json(&bo.client, "/api/v1/collections").await;
+    assert_eq!(bos, json!([]));
+
+    // A library's path: made by its staff (an operator here), open to all.
+    let op = app.set_up().await;
+    card_list_library_as(app, &op).await;
+    let (status, _, _) = app
+        .post_json(
+            &ann.client,
+            "/api/v1/libraries/hillside/paths",
+            json!({"title": "Back to work"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, made) = app
+        .post_json(
+            &op,
+            "/api/v1/libraries/hillside/paths",
+            json!({"title": "Back to work", "description": "From CV to first week."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let path = made["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        put(&op, format!("/api/v1/collections/{path}/courses/{cv}")).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        put(
+            &op,
+            format!("/api/v1/collections/{path}/courses/{everyone}")
+        )
+        .await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        put(
+            &ann.client,
+            format!("/api/v1/collections/{path}/courses/{cv}")
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "only the library's staff"
+    );
+    let (_, list) = app
+        .get_json(&app.client, "/api/v1/libraries/hillside/paths")
+        .await;
+    assert_eq!(list[0]["title"], "Back to work");
+    assert_eq!(list[0]["courses"], 2);
+    let (status, got) = app
+        .get_json(&app.client, &format!("/api/v1/collections/{path}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["library"], "hillside");
+    let (_, got) = app
+        .get_json(&ann.client, &format!("/api/v1/collections/{path}"))
+        .await;
+    assert_eq!(
+        slugs(&got),
+        vec![
+            ("writing-a-cv".into(), "not_started".into()),
+            ("spreadsheets-for-everyone".into(), "finished".into())
+        ]
+    );
+
+    // The pages: the course page offers Ann's collection and a new one;
+    // saving into a new one makes it.
+    let (_, _, html) = app.get_page(&ann.client, "/courses/writing-a-cv").await;
+    assert!(
+        html.contains("Save to a collection") && html.contains(">Job hunt</option>"),
+        "{html}"
+    );
+    let csrf = csrf_from(&html).expect("csrf");
+    let res = ann
+        .client
+        .post(app.url("/courses/writing-a-cv/collect"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("collection", "new"),
+            ("title", "Later"),
+        ])
+        .send()
+        .await
+        .expect("collect");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app.get_json(&ann.client, "/api/v1/collections").await;
+    let titles: Vec<&str> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| c["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(titles, vec!["Later", "Job hunt"]);
+    let (status, _, html) = app.get_page(&app.client, "/libraries/hillside/paths").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Back to work") && !html.contains("New learning path"));
+    let (_, _, html) = app.get_page(&op, "/libraries/hillside/paths").await;
+    assert!(html.contains("New learning path"));
+
+    // Renaming, taking out, deleting.
+    let res = ann
+        .client
+        .put(app.url(&format!("/api/v1/collections/{mine}")))
+        .json(&json!({"title": "Job search"}))
+        .send()
+        .await
+        .expect("rename");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = ann
+        .client
+        .delete(app.url(&format!("/api/v1/collections/{mine}/courses/{cv}")))
+        .send()
+        .await
+        .expect("take out");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (_, got) = app
+        .get_json(&ann.client, &format!("/api/v1/collections/{mine}"))
+        .await;
+    assert_eq!(got["title"], "Job search");
+    assert_eq!(got["courses"].as_array().expect("courses").len(), 1);
+    let res = ann
+        .client
+        .delete(app.url(&format!("/api/v1/collections/{mine}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get_json(&ann.client, &format!("/api/v1/collections/{mine}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}
