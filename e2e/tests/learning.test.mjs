@@ -15,7 +15,7 @@
 
 import assert from 'node:assert/strict';
 import { expectVisibleFocus, focused, tabTo } from '../lib/a11y.mjs';
-import { DEMO_LIBRARY, demoCard, demoSuite } from '../lib/demo.mjs';
+import { AMARA, DEMO_LIBRARY, demoCard, demoSuite } from '../lib/demo.mjs';
 import {
   expectErrorSummary,
   expectFieldError,
@@ -27,6 +27,7 @@ import {
   mainNav,
   normalise,
   person,
+  signIn,
   signOut,
   signUp,
 } from '../lib/flows.mjs';
@@ -490,6 +491,60 @@ lyceumTest('a patron asks about a lesson without their name; a member answers wi
   assert.ok(normalise(await answer.textContent()).startsWith('Accepted answer Quinn Answers'));
   await expectStatus(await patron.follow(() => main(patron).getByRole('link', { name: 'Questions and answers', exact: true }).click()), 200);
   assert.ok(normalise(await main(patron).textContent()).includes(`${QUESTION} Answered 1 answer`));
+  await signOutPatron(patron);
+  await signOut(member);
+});
+
+lyceumTest('Amara makes the learning path "Back to work" for Riverside and saves a course into it; a patron follows it from the library\'s page; a member keeps a private collection', async ({ newVisitor }) => {
+  // Scenario: Amara, staff of Riverside, opens "Learning paths" from the library's settings, makes a path (an empty
+  // title first), then saves "Staying safe online" into it from the course's page. A patron opens "Learning paths from
+  // your library" on their home page and sees the course in the path, not started. A member saves a course into a new
+  // collection of their own, which the patron cannot open.
+  const PATH = 'Back to work';
+  const staff = await newVisitor();
+  await signIn(staff, AMARA);
+  await expectStatus(await staff.goto(`/libraries/${DEMO_LIBRARY.slug}/admin`), 200);
+  const main = (v) => v.page.locator('main');
+  await expectStatus(await staff.follow(() => main(staff).getByRole('link', { name: 'Learning paths', exact: true }).click()), 200);
+  await expectHeading(staff.page, `Learning paths from ${DEMO_LIBRARY.name}`);
+  await expectStatus(await staff.follow(() => main(staff).getByRole('button', { name: 'Make the path', exact: true }).click()), 422);
+  await expectErrorSummary(staff.page, ['Give the collection a title.']);
+  await expectFieldError(staff.page, 'title', 'Give the collection a title.');
+  await main(staff).getByLabel('Title', { exact: true }).fill(PATH);
+  await main(staff).getByLabel('Introduction (optional)').fill('From a safe inbox to your first week.');
+  await expectStatus(await staff.follow(() => main(staff).getByRole('button', { name: 'Make the path', exact: true }).click()), 200);
+  await expectHeading(staff.page, PATH);
+  const pathUrl = new URL(staff.page.url()).pathname;
+
+  await expectStatus(await staff.goto(`/courses/${STAYING_SAFE.slug}`), 200);
+  await main(staff).getByLabel('Collection', { exact: true }).selectOption({ label: `${DEMO_LIBRARY.name}'s learning path: ${PATH}` });
+  await expectStatus(await staff.follow(() => main(staff).getByRole('button', { name: `Save ${STAYING_SAFE.title} to the collection`, exact: true }).click()), 200);
+  await expectNotice(staff.page, 'Saved to the collection.');
+  await expectStatus(await staff.follow(() => main(staff).getByRole('link', { name: 'Open the collection', exact: true }).click()), 200);
+  assert.deepEqual((await main(staff).locator('ol.collection-courses h2').allTextContents()).map(normalise), [STAYING_SAFE.title]);
+  await signOut(staff);
+
+  const patron = await newVisitor();
+  await signInWithCard(patron, DEMO_LIBRARY, demoCard(7));
+  await expectStatus(await patron.follow(() => main(patron).getByRole('link', { name: 'Learning paths from your library', exact: true }).click()), 200);
+  await expectStatus(await patron.follow(() => main(patron).getByRole('link', { name: PATH, exact: true }).click()), 200);
+  assert.equal(new URL(patron.page.url()).pathname, pathUrl);
+  const row = normalise(await main(patron).locator('ol.collection-courses > li').first().textContent());
+  assert.ok(row.startsWith(STAYING_SAFE.title) && row.endsWith('Not started'), row);
+  assert.equal(await main(patron).getByRole('button', { name: 'Delete the path', exact: true }).count(), 0, 'only staff change a path');
+
+  const member = await newVisitor();
+  await signUp(member, person('cole-collector', 'Cole Collector'));
+  await expectStatus(await member.goto(`/courses/${SPREADSHEETS.slug}`), 200);
+  await main(member).getByLabel('Collection', { exact: true }).selectOption('new');
+  await main(member).getByLabel('Name of a new collection').fill('For the weekend');
+  await expectStatus(await member.follow(() => main(member).getByRole('button', { name: `Save ${SPREADSHEETS.title} to the collection`, exact: true }).click()), 200);
+  await expectStatus(await member.follow(() => main(member).getByRole('link', { name: 'Open the collection', exact: true }).click()), 200);
+  await expectHeading(member.page, 'For the weekend');
+  assert.ok(normalise(await main(member).textContent()).includes('Only you see this collection.'));
+  const mine = new URL(member.page.url()).pathname;
+  await expectStatus(await patron.goto(mine), 404);
+  await expectStatus(await patron.goto('/learning'), 200);
   await signOutPatron(patron);
   await signOut(member);
 });
