@@ -566,3 +566,52 @@ lyceumTest('a member follows Jonas Lindqvist from his course\'s page; when Amara
   await signOut(staff);
   await signOut(member);
 });
+
+lyceumTest('Cora imports a course by Grace Hopper as a draft, submits it for review and publishes it; a member who follows Grace hears of it only then', async ({ newVisitor }) => {
+  // Scenario: Cora imports a CSV choosing "Keep them as drafts"; the draft is not in the catalog. A member opens
+  // Grace Hopper's instructor page (no course of hers is published yet) and follows her. Cora submits the course for
+  // review, then publishes it; the member's notifications lead to the course, now in the catalog.
+  const COBOL = { slug: 'cobol-for-the-curious', title: 'COBOL for the curious' };
+  const staff = await newVisitor();
+  await signIn(staff, CORA);
+  await openProviderCatalog(staff, CODEWORKS);
+  await staff.page.getByLabel('Keep them as drafts, to review and publish one by one').check();
+  const csv = await catalogFile('codeworks-drafts.csv', [
+    'id,title,summary,description,level,language,duration_minutes,skills,instructors',
+    `cobol-1,${COBOL.title},Read old code,Programs that still run banks.,beginner,en,50,COBOL,Grace Hopper`,
+    '',
+  ].join('\n'));
+  await expectStatus(await importCatalog(staff, CODEWORKS, csv), 200);
+  assert.equal((await expectImportSummary(staff.page)).text, 'Imported: 1 new course, 0 updated.');
+  const row = (await expectProviderCatalogPage(staff.page, CODEWORKS)).courses.find((c) => c.cells[0] === COBOL.title);
+  assert.equal(row.cells[1], 'draft');
+
+  const member = await newVisitor();
+  await signUp(member, person('gus-grace-fan', 'Gus Follower'));
+  await expectStatus(await member.goto(`/courses/${COBOL.slug}`), 404);
+  await expectStatus(await member.goto('/instructors/grace-hopper'), 200);
+  await expectHeading(member.page, 'Grace Hopper');
+  const main = () => member.page.locator('main');
+  assert.ok(normalise(await main().textContent()).includes('No course by Grace Hopper is in the catalog'));
+  await expectStatus(await member.follow(() => main().getByRole('button', { name: 'Follow Grace Hopper', exact: true }).click()), 200);
+
+  await expectStatus(await followMainLink(staff, COBOL.title, `${ADMIN_PATH}/courses/${COBOL.slug}`), 200);
+  const publishing = staff.page.locator('main section[aria-labelledby="state-title"]');
+  await expectStatus(await staff.follow(() => publishing.getByRole('button', { name: 'Submit for review', exact: true }).click()), 200);
+  assert.ok(normalise(await publishing.textContent()).startsWith('Publishing In review'));
+  await expectStatus(await member.goto('/notifications'), 200);
+  assert.equal(await main().getByRole('link', { name: /A new course by an instructor you follow/ }).count(), 0, 'nothing is announced before it is published');
+  await expectStatus(await staff.follow(() => publishing.getByRole('button', { name: 'Publish', exact: true }).click()), 200);
+  assert.ok(normalise(await publishing.textContent()).startsWith('Publishing Published'));
+
+  const link = main().getByRole('link', { name: `A new course by an instructor you follow: ${COBOL.title}.`, exact: true });
+  for (let tries = 0; (await link.count()) === 0 && tries < 20; tries++) {
+    // The notice is written by the job queue, within a second or two.
+    await new Promise((r) => setTimeout(r, 500));
+    await expectStatus(await member.goto('/notifications'), 200);
+  }
+  await expectStatus(await member.follow(() => link.click()), 200);
+  await expectHeading(member.page, COBOL.title);
+  await signOut(staff);
+  await signOut(member);
+});
