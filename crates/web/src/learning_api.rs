@@ -39,12 +39,14 @@ pub fn router() -> Router<AppState> {
             put(put_review).delete(delete_review),
         )
         .route("/reviews/{id}/reports", post(report_review))
+        .route("/reviews/{id}/decision", put(decide_review))
+        .route("/courses/{course}/reviews/reported", get(reported_reviews))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(recommendations, list_reviews, put_review, delete_review, report_review, list_courses, get_course, enrol, get_lesson, my_enrollments, get_enrollment, put_progress, get_credential, verify, list_keys),
-    components(schemas(RecommendationsResponse, RecommendationResponse, ReviewsResponse, ReviewResponse, ReviewRequest, ReportResponse, CourseSummary, CourseList, Facet, FacetsResponse, CourseResponse, SectionResponse, LessonSummaryResponse, LessonResponse, QuestionResponse, EnrollmentResponse, ProgressRequest, ProgressResponse, QuizFeedbackResponse, Verification, KeyResponse)),
+    paths(recommendations, reported_reviews, decide_review, list_reviews, put_review, delete_review, report_review, list_courses, get_course, enrol, get_lesson, my_enrollments, get_enrollment, put_progress, get_credential, verify, list_keys),
+    components(schemas(ReportedReviewResponse, DecisionRequest, RecommendationsResponse, RecommendationResponse, ReviewsResponse, ReviewResponse, ReviewRequest, ReportResponse, CourseSummary, CourseList, Facet, FacetsResponse, CourseResponse, SectionResponse, LessonSummaryResponse, LessonResponse, QuestionResponse, EnrollmentResponse, ProgressRequest, ProgressResponse, QuizFeedbackResponse, Verification, KeyResponse)),
     tags((name = "learning", description = "Courses, lessons, progress and credentials"))
 )]
 pub struct LearningApiDoc;
@@ -913,4 +915,72 @@ async fn report_review(
         .await
         .map_err(AppError::from)?;
     Ok(Json(ReportResponse { hidden }))
+}
+
+/// A review hidden by reports.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportedReviewResponse {
+    /// Id.
+    pub id: Uuid,
+    /// 1 to 5.
+    pub rating: u8,
+    /// The words.
+    pub body: String,
+    /// How many learners reported it.
+    pub reports: i32,
+}
+
+#[utoipa::path(get, path = "/courses/{course}/reviews/reported", tag = "learning",
+    params(("course" = String, Path, description = "Course id or short name")),
+    responses((status = 200, description = "Reviews hidden by reports, most reported first", body = [ReportedReviewResponse]),
+        (status = 403, description = "Not the course's instructor or its provider's staff", body = Problem, content_type = "application/problem+json")))]
+async fn reported_reviews(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(course): Path<String>,
+) -> Result<Json<Vec<ReportedReviewResponse>>, ApiError> {
+    let c = course_ref(&state, &course).await?;
+    let list = state
+        .store
+        .learning()
+        .reported_reviews(c.card.id, ctx.member.as_ref().map(|m| m.id))
+        .await
+        .map_err(AppError::from)?;
+    Ok(Json(
+        list.into_iter()
+            .map(|(r, reports)| ReportedReviewResponse {
+                id: r.id,
+                rating: r.rating,
+                body: r.body,
+                reports,
+            })
+            .collect(),
+    ))
+}
+
+/// What to do with a reported review.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionRequest {
+    /// `true`: show it again (its reports are cleared); `false`: remove it.
+    pub keep: bool,
+}
+
+#[utoipa::path(put, path = "/reviews/{id}/decision", tag = "learning", request_body = DecisionRequest,
+    params(("id" = Uuid, Path, description = "Review id")),
+    responses((status = 204, description = "Kept (shown again) or removed"),
+        (status = 403, description = "Not the course's instructor or its provider's staff", body = Problem, content_type = "application/problem+json")))]
+async fn decide_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DecisionRequest>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id)?;
+    state
+        .store
+        .learning()
+        .decide_review(id, ctx.member.as_ref().map(|m| m.id), body.keep)
+        .await
+        .map_err(AppError::from)?;
+    Ok(StatusCode::NO_CONTENT)
 }

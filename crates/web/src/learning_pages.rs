@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/courses/{slug}/reviews", post(save_review))
         .route("/courses/{slug}/reviews/delete", post(delete_review))
         .route("/courses/{slug}/reviews/{id}/report", post(report_review))
+        .route("/courses/{slug}/reviews/{id}/decision", post(decide_review))
         .route("/courses/{slug}/lessons/{lesson}", get(lesson_page))
         .route("/courses/{slug}/lessons/{lesson}/complete", post(complete))
         .route("/courses/{slug}/lessons/{lesson}/quiz", post(submit_quiz))
@@ -555,6 +556,8 @@ struct CoursePage {
     save_targets: Vec<(String, String)>,
     /// The collection the course was just saved into.
     saved_to: Option<String>,
+    /// For the course's people: reviews hidden by reports, with counts.
+    reported: Vec<(ReviewView, i32)>,
 }
 
 pub(crate) struct ReviewView {
@@ -563,6 +566,18 @@ pub(crate) struct ReviewView {
     body: String,
     date: String,
     mine: bool,
+}
+
+impl From<lyceum_store::learning::Review> for ReviewView {
+    fn from(r: lyceum_store::learning::Review) -> Self {
+        Self {
+            id: r.id.to_string(),
+            rating: r.rating,
+            body: r.body,
+            date: r.updated_at.format("%-d %B %Y").to_string(),
+            mine: r.mine,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -630,6 +645,8 @@ async fn render_course(
         }
         Some("review-deleted") => Some("Your review is deleted."),
         Some("collected") => Some("Saved to the collection."),
+        Some("review-kept") => Some("The review shows again; its reports are cleared."),
+        Some("review-removed") => Some("The review is removed."),
         Some("reported") => Some(
             "Thank you for the report. A review several learners report is hidden until a moderator looks at it.",
         ),
@@ -671,19 +688,11 @@ async fn render_course(
                 .map(|a| format!("{a:.1}"))
                 .unwrap_or_default(),
             ratings,
-            reviews: reviews
-                .into_iter()
-                .map(|r| ReviewView {
-                    id: r.id.to_string(),
-                    rating: r.rating,
-                    body: r.body,
-                    date: r.updated_at.format("%-d %B %Y").to_string(),
-                    mine: r.mine,
-                })
-                .collect(),
+            reviews: reviews.into_iter().map(ReviewView::from).collect(),
             my_review,
             review_error,
             save_targets: crate::collections::save_targets(state, ctx).await?,
+            reported: reported_reviews(state, ctx, course.card.id).await?,
             saved_to,
         },
     ))
@@ -766,6 +775,58 @@ async fn report_review(
         .await
         .map_err(AppError::from)?;
     Ok(see_other(&format!("/courses/{slug}?done=reported")))
+}
+
+/// Reviews hidden by reports, for the course's instructors and its
+/// provider's staff (nothing for anyone else).
+async fn reported_reviews(
+    state: &AppState,
+    ctx: &Ctx,
+    course: uuid::Uuid,
+) -> Result<Vec<(ReviewView, i32)>, AppError> {
+    let learning = state.store.learning();
+    let member = ctx.member.as_ref().map(|m| m.id);
+    if member.is_none() || !learning.is_course_staff(course, member).await? {
+        return Ok(Vec::new());
+    }
+    Ok(learning
+        .reported_reviews(course, member)
+        .await?
+        .into_iter()
+        .map(|(r, n)| (ReviewView::from(r), n))
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct DecisionForm {
+    csrf: String,
+    #[serde(default)]
+    keep: String,
+}
+
+async fn decide_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, String)>,
+    PageForm(form): PageForm<DecisionForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let keep = form.keep == "yes";
+    state
+        .store
+        .learning()
+        .decide_review(id, ctx.member.as_ref().map(|m| m.id), keep)
+        .await
+        .map_err(AppError::from)?;
+    let done = if keep {
+        "review-kept"
+    } else {
+        "review-removed"
+    };
+    Ok(see_other(&format!(
+        "/courses/{slug}?done={done}#reviews-title"
+    )))
 }
 
 async fn enrol(

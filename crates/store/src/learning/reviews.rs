@@ -227,3 +227,85 @@ impl Learning<'_> {
         Ok(review.reports + i32::try_from(inserted).unwrap_or(0) >= HIDE_AFTER_REPORTS)
     }
 }
+
+impl Learning<'_> {
+    /// Reviews of a course hidden by reports, for its instructors and its
+    /// provider's staff to look at, most reported first.
+    pub async fn reported_reviews(
+        &self,
+        course_id: Uuid,
+        member: Option<lyceum_core::domain::MemberId>,
+    ) -> Result<Vec<(Review, i32)>, LearningError> {
+        if !self.is_course_staff(course_id, member).await? {
+            return Err(LearningError::Forbidden(
+                "Only the course's instructors and its provider's staff look at reported reviews."
+                    .into(),
+            ));
+        }
+        let rows = course_review::Entity::find()
+            .filter(course_review::Column::CourseId.eq(course_id))
+            .filter(course_review::Column::Reports.gte(HIDE_AFTER_REPORTS))
+            .order_by_desc(course_review::Column::Reports)
+            .all(&self.store.db)
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let key = match self.store.keyring.get(SubjectId(r.subject_id)).await {
+                Ok(k) => k,
+                Err(StoreError::KeyDestroyed) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            out.push((
+                Review {
+                    id: r.id,
+                    rating: u8::try_from(r.rating.clamp(1, 5)).unwrap_or(1),
+                    body: key
+                        .decrypt_string(BODY_CTX, &r.body_ciphertext)
+                        .map_err(|e| StoreError::Corrupt(format!("review: {e}")))?,
+                    updated_at: from_ms(r.updated_at),
+                    mine: false,
+                },
+                r.reports,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The course's people decide on a reported review: keep it (its
+    /// reports are cleared and it shows again) or remove it (deleted).
+    /// Returns the course.
+    pub async fn decide_review(
+        &self,
+        review_id: Uuid,
+        member: Option<lyceum_core::domain::MemberId>,
+        keep: bool,
+    ) -> Result<Uuid, LearningError> {
+        let review = course_review::Entity::find_by_id(review_id)
+            .one(&self.store.writer)
+            .await?
+            .ok_or(LearningError::NotFound)?;
+        if !self.is_course_staff(review.course_id, member).await? {
+            return Err(LearningError::Forbidden(
+                "Only the course's instructors and its provider's staff decide on reviews.".into(),
+            ));
+        }
+        let tx = self.store.writer.begin().await?;
+        if keep {
+            review_report::Entity::delete_many()
+                .filter(review_report::Column::ReviewId.eq(review_id))
+                .exec(&tx)
+                .await?;
+            course_review::Entity::update_many()
+                .col_expr(course_review::Column::Reports, Expr::value(0))
+                .filter(course_review::Column::Id.eq(review_id))
+                .exec(&tx)
+                .await?;
+        } else {
+            course_review::Entity::delete_by_id(review_id)
+                .exec(&tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(review.course_id)
+    }
+}

@@ -1086,6 +1086,64 @@ async fn enrolled_learners_review_without_names_and_reports_hide_abuse() {
         .await;
     assert_eq!(r["count"], 1);
 
+    // The course's instructor looks at it: on the course page and in the
+    // API; learners may not. Kept, it shows again; removed, it is gone.
+    let ida = app.sign_up("ida@example.org", "Ida Instructor").await;
+    let ida_id = lyceum_core::domain::MemberId(subject_of(&app, &ida.client).await.0);
+    app.store
+        .learning()
+        .link_instructor("ada-example", Some(ida_id))
+        .await
+        .expect("link");
+    let reported = format!("/api/v1/courses/{course}/reviews/reported");
+    assert_eq!(
+        app.get_json(&learners[2], &reported).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, list) = app.get_json(&ida.client, &reported).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list[0]["id"], spam.as_str());
+    assert_eq!(list[0]["reports"], 3);
+    let (_, _, html) = app
+        .get_page(&ida.client, "/courses/spreadsheets-for-everyone")
+        .await;
+    assert!(
+        html.contains("Reported reviews") && html.contains("3 reports"),
+        "{html}"
+    );
+    let (_, _, html) = app
+        .get_page(&learners[2], "/courses/spreadsheets-for-everyone")
+        .await;
+    assert!(!html.contains("Reported reviews"));
+    let decide = |c: &reqwest::Client, keep: bool| {
+        let c = c.clone();
+        let url = app.url(&format!("/api/v1/reviews/{spam}/decision"));
+        async move {
+            c.put(url)
+                .json(&json!({ "keep": keep }))
+                .send()
+                .await
+                .expect("decide")
+                .status()
+        }
+    };
+    assert_eq!(decide(&learners[2], true).await, StatusCode::FORBIDDEN);
+    assert_eq!(decide(&ida.client, true).await, StatusCode::NO_CONTENT);
+    let count = || async {
+        app.get_json(&app.client, &format!("/api/v1/courses/{course}/reviews"))
+            .await
+            .1["count"]
+            .clone()
+    };
+    assert_eq!(count().await, 2, "kept: shown again");
+    assert_eq!(
+        report(&learners[2]).await.1["hidden"],
+        false,
+        "reports start over"
+    );
+    assert_eq!(decide(&ida.client, false).await, StatusCode::NO_CONTENT);
+    assert_eq!(count().await, 1, "removed");
+
     // Erasing the reviewer takes the review along.
     let res = learners[0]
         .delete(app.url("/api/v1/me"))
