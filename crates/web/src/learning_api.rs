@@ -278,11 +278,14 @@ impl From<&CourseDetail> for CourseResponse {
 }
 
 /// A course by id or short name, published only.
-async fn course_ref(state: &AppState, reference: &str) -> Result<CourseDetail, AppError> {
+async fn course_ref(
+    state: &AppState,
+    reference: &str,
+) -> Result<std::sync::Arc<CourseDetail>, AppError> {
     match Uuid::parse_str(reference) {
         Ok(id) => match state.store.learning().course(id).await? {
             Some(c) if c.card.status == lyceum_core::domain::learning::CourseStatus::Published => {
-                Ok(c)
+                Ok(std::sync::Arc::new(c))
             }
             _ => Err(AppError::NotFound),
         },
@@ -301,7 +304,7 @@ async fn get_course(
     Path(course): Path<String>,
 ) -> Result<Json<CourseResponse>, ApiError> {
     let c = course_ref(&state, &course).await?;
-    Ok(Json(CourseResponse::from(&c)))
+    Ok(Json(CourseResponse::from(c.as_ref())))
 }
 
 /// A learner's enrolment.

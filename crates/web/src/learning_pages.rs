@@ -483,14 +483,60 @@ pub(crate) async fn enrol_learner(
     Ok((e, created))
 }
 
-/// A published course by short name, or 404.
+/// A published course by short name, or 404. Outlines come from a
+/// short-lived cache: emptied when this node writes the catalog, and
+/// trusted for at most [`COURSE_CACHE_TTL`] otherwise, so a change made on
+/// another node shows within that time.
 pub(crate) async fn published_course(
     state: &AppState,
     slug: &str,
-) -> Result<CourseDetail, AppError> {
+) -> Result<std::sync::Arc<CourseDetail>, AppError> {
+    let version = state.store.catalog_version();
+    if let Some(c) = state.courses.get(slug, version) {
+        return Ok(c);
+    }
     match state.store.learning().course_by_slug(slug).await? {
-        Some(c) if c.card.status == lyceum_core::domain::learning::CourseStatus::Published => Ok(c),
+        Some(c) if c.card.status == lyceum_core::domain::learning::CourseStatus::Published => {
+            let c = std::sync::Arc::new(c);
+            state.courses.put(slug, version, c.clone());
+            Ok(c)
+        }
         _ => Err(AppError::NotFound),
+    }
+}
+
+/// How long a node trusts a cached course outline.
+pub const COURSE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+/// The most outlines kept; past it the cache starts again.
+const COURSE_CACHE_MAX: usize = 10_000;
+
+/// A cached outline: the catalog version and the moment it was read.
+type CachedCourse = (u64, std::time::Instant, std::sync::Arc<CourseDetail>);
+
+/// Published course outlines by short name, with the catalog version and
+/// the moment they were read.
+#[derive(Debug, Default)]
+pub struct CourseCache {
+    map: std::sync::Mutex<HashMap<String, CachedCourse>>,
+}
+
+impl CourseCache {
+    fn get(&self, slug: &str, version: u64) -> Option<std::sync::Arc<CourseDetail>> {
+        let map = self.map.lock().ok()?;
+        let (v, at, c) = map.get(slug)?;
+        (*v == version && at.elapsed() < COURSE_CACHE_TTL).then(|| c.clone())
+    }
+
+    fn put(&self, slug: &str, version: u64, course: std::sync::Arc<CourseDetail>) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= COURSE_CACHE_MAX {
+                map.clear();
+            }
+            map.insert(
+                slug.to_owned(),
+                (version, std::time::Instant::now(), course),
+            );
+        }
     }
 }
 

@@ -152,6 +152,8 @@ pub struct AppState {
     pub media: lyceum_media::Media,
     /// The catalog's search index on this node.
     pub search: Arc<search::CatalogSearch>,
+    /// Published course outlines, briefly (see `learning_pages::published_course`).
+    pub courses: Arc<learning_pages::CourseCache>,
     /// Set once the first operator exists, so the home page stops asking
     /// the database (it never goes back to false).
     set_up: Arc<AtomicBool>,
@@ -196,6 +198,7 @@ impl AppState {
             sip2: Arc::new(patrons::Sip2Clients::default()),
             oidc: Arc::new(oidc::OidcClient::default()),
             media: lyceum_media::Media::in_memory(),
+            courses: Arc::new(learning_pages::CourseCache::default()),
             search: Arc::new(
                 search::CatalogSearch::new().expect("an empty in-memory index can always be made"),
             ),
