@@ -10,6 +10,13 @@
 //!
 //! Run it against a server started with rate limits off (see
 //! docs/benchmarks.md); `bench/run.sh` does the whole sequence.
+//!
+//! `search-bench` is the exception: it needs no server, and measures
+//! catalog search in process (tantivy, then SQLite FTS5 on the same
+//! generated courses).
+
+mod catalog;
+mod search_bench;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -53,6 +60,28 @@ enum Cmd {
         /// The operator's password.
         #[arg(long)]
         password: String,
+    },
+    /// Measure catalog search in process, no server: build the index
+    /// over a generated catalog, run a fixed mix of searches on one thread
+    /// then two, and do the same with SQLite FTS5 for comparison.
+    SearchBench {
+        /// How many generated courses.
+        #[arg(long, default_value_t = 100_000)]
+        courses: usize,
+        /// Searches per thread in each measured run.
+        #[arg(long, default_value_t = 2000)]
+        queries: usize,
+        /// Searches per thread with FTS5 (far slower on common words, so
+        /// fewer by default).
+        #[arg(long, default_value_t = 280)]
+        fts5_queries: usize,
+        /// Measure tantivy only.
+        #[arg(long)]
+        skip_fts5: bool,
+        /// Run only the searches of the mix whose name contains this
+        /// (e.g. "common word"), to look at one in a profiler.
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Drive one workload at a fixed rate.
     Run {
@@ -176,6 +205,22 @@ async fn main() -> anyhow::Result<()> {
             email,
             password,
         } => seed_courses(&cli.base, count, &email, &password).await,
+        Cmd::SearchBench {
+            courses,
+            queries,
+            fts5_queries,
+            skip_fts5,
+            only,
+        } => {
+            search_bench::run(
+                courses,
+                queries.max(1),
+                fts5_queries.max(1),
+                skip_fts5,
+                only.as_deref(),
+            )
+            .await
+        }
         Cmd::Run {
             workload,
             rate,
