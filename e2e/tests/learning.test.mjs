@@ -475,6 +475,20 @@ lyceumTest('a patron asks about a lesson without their name; a member answers wi
   await expectStatus(await member.follow(() => main(member).getByRole('link', { name: QUESTION, exact: true }).click()), 200);
   assert.ok(normalise(await main(member).textContent()).includes('Asked by A learner'), 'peers do not see who asked');
   await main(member).getByLabel('Answer', { exact: true }).fill('Yes: the references move with it. Write $A$1 to keep one fixed.');
+  // With a screenshot drawn in the browser, described for screen readers.
+  const shot = await member.page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 600;
+    c.height = 300;
+    const g = c.getContext('2d');
+    g.fillStyle = '#ffffff';
+    g.fillRect(0, 0, 600, 300);
+    g.fillStyle = '#1d4f91';
+    g.fillRect(20, 20, 200, 40);
+    return c.toDataURL('image/png').split(',')[1];
+  });
+  await main(member).getByLabel('Picture', { exact: true }).setInputFiles({ name: 'sheet.png', mimeType: 'image/png', buffer: Buffer.from(shot, 'base64') });
+  await main(member).getByLabel('What the picture shows').fill('A cell with $A$1 in its formula');
   await main(member).getByLabel('Show my name with this answer').check();
   await expectStatus(await member.follow(() => main(member).getByRole('button', { name: 'Post answer', exact: true }).click()), 200);
   assert.equal(normalise(await main(member).locator('[role="status"]').textContent()), 'Your answer is posted.');
@@ -486,6 +500,10 @@ lyceumTest('a patron asks about a lesson without their name; a member answers wi
   const answer = main(patron).locator('ol.qa-answers > li');
   assert.equal(await answer.count(), 1);
   assert.ok(normalise(await answer.textContent()).startsWith('Quinn Answers'), 'the member chose to show their name');
+  const picture = answer.getByRole('img', { name: 'A cell with $A$1 in its formula', exact: true });
+  await picture.scrollIntoViewIfNeeded();
+  await patron.page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await picture.elementHandle());
+  assert.match(await picture.getAttribute('src'), /^\/media\/qa\/[0-9a-f-]+\/small$/);
   assert.ok(normalise(await main(patron).textContent()).includes('1 found this helpful'));
   await expectStatus(await patron.follow(() => answer.getByRole('button', { name: 'Accept this answer', exact: true }).click()), 200);
   assert.ok(normalise(await answer.textContent()).startsWith('Accepted answer Quinn Answers'));

@@ -3,14 +3,15 @@
 
 use crate::StoreError;
 use crate::entity::{
-    block, breach, breach_subject, collection, collection_course, comment, connection, connection_request, consent_event, course,
-    course_instructor, course_review, course_section, course_skill, credential, digest_setting,
-    disclosure, enrolment, follow, guest, guest_link, instructor, instructor_follow, issued_credential, job, lesson,
-    lesson_progress, library, library_audit, library_provider, library_staff, member, message,
-    moderation_action, notice_version, notification, notification_setting, objection_event,
-    oidc_login, post, post_image, post_tag, profile, profile_certificate, profile_entry, provider,
-    provider_staff, qa_post, qa_report, qa_vote, quiz_question, reaction, report, review_report, seat_use, session, signing_key,
-    static_patron, subject_key, timeline, usage_count,
+    block, breach, breach_subject, collection, collection_course, comment, connection,
+    connection_request, consent_event, course, course_instructor, course_review, course_section,
+    course_skill, credential, digest_setting, disclosure, enrolment, follow, guest, guest_link,
+    instructor, instructor_follow, issued_credential, job, lesson, lesson_progress, library,
+    library_audit, library_provider, library_staff, member, message, moderation_action,
+    notice_version, notification, notification_setting, objection_event, oidc_login, post,
+    post_image, post_tag, profile, profile_certificate, profile_entry, provider, provider_staff,
+    qa_image, qa_post, qa_report, qa_vote, quiz_question, reaction, report, review_report,
+    seat_use, session, signing_key, static_patron, subject_key, timeline, usage_count,
 };
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -85,6 +86,7 @@ pub const MAIN: &[TableDecl] = &[
     digest_setting::DATA_MAP,
     instructor_follow::DATA_MAP,
     qa_post::DATA_MAP,
+    qa_image::DATA_MAP,
     qa_vote::DATA_MAP,
     qa_report::DATA_MAP,
     collection::DATA_MAP,

@@ -50,6 +50,7 @@ pub mod profile_certificate;
 pub mod profile_entry;
 pub mod provider;
 pub mod provider_staff;
+pub mod qa_image;
 pub mod qa_post;
 pub mod qa_report;
 pub mod qa_vote;

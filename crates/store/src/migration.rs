@@ -35,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0020InstructorFollows),
             Box::new(M0021CourseQuestions),
             Box::new(M0022Collections),
+            Box::new(M0023QaImages),
         ]
     }
 }
@@ -1787,6 +1788,47 @@ impl MigrationTrait for M0022Collections {
             &["owner_id"],
         ))
         .await
+    }
+}
+
+struct M0023QaImages;
+
+impl MigrationName for M0023QaImages {
+    fn name(&self) -> &str {
+        "m0023_qa_images"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0023QaImages {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // A picture with a question or answer, as for posts: re-encoded
+        // without metadata, two sizes, encrypted under the writer's key,
+        // going with what it belongs to.
+        m.create_table(
+            Table::create()
+                .table(t("qa_images"))
+                .col(pk_uuid(t("id")))
+                .col(uuid(t("post_id")))
+                .col(uuid(t("author_id")))
+                .col(integer(t("position")))
+                .col(blob(t("alt_ciphertext")))
+                .col(string_len(t("content_type"), 32))
+                .col(integer(t("width")))
+                .col(integer(t("height")))
+                .col(blob(t("large_ciphertext")))
+                .col(integer(t("small_width")))
+                .col(integer(t("small_height")))
+                .col(blob(t("small_ciphertext")))
+                .col(big_integer(t("created_at")))
+                .foreign_key(&mut cascade("qa_images", "post_id", "qa_posts"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("qa_images_post", "qa_images", &["post_id"]))
+            .await?;
+        m.create_index(index("qa_images_author", "qa_images", &["author_id"]))
+            .await
     }
 }
 

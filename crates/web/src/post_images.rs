@@ -31,17 +31,8 @@ pub struct PostInput {
     pub audience: String,
     /// Each chosen file with the description given beside it.
     pub images: Vec<(Bytes, String)>,
-}
-
-/// The same post from a form without files.
-#[derive(Debug, serde::Deserialize)]
-struct PlainForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    audience: String,
+    /// Every other field, by name (the last value of a repeated one).
+    pub fields: std::collections::HashMap<String, String>,
 }
 
 /// Whether a request carries a multipart body.
@@ -53,8 +44,8 @@ pub fn is_multipart(req: &axum::extract::Request) -> bool {
 }
 
 impl PostInput {
-    /// Reads the composer's form, multipart (with pictures) or plain (a
-    /// page cached from before pictures, or a client without them).
+    /// Reads a form, multipart (with pictures) or plain (a page cached
+    /// from before pictures, or a client without them).
     pub async fn from_page(req: axum::extract::Request) -> Result<Self, AppError> {
         use axum::extract::FromRequest;
         if is_multipart(&req) {
@@ -65,15 +56,17 @@ impl PostInput {
             })?;
             return Self::read(multipart).await;
         }
-        let crate::extract::PageForm(f) =
-            crate::extract::PageForm::<PlainForm>::from_request(req, &())
-                .await
-                .map_err(|e| e.0)?;
+        let crate::extract::PageForm(mut fields) = crate::extract::PageForm::<
+            std::collections::HashMap<String, String>,
+        >::from_request(req, &())
+        .await
+        .map_err(|e| e.0)?;
         Ok(Self {
-            csrf: f.csrf,
-            body: f.body,
-            audience: f.audience,
+            csrf: fields.remove("csrf").unwrap_or_default(),
+            body: fields.remove("body").unwrap_or_default(),
+            audience: fields.remove("audience").unwrap_or_default(),
             images: Vec::new(),
+            fields,
         })
     }
 
@@ -94,7 +87,9 @@ impl PostInput {
                 "audience" => input.audience = text(),
                 "image_alt" => alts.push(text()),
                 "image" => files.push(bytes),
-                _ => {}
+                _ => {
+                    input.fields.insert(name, text());
+                }
             }
         }
         alts.resize(files.len(), String::new());
@@ -156,11 +151,7 @@ pub async fn serve(
     headers: HeaderMap,
 ) -> Result<Response, crate::error::PageError> {
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let size = match size.as_str() {
-        "large" => ImageSize::Large,
-        "small" => ImageSize::Small,
-        _ => return Err(AppError::NotFound.into()),
-    };
+    let size = size_of(&size)?;
     let viewer = ctx.member.as_ref().map(|m| m.id);
     let file = state
         .store
@@ -168,6 +159,25 @@ pub async fn serve(
         .image(viewer, id, size)
         .await
         .map_err(AppError::from)?;
+    Ok(picture_response(id, file, &headers))
+}
+
+/// Which size a picture address asks for (404 for anything else).
+pub fn size_of(size: &str) -> Result<ImageSize, AppError> {
+    match size {
+        "large" => Ok(ImageSize::Large),
+        "small" => Ok(ImageSize::Small),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A stored picture as a response: its type, an ETag (pictures never
+/// change), and caching that only a public picture may be shared.
+pub fn picture_response(
+    id: uuid::Uuid,
+    file: lyceum_store::network::ImageFile,
+    headers: &HeaderMap,
+) -> Response {
     let etag = format!("\"{id}-{}\"", file.created_at.timestamp_millis());
     let cache = if file.public {
         "public, max-age=86400"
@@ -194,5 +204,5 @@ pub async fn serve(
     }
     // Cookies decide who may see a private picture.
     h.insert(header::VARY, HeaderValue::from_static("Cookie"));
-    Ok(res)
+    res
 }

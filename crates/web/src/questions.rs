@@ -10,6 +10,7 @@ use crate::error::{ApiError, AppError, FieldError, PageError};
 use crate::extract::{ApiJson, PageForm};
 use crate::learning_pages::{published_course, signed_in_learner};
 use crate::pages::{Layout, page, see_other};
+use crate::post_images::PostInput;
 use crate::session::Ctx;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -19,9 +20,9 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use lyceum_store::learning::{
-    Answer, LearningError, MAX_QA_BODY, MAX_QUESTION_TITLE, QaItem, QaText, QaViewer, Question,
-    Thread,
+    Answer, MAX_QA_BODY, MAX_QUESTION_TITLE, QaItem, QaText, QaViewer, Question, Thread,
 };
+use lyceum_store::network::NewPostImage;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
@@ -29,9 +30,16 @@ use uuid::Uuid;
 /// The Q&A pages.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/courses/{slug}/questions", get(list_page).post(ask_form))
+        .route(
+            "/courses/{slug}/questions",
+            get(list_page).post(ask_form).layer(upload_limit()),
+        )
         .route("/questions/{id}", get(thread_page))
-        .route("/questions/{id}/answers", post(answer_form))
+        .route(
+            "/questions/{id}/answers",
+            post(answer_form).layer(upload_limit()),
+        )
+        .route("/media/qa/{id}/{size}", get(picture))
         .route("/qa/{id}/helpful", post(helpful_form))
         .route("/qa/{id}/accept", post(accept_form))
         .route("/qa/{id}/report", post(report_form))
@@ -42,9 +50,15 @@ pub fn router() -> Router<AppState> {
 /// The Q&A API.
 pub fn api_router() -> Router<AppState> {
     Router::new()
-        .route("/courses/{course}/questions", get(api_list).post(api_ask))
+        .route(
+            "/courses/{course}/questions",
+            get(api_list).post(api_ask).layer(upload_limit()),
+        )
         .route("/questions/{id}", get(api_thread))
-        .route("/questions/{id}/answers", post(api_answer))
+        .route(
+            "/questions/{id}/answers",
+            post(api_answer).layer(upload_limit()),
+        )
         .route(
             "/qa/{id}/helpful",
             put(api_helpful_on).delete(api_helpful_off),
@@ -58,10 +72,79 @@ pub fn api_router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(api_list, api_ask, api_thread, api_answer, api_helpful_on, api_helpful_off, api_accept, api_report, api_delete, api_restore),
-    components(schemas(QuestionResponse, AnswerResponse, ThreadResponse, AskRequest, AnswerRequest, AcceptRequest, QaCreated, QaReported)),
+    components(schemas(QaImageResponse, QuestionResponse, AnswerResponse, ThreadResponse, AskRequest, AnswerRequest, AcceptRequest, QaCreated, QaReported)),
     tags((name = "learning", description = "Courses, lessons, progress and credentials"))
 )]
 pub struct QuestionsApiDoc;
+
+/// One picture and the words beside it.
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(lyceum_media::MAX_IMAGE_BYTES + 64 * 1024)
+}
+
+/// A question or answer as a form or a multipart request sends it: its
+/// text fields and at most one picture, prepared (metadata stripped).
+#[derive(Debug, Default)]
+struct QaInput {
+    csrf: String,
+    title: String,
+    body: String,
+    lesson: String,
+    show_name: bool,
+    image: Option<NewPostImage>,
+}
+
+impl QaInput {
+    /// Reads the fields, then prepares the picture: one that cannot be
+    /// used is a 422 on the `image` field, with the reason, returned
+    /// beside the text so a page can show the text again.
+    async fn read(input: PostInput) -> (Self, Option<AppError>) {
+        let field = |k: &str| input.fields.get(k).cloned().unwrap_or_default();
+        let mut out = Self {
+            title: field("title"),
+            lesson: field("lesson"),
+            show_name: input
+                .fields
+                .get("show_name")
+                .is_some_and(|v| !v.is_empty() && v != "false"),
+            csrf: input.csrf,
+            body: input.body,
+            image: None,
+        };
+        if input.images.len() > 1 {
+            let e = FieldError::new("image", "Attach one picture at most.");
+            return (out, Some(AppError::Validation(vec![e])));
+        }
+        match crate::post_images::prepare(input.images).await {
+            Ok(images) => {
+                out.image = images.into_iter().next();
+                (out, None)
+            }
+            Err(e) => (out, Some(e)),
+        }
+    }
+
+    fn text(&mut self) -> QaText<'_> {
+        QaText {
+            title: &self.title,
+            body: &self.body,
+            show_name: self.show_name,
+            image: self.image.take(),
+        }
+    }
+
+    fn lesson(&self) -> Result<Option<Uuid>, AppError> {
+        if self.lesson.is_empty() {
+            return Ok(None);
+        }
+        Uuid::parse_str(&self.lesson).map(Some).map_err(|_| {
+            AppError::Validation(vec![FieldError::new(
+                "lesson",
+                "Choose a lesson from the list.",
+            )])
+        })
+    }
+}
 
 async fn viewer(state: &AppState, ctx: &Ctx) -> Result<QaViewer, AppError> {
     Ok(QaViewer {
@@ -91,6 +174,7 @@ struct ItemView {
     reports: u64,
     hidden: bool,
     date: String,
+    image: Option<lyceum_store::network::ImageView>,
 }
 
 impl From<&QaItem> for ItemView {
@@ -110,6 +194,7 @@ impl From<&QaItem> for ItemView {
             reports: i.reports,
             hidden: i.hidden,
             date: date(i.created_at),
+            image: i.image.clone(),
         }
     }
 }
@@ -175,25 +260,12 @@ struct ListParams {
     lesson: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct AskForm {
-    csrf: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    lesson: String,
-    #[serde(default)]
-    show_name: Option<String>,
-}
-
 async fn render_list(
     state: &AppState,
     ctx: &Ctx,
     slug: &str,
     lesson: Option<Uuid>,
-    form: Option<(&AskForm, Vec<FieldError>)>,
+    form: Option<(&QaInput, Vec<FieldError>)>,
 ) -> Result<Response, AppError> {
     let (form, errors) = match form {
         Some((f, e)) => (Some(f), e),
@@ -250,7 +322,7 @@ async fn render_list(
             errors,
             title: form.map(|f| f.title.clone()).unwrap_or_default(),
             body: form.map(|f| f.body.clone()).unwrap_or_default(),
-            show_name: form.is_some_and(|f| f.show_name.is_some()),
+            show_name: form.is_some_and(|f| f.show_name),
             max_title: MAX_QUESTION_TITLE,
             max_body: MAX_QA_BODY,
         },
@@ -271,46 +343,28 @@ async fn ask_form(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
-    PageForm(form): PageForm<AskForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form.csrf)?;
+    let (mut input, refused) = QaInput::read(PostInput::from_page(req).await?).await;
+    ctx.check_csrf(&input.csrf)?;
     let course = published_course(&state, &slug).await?;
     let v = viewer(&state, &ctx).await?;
-    let lesson = if form.lesson.is_empty() {
-        None
-    } else {
-        Some(Uuid::parse_str(&form.lesson).map_err(|_| {
-            AppError::Validation(vec![FieldError::new(
-                "lesson",
-                "Choose a lesson from the list.",
-            )])
-        })?)
+    let lesson = input.lesson()?;
+    let asked = match refused {
+        Some(e) => Err(e),
+        None => state
+            .store
+            .learning()
+            .ask(&v, course.card.id, lesson, input.text())
+            .await
+            .map_err(AppError::from),
     };
-    let asked = state
-        .store
-        .learning()
-        .ask(
-            &v,
-            course.card.id,
-            lesson,
-            QaText {
-                title: &form.title,
-                body: &form.body,
-                show_name: form.show_name.is_some(),
-            },
-        )
-        .await;
     match asked {
         Ok(id) => Ok(see_other(&format!("/questions/{id}?done=asked"))),
-        Err(LearningError::Invalid(field, message)) => Ok(render_list(
-            &state,
-            &ctx,
-            &slug,
-            lesson,
-            Some((&form, vec![FieldError::new(field, message)])),
-        )
-        .await?),
-        Err(e) => Err(AppError::from(e).into()),
+        Err(AppError::Validation(errors)) => {
+            Ok(render_list(&state, &ctx, &slug, lesson, Some((&input, errors))).await?)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -343,7 +397,7 @@ async fn render_thread(
     ctx: &Ctx,
     id: Uuid,
     done: Option<&str>,
-    form: Option<(&AnswerForm, Vec<FieldError>)>,
+    form: Option<(&QaInput, Vec<FieldError>)>,
 ) -> Result<Response, AppError> {
     let v = viewer(state, ctx).await?;
     let learning = state.store.learning();
@@ -408,49 +462,56 @@ async fn thread_page(
     Ok(render_thread(&state, &ctx, id, d.done.as_deref(), None).await?)
 }
 
-#[derive(Debug, Deserialize)]
-struct AnswerForm {
-    csrf: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    show_name: Option<String>,
-}
-
 async fn answer_form(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    PageForm(form): PageForm<AnswerForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form.csrf)?;
+    let (mut input, refused) = QaInput::read(PostInput::from_page(req).await?).await;
+    ctx.check_csrf(&input.csrf)?;
     let id = parse_id(&id)?;
     let v = viewer(&state, &ctx).await?;
-    let answered = state
-        .store
-        .learning()
-        .answer(
-            &v,
-            id,
-            QaText {
-                title: "",
-                body: &form.body,
-                show_name: form.show_name.is_some(),
-            },
-        )
-        .await;
+    let answered = match refused {
+        Some(e) => Err(e),
+        None => state
+            .store
+            .learning()
+            .answer(&v, id, input.text())
+            .await
+            .map_err(AppError::from),
+    };
     match answered {
         Ok(_) => Ok(see_other(&format!("/questions/{id}?done=answered"))),
-        Err(LearningError::Invalid(field, message)) => Ok(render_thread(
-            &state,
-            &ctx,
-            id,
-            None,
-            Some((&form, vec![FieldError::new(field, message)])),
-        )
-        .await?),
-        Err(e) => Err(AppError::from(e).into()),
+        Err(AppError::Validation(errors)) => {
+            Ok(render_thread(&state, &ctx, id, None, Some((&input, errors))).await?)
+        }
+        Err(e) => Err(e.into()),
     }
+}
+
+/// `GET /media/qa/{id}/{size}`: a picture of a question or answer, for a
+/// signed-in learner who may read it; 404 for anyone else.
+async fn picture(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, size)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let size = crate::post_images::size_of(&size)?;
+    let v = match viewer(&state, &ctx).await {
+        Ok(v) => v,
+        Err(AppError::Unauthorized(_)) => return Err(AppError::NotFound.into()),
+        Err(e) => return Err(e.into()),
+    };
+    let file = state
+        .store
+        .learning()
+        .qa_image(&v, id, size)
+        .await
+        .map_err(AppError::from)?;
+    Ok(crate::post_images::picture_response(id, file, &headers))
 }
 
 #[derive(Debug, Deserialize)]
@@ -598,8 +659,25 @@ pub struct AnswerResponse {
     pub reports: u64,
     /// Hidden by reports or removed (course staff only see such items).
     pub hidden: bool,
+    /// The picture attached, if any.
+    pub image: Option<QaImageResponse>,
     /// RFC 3339.
     pub created_at: String,
+}
+
+/// A picture with a question or answer (served to those who may read it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QaImageResponse {
+    /// The large file (1,280 px on the long side at most).
+    pub url: String,
+    /// The small file (480 px).
+    pub small_url: String,
+    /// What it shows.
+    pub alt: String,
+    /// Large size, pixels.
+    pub width: u32,
+    /// Large size, pixels.
+    pub height: u32,
 }
 
 fn item_response(i: &QaItem, accepted: bool) -> AnswerResponse {
@@ -618,6 +696,13 @@ fn item_response(i: &QaItem, accepted: bool) -> AnswerResponse {
         accepted,
         reports: i.reports,
         hidden: i.hidden,
+        image: i.image.as_ref().map(|m| QaImageResponse {
+            url: format!("/media/qa/{}/large", m.id),
+            small_url: format!("/media/qa/{}/small", m.id),
+            alt: m.alt.clone(),
+            width: m.width,
+            height: m.height,
+        }),
         created_at: i.created_at.to_rfc3339(),
     }
 }
@@ -662,7 +747,8 @@ pub struct ThreadResponse {
 /// A question to ask.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AskRequest {
-    /// Up to 150 characters.
+    /// Up to 150 characters (answers have none).
+    #[serde(default)]
     pub title: String,
     /// Details, up to 5,000 characters (may be empty).
     #[serde(default)]
@@ -732,6 +818,37 @@ async fn api_list(
     Ok(Json(qs.iter().map(question_response).collect()))
 }
 
+/// A question or answer sent to the API: JSON, or multipart with the
+/// same fields (`lesson_id` for the lesson) and an `image` file with its
+/// `image_alt` description.
+async fn api_input(state: &AppState, req: axum::extract::Request) -> Result<QaInput, AppError> {
+    use axum::extract::FromRequest;
+    if crate::post_images::is_multipart(&req) {
+        let multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|_| AppError::BadRequest("The multipart body could not be read.".into()))?;
+        let mut raw = PostInput::read(multipart).await?;
+        if let Some(l) = raw.fields.remove("lesson_id") {
+            raw.fields.insert("lesson".into(), l);
+        }
+        let (input, refused) = QaInput::read(raw).await;
+        return match refused {
+            Some(e) => Err(e),
+            None => Ok(input),
+        };
+    }
+    let ApiJson(b) = ApiJson::<AskRequest>::from_request(req, state)
+        .await
+        .map_err(|e| e.0)?;
+    Ok(QaInput {
+        title: b.title,
+        body: b.body,
+        lesson: b.lesson_id.map(|l| l.to_string()).unwrap_or_default(),
+        show_name: b.show_name,
+        ..QaInput::default()
+    })
+}
+
 #[utoipa::path(post, path = "/courses/{course}/questions", tag = "learning", request_body = AskRequest,
     params(("course" = Uuid, Path, description = "Course id")),
     responses((status = 201, body = QaCreated), (status = 409, description = "Not enrolled"), (status = 422, description = "Empty or too long, or a lesson of another course")))]
@@ -739,23 +856,16 @@ async fn api_ask(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(course): Path<String>,
-    ApiJson(body): ApiJson<AskRequest>,
+    req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     let course = parse_id(&course)?;
+    let mut input = api_input(&state, req).await?;
     let v = viewer(&state, &ctx).await?;
+    let lesson = input.lesson()?;
     let id = state
         .store
         .learning()
-        .ask(
-            &v,
-            course,
-            body.lesson_id,
-            QaText {
-                title: &body.title,
-                body: &body.body,
-                show_name: body.show_name,
-            },
-        )
+        .ask(&v, course, lesson, input.text())
         .await
         .map_err(AppError::from)?;
     Ok((StatusCode::CREATED, Json(QaCreated { id })).into_response())
@@ -795,22 +905,15 @@ async fn api_answer(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<AnswerRequest>,
+    req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
+    let mut input = api_input(&state, req).await?;
     let v = viewer(&state, &ctx).await?;
     let id = state
         .store
         .learning()
-        .answer(
-            &v,
-            id,
-            QaText {
-                title: "",
-                body: &body.body,
-                show_name: body.show_name,
-            },
-        )
+        .answer(&v, id, input.text())
         .await
         .map_err(AppError::from)?;
     Ok((StatusCode::CREATED, Json(QaCreated { id })).into_response())

@@ -10,9 +10,10 @@
 
 use super::{Learner, Learning, LearningError};
 use crate::entity::{
-    course, course_instructor, enrolment, instructor, lesson, provider_staff, qa_post, qa_report,
-    qa_vote,
+    course, course_instructor, enrolment, instructor, lesson, provider_staff, qa_image, qa_post,
+    qa_report, qa_vote,
 };
+use crate::network::{ImageFile, ImageSize, ImageView, NewPostImage};
 use crate::{StoreError, from_ms};
 use chrono::{DateTime, Utc};
 use lyceum_core::domain::{MemberId, SubjectId};
@@ -101,6 +102,8 @@ pub struct QaItem {
     pub reports: u64,
     /// Hidden by reports or removed (only course staff see such items).
     pub hidden: bool,
+    /// A picture, if one was attached.
+    pub image: Option<ImageView>,
     /// When.
     pub created_at: DateTime<Utc>,
 }
@@ -155,6 +158,20 @@ pub struct QaText<'a> {
     pub body: &'a str,
     /// A member shows their name.
     pub show_name: bool,
+    /// A picture, prepared (metadata stripped), with its description.
+    pub image: Option<NewPostImage>,
+}
+
+const ALT_CTX: &str = "qa_images.alt";
+const LARGE_CTX: &str = "qa_images.large";
+const SMALL_CTX: &str = "qa_images.small";
+
+fn px(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+fn upx(n: i32) -> u32 {
+    u32::try_from(Ord::max(n, 0)).unwrap_or(0)
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> LearningError {
@@ -244,8 +261,18 @@ impl Learning<'_> {
         [lesson_id, question_id]: [Option<Uuid>; 2],
         text: QaText<'_>,
     ) -> Result<Uuid, LearningError> {
+        if let Some(img) = &text.image
+            && img.alt.trim().is_empty()
+        {
+            return Err(invalid(
+                "image_alt",
+                "Describe the picture in a few words, for people who cannot see it.",
+            ));
+        }
         let key = self.store.keyring.get(viewer.learner.primary).await?;
         let id = Uuid::now_v7();
+        let now = self.store.now_ms();
+        let tx = self.store.writer.begin().await?;
         qa_post::ActiveModel {
             id: Set(id),
             course_id: Set(course.id),
@@ -257,11 +284,31 @@ impl Learning<'_> {
             shows_name: Set(text.show_name && viewer.member.is_some()),
             role: Set(role.map(|r| r.key().to_owned())),
             is_accepted: Set(false),
-            created_at: Set(self.store.now_ms()),
+            created_at: Set(now),
             removed_at: Set(None),
         }
-        .insert(&self.store.writer)
+        .insert(&tx)
         .await?;
+        if let Some(img) = text.image {
+            qa_image::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                post_id: Set(id),
+                author_id: Set(viewer.learner.primary.0),
+                position: Set(0),
+                alt_ciphertext: Set(key.encrypt(ALT_CTX, img.alt.trim().as_bytes())),
+                content_type: Set(img.content_type),
+                width: Set(px(img.large.0)),
+                height: Set(px(img.large.1)),
+                large_ciphertext: Set(key.encrypt(LARGE_CTX, &img.large.2)),
+                small_width: Set(px(img.small.0)),
+                small_height: Set(px(img.small.1)),
+                small_ciphertext: Set(key.encrypt(SMALL_CTX, &img.small.2)),
+                created_at: Set(now),
+            }
+            .insert(&tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -301,6 +348,7 @@ impl Learning<'_> {
                 title: &title,
                 body: &body,
                 show_name: text.show_name,
+                image: text.image,
             },
         )
         .await
@@ -341,6 +389,7 @@ impl Learning<'_> {
                 title: "",
                 body: &body,
                 show_name: text.show_name,
+                image: text.image,
             },
         )
         .await
@@ -398,6 +447,42 @@ impl Learning<'_> {
             .into_iter()
             .map(|v| v.post_id)
             .collect();
+        let mut images: HashMap<Uuid, qa_image::Model> = HashMap::new();
+        type ImageRow = (Uuid, Uuid, Vec<u8>, i32, i32, i32, i32);
+        for (id, post_id, alt, width, height, small_width, small_height) in qa_image::Entity::find()
+            .select_only()
+            .columns([qa_image::Column::Id, qa_image::Column::PostId])
+            .column(qa_image::Column::AltCiphertext)
+            .columns([
+                qa_image::Column::Width,
+                qa_image::Column::Height,
+                qa_image::Column::SmallWidth,
+                qa_image::Column::SmallHeight,
+            ])
+            .filter(qa_image::Column::PostId.is_in(ids.clone()))
+            .into_tuple::<ImageRow>()
+            .all(&self.store.db)
+            .await?
+        {
+            images.insert(
+                post_id,
+                qa_image::Model {
+                    id,
+                    post_id,
+                    author_id: Uuid::nil(),
+                    position: 0,
+                    alt_ciphertext: alt,
+                    content_type: String::new(),
+                    width,
+                    height,
+                    large_ciphertext: Vec::new(),
+                    small_width,
+                    small_height,
+                    small_ciphertext: Vec::new(),
+                    created_at: 0,
+                },
+            );
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let reported = reports.get(&r.id).copied().unwrap_or(0);
@@ -427,7 +512,21 @@ impl Learning<'_> {
             } else {
                 None
             };
+            let image = match images.get(&r.id) {
+                Some(i) => Some(ImageView {
+                    id: i.id,
+                    alt: key
+                        .decrypt_string(ALT_CTX, &i.alt_ciphertext)
+                        .map_err(corrupt)?,
+                    width: upx(i.width),
+                    height: upx(i.height),
+                    small_width: upx(i.small_width),
+                    small_height: upx(i.small_height),
+                }),
+                None => None,
+            };
             let item = QaItem {
+                image,
                 id: r.id,
                 body,
                 name,
@@ -736,5 +835,45 @@ impl Learning<'_> {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Learning<'_> {
+    /// A picture of a question or answer, for a signed-in learner who may
+    /// read it (not found for anyone else).
+    pub async fn qa_image(
+        &self,
+        viewer: &QaViewer,
+        id: Uuid,
+        size: ImageSize,
+    ) -> Result<ImageFile, LearningError> {
+        let img = qa_image::Entity::find_by_id(id)
+            .one(&self.store.db)
+            .await?
+            .ok_or(LearningError::NotFound)?;
+        let post = self.post_row(img.post_id).await?;
+        let course = self.published(post.course_id).await?;
+        let staff = self.course_role(&course, viewer.member).await?.is_some();
+        if self.items(vec![post], viewer, staff).await?.is_empty() {
+            return Err(LearningError::NotFound);
+        }
+        let key = match self.store.keyring.get(SubjectId(img.author_id)).await {
+            Ok(k) => k,
+            Err(StoreError::KeyDestroyed) => return Err(LearningError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let (ctx, sealed) = match size {
+            ImageSize::Large => (LARGE_CTX, &img.large_ciphertext),
+            ImageSize::Small => (SMALL_CTX, &img.small_ciphertext),
+        };
+        let bytes = key
+            .decrypt(ctx, sealed)
+            .map_err(|e| StoreError::Corrupt(format!("{ctx}: {e}")))?;
+        Ok(ImageFile {
+            content_type: img.content_type,
+            bytes,
+            public: false,
+            created_at: from_ms(img.created_at),
+        })
     }
 }

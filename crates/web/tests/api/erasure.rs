@@ -231,6 +231,21 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
                         title: "A question of Ann's",
                         body: "Details",
                         show_name: true,
+                        image: Some({
+                            let mut jpeg = Vec::new();
+                            image::RgbImage::from_pixel(32, 24, image::Rgb([200, 90, 10]))
+                                .write_with_encoder(image::codecs::jpeg::JpegEncoder::new(
+                                    &mut jpeg,
+                                ))
+                                .expect("encode");
+                            let p = lyceum_media::prepare_image(&jpeg).expect("a picture");
+                            lyceum_store::network::NewPostImage {
+                                content_type: p.content_type.into(),
+                                alt: "Ann's screenshot".into(),
+                                large: (p.large.width, p.large.height, p.large.bytes),
+                                small: (p.small.width, p.small.height, p.small.bytes),
+                            }
+                        }),
                     },
                 )
                 .await
@@ -243,6 +258,7 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
                         title: "",
                         body: "Bo's answer",
                         show_name: false,
+                        image: None,
                     },
                 )
                 .await

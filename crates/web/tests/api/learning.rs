@@ -1566,6 +1566,92 @@ async fn learners_ask_and_answer_without_names_and_course_staff_act_on_reports()
     let html = res.text().await.expect("html");
     assert!(html.contains("Write the question.") && html.contains("Keep this text"));
 
+    // A picture with an answer: its location is gone, learners who can
+    // read the question get it, nobody signed out does; without a
+    // description the page refuses it and keeps the text.
+    let form = reqwest::multipart::Form::new()
+        .text("body", "Like this screenshot shows.")
+        .text("image_alt", "A sheet where SUM skips a blank cell")
+        .part(
+            "image",
+            reqwest::multipart::Part::bytes(crate::network::photo_with_location(900, 600))
+                .file_name("shot.jpg")
+                .mime_str("image/jpeg")
+                .expect("mime"),
+        );
+    let res = dee
+        .client
+        .post(app.url(&format!("/api/v1/questions/{q}/answers")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("answer with a picture");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (_, t) = app.get_json(&cy.client, &thread).await;
+    let with_picture = t["answers"]
+        .as_array()
+        .expect("answers")
+        .iter()
+        .find(|a| a["image"].is_object())
+        .expect("an answer with a picture")
+        .clone();
+    assert_eq!(
+        with_picture["image"]["alt"],
+        "A sheet where SUM skips a blank cell"
+    );
+    assert_eq!(with_picture["image"]["width"], 900);
+    let url = with_picture["image"]["small_url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let res = cy.client.get(app.url(&url)).send().await.expect("picture");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert!(
+        res.headers()["cache-control"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("private")
+    );
+    let bytes = res.bytes().await.expect("bytes");
+    assert!(!bytes.windows(3).any(|w| w == b"GPS") && !bytes.windows(4).any(|w| w == b"Exif"));
+    let res = app.client.get(app.url(&url)).send().await.expect("picture");
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "not for the signed out"
+    );
+    let (_, _, html) = app.get_page(&dee.client, &format!("/questions/{q}")).await;
+    assert!(
+        html.contains("alt=\"A sheet where SUM skips a blank cell\""),
+        "{html}"
+    );
+    let csrf = csrf_from(&html).expect("csrf");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("body", "Text that must survive")
+        .text("image_alt", " ")
+        .part(
+            "image",
+            reqwest::multipart::Part::bytes(crate::network::photo_with_location(40, 30))
+                .file_name("shot.jpg")
+                .mime_str("image/jpeg")
+                .expect("mime"),
+        );
+    let res = dee
+        .client
+        .post(app.url(&format!("/questions/{q}/answers")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("Describe the picture") && html.contains("Text that must survive"),
+        "{html}"
+    );
+
     // The instructor removes; the asker deletes her question with its answers.
     let res = ida
         .client
@@ -1575,7 +1661,11 @@ async fn learners_ask_and_answer_without_names_and_course_staff_act_on_reports()
         .expect("remove");
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let (_, t) = app.get_json(&dee.client, &thread).await;
-    assert_eq!(t["answers"].as_array().expect("answers").len(), 1);
+    assert_eq!(
+        t["answers"].as_array().expect("answers").len(),
+        2,
+        "Ida's and Dee's"
+    );
     let res = dee
         .client
         .delete(app.url(&format!("/api/v1/qa/{q}")))

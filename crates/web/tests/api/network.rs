@@ -1170,7 +1170,7 @@ async fn a_connections_export_shows_only_the_emails_their_owners_allowed() {
 }
 
 /// A JPEG photo with an EXIF block naming a place, as phones write them.
-fn photo_with_location(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn photo_with_location(w: u32, h: u32) -> Vec<u8> {
     use image::codecs::jpeg::JpegEncoder;
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 40])
