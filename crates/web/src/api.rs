@@ -55,6 +55,7 @@ async fn openapi() -> Response {
     doc.merge(crate::instructors::InstructorsApiDoc::openapi());
     doc.merge(crate::questions::QuestionsApiDoc::openapi());
     doc.merge(crate::collections::CollectionsApiDoc::openapi());
+    doc.merge(crate::search::SearchApiDoc::openapi());
     doc.merge(crate::providers::ProviderApiDoc::openapi());
     doc.merge(crate::network_api::NetworkApiDoc::openapi());
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;

@@ -293,6 +293,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(instructors::api_router())
                 .merge(questions::api_router())
                 .merge(collections::api_router())
+                .merge(search::api_router())
                 .merge(providers::api_router())
                 .merge(breaches::api_router())
                 .merge(network_api::router()),

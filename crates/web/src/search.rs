@@ -38,6 +38,58 @@ pub struct CatalogSearch {
     sync: tokio::sync::Mutex<SyncState>,
 }
 
+/// A course as the index takes it in.
+fn doc(r: lyceum_store::learning::IndexRow) -> CourseDoc {
+    CourseDoc {
+        id: r.id,
+        title: r.title,
+        summary: r.summary,
+        description: r.description,
+        skills: r.skills,
+        instructors: r.instructors,
+        provider: r.provider_id,
+        provider_name: r.provider_name,
+        level: r.level,
+        language: r.language,
+        duration_minutes: r.duration_minutes,
+        published_at: r.published_at,
+    }
+}
+
+/// The operators' search API.
+pub fn api_router() -> axum::Router<AppState> {
+    axum::Router::new().route("/admin/search/rebuild", axum::routing::post(rebuild_api))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(rebuild_api),
+    components(schemas(RebuildResponse)),
+    tags((name = "operators", description = "Instance administration"))
+)]
+pub struct SearchApiDoc;
+
+/// A rebuilt index.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RebuildResponse {
+    /// Published courses now in this node's index.
+    pub courses: usize,
+}
+
+#[utoipa::path(post, path = "/admin/search/rebuild", tag = "operators",
+    responses((status = 200, description = "This node's catalog index, built again from the database and swapped in", body = RebuildResponse),
+        (status = 403, description = "Not an operator", body = crate::error::Problem, content_type = "application/problem+json")))]
+async fn rebuild_api(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ctx: crate::session::Ctx,
+) -> Result<axum::Json<RebuildResponse>, crate::error::ApiError> {
+    if ctx.member()?.role != lyceum_core::domain::Role::Operator {
+        return Err(AppError::Forbidden("Only operators rebuild the search index.".into()).into());
+    }
+    let courses = state.search.rebuild(&state).await?;
+    Ok(axum::Json(RebuildResponse { courses }))
+}
+
 fn internal(e: impl std::error::Error + Send + Sync + 'static) -> AppError {
     AppError::Internal(Box::new(e))
 }
@@ -94,23 +146,7 @@ impl CatalogSearch {
             .map(|r| r.id)
             .collect();
         let (published, withdrawn): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.published);
-        let docs: Vec<CourseDoc> = published
-            .into_iter()
-            .map(|r| CourseDoc {
-                id: r.id,
-                title: r.title,
-                summary: r.summary,
-                description: r.description,
-                skills: r.skills,
-                instructors: r.instructors,
-                provider: r.provider_id,
-                provider_name: r.provider_name,
-                level: r.level,
-                language: r.language,
-                duration_minutes: r.duration_minutes,
-                published_at: r.published_at,
-            })
-            .collect();
+        let docs: Vec<CourseDoc> = published.into_iter().map(doc).collect();
         let withdrawn: Vec<uuid::Uuid> = withdrawn.into_iter().map(|r| r.id).collect();
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || {
@@ -136,6 +172,35 @@ impl CatalogSearch {
         s.checked = Some(Instant::now());
         s.providers = Arc::new(state.store.learning().providers().await?);
         Ok(s.providers.clone())
+    }
+
+    /// Builds the index again from the database, whole, and swaps it in
+    /// (searches meanwhile answer from the old one). Returns how many
+    /// courses it holds. For an operator who changed the database by hand;
+    /// every start builds it anyway.
+    pub async fn rebuild(&self, state: &AppState) -> Result<usize, AppError> {
+        let version = state.store.catalog_version();
+        let mut s = self.sync.lock().await;
+        let rows = state.store.learning().index_rows_since(i64::MIN).await?;
+        let since = rows.iter().map(|r| r.updated_at).max().unwrap_or(i64::MIN);
+        let at_since = rows
+            .iter()
+            .filter(|r| r.updated_at == since)
+            .map(|r| r.id)
+            .collect();
+        let docs: Vec<CourseDoc> = rows.into_iter().filter(|r| r.published).map(doc).collect();
+        let n = docs.len();
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.replace_all(docs))
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
+        s.version = version;
+        s.since_ms = since;
+        s.at_since = at_since;
+        s.checked = Some(Instant::now());
+        s.providers = Arc::new(state.store.learning().providers().await?);
+        Ok(n)
     }
 
     /// Courses in the index.

@@ -153,6 +153,18 @@ pub(crate) async fn catalog(app: &TestApp) -> String {
 async fn the_catalog_searches_filters_and_counts_facets() {
     let app = spawn_app().await;
     catalog(&app).await;
+    // An operator may build this node's index again from the database.
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let (status, _, _) = app
+        .post_json(&ann.client, "/api/v1/admin/search/rebuild", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let op = app.set_up().await;
+    let (status, _, rebuilt) = app
+        .post_json(&op, "/api/v1/admin/search/rebuild", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rebuilt}");
+    assert_eq!(rebuilt["courses"], 4, "the published courses");
     let c = &app.client;
     let (status, all) = app.get_json(c, "/api/v1/courses").await;
     assert_eq!(status, StatusCode::OK);
