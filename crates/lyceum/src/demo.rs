@@ -84,6 +84,49 @@ async fn library(store: &Store) -> anyhow::Result<Vec<String>> {
 }
 
 /// Loads the demo; refuses to touch an instance that already has accounts.
+/// Riverside's learning paths: courses of the demo catalog in order for a
+/// goal, as its staff would curate them.
+async fn learning_paths(
+    store: &Store,
+    library: lyceum_core::domain::LibraryId,
+) -> anyhow::Result<usize> {
+    use lyceum_store::learning::CollectionOwner;
+    const PATHS: &[(&str, &str, &[&str])] = &[
+        (
+            "Looking for work",
+            "From a CV that gets read to an interview you are ready for.",
+            &[
+                "writing-a-cv-that-gets-read",
+                "job-interviews-prepare-with-confidence",
+            ],
+        ),
+        (
+            "Getting started online",
+            "Stay safe on the internet, then make a spreadsheet do your sums.",
+            &["staying-safe-online", "spreadsheets-the-first-steps"],
+        ),
+    ];
+    let learning = store.learning();
+    let owner = CollectionOwner::Library(library);
+    for (title, intro, slugs) in PATHS {
+        let id = learning
+            .create_collection(&owner, title, intro)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo path {title}: {e}"))?;
+        for slug in *slugs {
+            let course = learning
+                .course_by_slug(slug)
+                .await?
+                .with_context(|| format!("the demo course {slug}"))?;
+            learning
+                .add_to_collection(id, &owner, course.card.id)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo path {title}: {e}"))?;
+        }
+    }
+    Ok(PATHS.len())
+}
+
 pub async fn load(
     store: &Store,
     media: &lyceum_media::Media,
@@ -117,6 +160,7 @@ pub async fn load(
     let videos = crate::demo_catalog::videos(store, media).await?;
     let (profiles, connections, posts, reactions, comments) =
         crate::demo_network::load(store).await?;
+    let paths = learning_paths(store, riverside.id).await?;
     println!(
         "demo loaded: {} accounts, {courses} courses from 3 providers, {videos}",
         PEOPLE.len()
@@ -124,6 +168,7 @@ pub async fn load(
     println!(
         "network: {profiles} profiles, {connections} connections, {posts} posts, {reactions} reactions, {comments} comments"
     );
+    println!("learning paths: {paths} at /libraries/riverside/paths");
     println!(
         "library card sign-in: /libraries/riverside with card {} and PIN {DEMO_PIN} (any of {} demo cards)",
         cards[0],

@@ -337,6 +337,11 @@ fn demo_loads_once_and_refuses_a_populated_instance() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(
+        String::from_utf8_lossy(&out.stdout).contains("learning paths: 2"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
         String::from_utf8_lossy(&out.stdout).contains("/libraries/riverside with card 29000001"),
         "the demo names a library card to try"
     );

@@ -20,7 +20,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use lyceum_store::learning::{
-    Answer, MAX_QA_BODY, MAX_QUESTION_TITLE, QaItem, QaText, QaViewer, Question, Thread,
+    Answer, MAX_QA_BODY, MAX_QUESTION_TITLE, QaGone, QaItem, QaText, QaViewer, Question, Thread,
 };
 use lyceum_store::network::NewPostImage;
 use serde::{Deserialize, Serialize};
@@ -599,14 +599,17 @@ async fn delete_form(
     let v = viewer(&state, &ctx).await?;
     let id = parse_id(&id)?;
     let learning = state.store.learning();
-    let (back, course) = learning.delete_qa(&v, id).await.map_err(AppError::from)?;
-    match back {
-        // Course staff removed it: back to the question.
-        Some(q) if q == id || learning.is_course_staff(course, v.member).await? => {
-            Ok(see_other(&format!("/questions/{q}?done=removed")))
+    match learning.delete_qa(&v, id).await.map_err(AppError::from)? {
+        QaGone::Removed { question } => {
+            Ok(see_other(&format!("/questions/{question}?done=removed")))
         }
-        Some(q) => Ok(see_other(&format!("/questions/{q}?done=deleted"))),
-        None => {
+        QaGone::Deleted {
+            question: Some(q), ..
+        } => Ok(see_other(&format!("/questions/{q}?done=deleted"))),
+        QaGone::Deleted {
+            question: None,
+            course,
+        } => {
             let slug = learning
                 .course(course)
                 .await?

@@ -134,6 +134,23 @@ pub struct Answer {
     pub accepted: bool,
 }
 
+/// What became of a question or answer taken away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QaGone {
+    /// Its writer deleted it.
+    Deleted {
+        /// The question it answered (`None`: it was the question).
+        question: Option<Uuid>,
+        /// The course.
+        course: Uuid,
+    },
+    /// Course staff removed it from view; the question stays readable to them.
+    Removed {
+        /// The question (itself, or the one it answered).
+        question: Uuid,
+    },
+}
+
 /// A question with its answers (accepted first, then most helpful).
 #[derive(Debug, Clone, Serialize)]
 pub struct Thread {
@@ -783,22 +800,22 @@ impl Learning<'_> {
     }
 
     /// Deletes what the viewer wrote (a question goes with its answers),
-    /// or, for course staff, removes it from view. Returns the question
-    /// the item belonged to (`None` when a question itself went) and the
-    /// course.
+    /// or, for course staff, removes it from view.
     pub async fn delete_qa(
         &self,
         viewer: &QaViewer,
         post_id: Uuid,
-    ) -> Result<(Option<Uuid>, Uuid), LearningError> {
+    ) -> Result<QaGone, LearningError> {
         let p = self.post_row(post_id).await?;
         let course = self.published(p.course_id).await?;
-        let back = p.question_id;
         if viewer.learner.subjects().contains(&p.author_id) {
             qa_post::Entity::delete_by_id(post_id)
                 .exec(&self.store.writer)
                 .await?;
-            return Ok((back, course.id));
+            return Ok(QaGone::Deleted {
+                question: p.question_id,
+                course: course.id,
+            });
         }
         if self.course_role(&course, viewer.member).await?.is_none() {
             return Err(LearningError::Forbidden(
@@ -810,7 +827,9 @@ impl Learning<'_> {
             .filter(qa_post::Column::Id.eq(post_id))
             .exec(&self.store.writer)
             .await?;
-        Ok((back.or(Some(post_id)), course.id))
+        Ok(QaGone::Removed {
+            question: p.question_id.unwrap_or(post_id),
+        })
     }
 
     /// Course staff put back a reported or removed item: its reports are
