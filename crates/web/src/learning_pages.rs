@@ -373,13 +373,29 @@ async fn catalog(
     } else {
         let week_ago = state.store.clock.now() - chrono::Duration::days(7);
         let learning = state.store.learning();
-        let suggestions = learning
-            .recommendations(who.as_ref(), 6, allowed.as_deref())
-            .await?;
+        // Suggestions only for a learner who asked for them: for anyone
+        // else the shelves below are what `recommendations` would give, so
+        // the page does not work them out twice.
+        let consented = match &who {
+            Some(l) => {
+                state
+                    .store
+                    .consents()
+                    .has(
+                        l.primary,
+                        lyceum_core::domain::consent::Purpose::PersonalisedRecommendations,
+                    )
+                    .await?
+            }
+            None => false,
+        };
         let new = learning
             .published_since(week_ago, 6, allowed.as_deref())
             .await?;
-        if suggestions.personalised {
+        if consented {
+            let suggestions = learning
+                .recommendations(who.as_ref(), 6, allowed.as_deref())
+                .await?;
             let recommended = suggestions
                 .items
                 .iter()
@@ -388,7 +404,7 @@ async fn catalog(
                     ..CardView::from(&r.card)
                 })
                 .collect();
-            (new, Vec::new(), recommended, true)
+            (new, Vec::new(), recommended, suggestions.personalised)
         } else {
             (
                 new,
