@@ -7,11 +7,13 @@
 //! The index lives in memory on each node and is rebuilt from the database
 //! at start (derived data: never backed up); writes to the catalog update
 //! it at once. Alongside it, a side table holds each course's facet values
-//! as small interned numbers, reached through the `n` fast field, so one
-//! pass over the matches gives the exact total, every facet's counts (each
-//! with its own filter left out) and the page, keeping only the best
-//! `(page + 1) * per_page` matches: a search costs a few tens of
-//! nanoseconds per match, nothing is sorted or collected per match.
+//! as small interned numbers, reached through the `n` fast field. A search
+//! adds each word's clause scores into a dense array and intersects the
+//! words' bit sets (see [`CourseIndex::search`]); then one pass over the
+//! matches gives the exact total, every facet's counts (each with its own
+//! filter left out) and the page, keeping only the best
+//! `(page + 1) * per_page` matches: a search costs a few nanoseconds per
+//! posting and per match, nothing is sorted or collected per match.
 //! `lyceum-load search-bench` measures it (docs/benchmarks.md).
 
 #![deny(missing_docs)]
@@ -19,9 +21,9 @@
 use lyceum_core::domain::learning::DurationBucket;
 use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
-use tantivy::query::{
-    BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, Query, TermQuery,
-};
+#[cfg(test)]
+use tantivy::query::{BooleanQuery, Occur};
+use tantivy::query::{BoostQuery, EnableScoring, FuzzyTermQuery, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -203,6 +205,25 @@ struct Metas {
     levels: Interner<String>,
     languages: Interner<String>,
     providers: Interner<Uuid>,
+    /// Per segment of the current searcher, each document's `n` (or
+    /// `NO_COURSE`): the `n` fast field read once at commit, because a
+    /// search reads it for every match.
+    doc_n: HashMap<tantivy::index::SegmentId, Vec<u32>>,
+}
+
+/// In [`Metas::doc_n`]: a document without a course number.
+const NO_COURSE: u32 = u32::MAX;
+
+/// Every document's `n` in one segment.
+fn doc_numbers(segment: &tantivy::SegmentReader) -> Result<Vec<u32>, SearchError> {
+    let n = segment.fast_fields().u64("n")?;
+    Ok((0..segment.max_doc())
+        .map(|doc| {
+            n.first(doc)
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(NO_COURSE)
+        })
+        .collect())
 }
 
 impl Metas {
@@ -293,6 +314,9 @@ struct Plan {
     duration: Option<u8>,
     /// By provider number: whether the provider is allowed.
     allowed: Option<Vec<bool>>,
+    /// No facet filter at all (the commonest search): every allowed match
+    /// counts in every facet.
+    unfiltered: bool,
 }
 
 impl Plan {
@@ -318,6 +342,11 @@ impl Plan {
                     .and_then(|i| u8::try_from(i).ok())
                     .unwrap_or(NO_BUCKET)
             }),
+            unfiltered: f.skill.is_none()
+                && f.level.is_none()
+                && f.provider.is_none()
+                && f.language.is_none()
+                && f.duration.is_none(),
             allowed,
         }
     }
@@ -414,6 +443,14 @@ impl<'a> Tally<'a> {
             return;
         }
         let skills = metas.skills_of(row);
+        if p.unfiltered {
+            for facet in 0..5 {
+                self.count(facet, row, skills);
+            }
+            self.total += 1;
+            self.rank(n, score);
+            return;
+        }
         // Which filters the course passes: skill, level, provider,
         // language, length. A facet counts the courses that pass every
         // filter but its own, so a course failing two counts nowhere.
@@ -599,7 +636,7 @@ struct Fields {
     provider: Field,
     description: Field,
     /// Every word of the six text fields together, for typo and prefix
-    /// matching (see `text_query`).
+    /// matching (see `word_clauses`).
     words: Field,
 }
 
@@ -695,9 +732,22 @@ impl CourseIndex {
         Ok(())
     }
 
-    fn commit(&self, writer: &mut IndexWriter) -> Result<(), SearchError> {
+    /// Commits, makes the new documents visible, and reads the course
+    /// numbers of any new segment (segments never change once written; a
+    /// merge makes a new one).
+    fn commit(&self, writer: &mut IndexWriter, metas: &mut Metas) -> Result<(), SearchError> {
         writer.commit()?;
         self.reader.reload()?;
+        let mut doc_n = HashMap::new();
+        for segment in self.reader.searcher().segment_readers() {
+            let id = segment.segment_id();
+            let numbers = match metas.doc_n.remove(&id) {
+                Some(numbers) => numbers,
+                None => doc_numbers(segment)?,
+            };
+            doc_n.insert(id, numbers);
+        }
+        metas.doc_n = doc_n;
         Ok(())
     }
 
@@ -710,7 +760,7 @@ impl CourseIndex {
         for d in docs {
             self.add(&writer, &mut metas, d)?;
         }
-        self.commit(&mut writer)
+        self.commit(&mut writer, &mut metas)
     }
 
     /// Adds or replaces courses; visible to searches on return.
@@ -720,7 +770,7 @@ impl CourseIndex {
         for d in docs {
             self.add(&writer, &mut metas, d)?;
         }
-        self.commit(&mut writer)
+        self.commit(&mut writer, &mut metas)
     }
 
     /// Removes a course (unpublished or deleted).
@@ -729,7 +779,7 @@ impl CourseIndex {
         let mut metas = self.metas.write().map_err(|_| SearchError::Poisoned)?;
         metas.forget(id);
         writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
-        self.commit(&mut writer)
+        self.commit(&mut writer, &mut metas)
     }
 
     /// Courses in the index.
@@ -753,11 +803,9 @@ impl CourseIndex {
     /// as matching them field by field, at a sixth of the cost, because a
     /// typo or prefix query walks every posting of every word it expands
     /// to. What is lost is only which field a typo was found in.
-    fn text_query(&self, q: &str) -> Option<Box<dyn Query>> {
-        let ws = words(q);
-        if ws.is_empty() {
-            return None;
-        }
+    ///
+    /// One list of clauses per word, in the order their scores are added.
+    fn word_clauses(&self, q: &str) -> Vec<Vec<Box<dyn Query>>> {
         let f = self.fields;
         let weighted = [
             (f.title, 3.0),
@@ -767,50 +815,70 @@ impl CourseIndex {
             (f.provider, 1.0),
             (f.description, 0.5),
         ];
-        let last = ws.len() - 1;
-        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (i, w) in ws.iter().enumerate() {
-            let distance = match w.chars().count() {
-                0..=3 => 0,
-                4..=7 => 1,
-                _ => 2,
-            };
-            let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (field, weight) in weighted {
-                shoulds.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
+        let ws = words(q);
+        let last = ws.len().saturating_sub(1);
+        ws.iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let distance = match w.chars().count() {
+                    0..=3 => 0,
+                    4..=7 => 1,
+                    _ => 2,
+                };
+                let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+                for (field, weight) in weighted {
+                    clauses.push(Box::new(BoostQuery::new(
                         Box::new(TermQuery::new(
                             Term::from_field_text(field, w),
                             IndexRecordOption::WithFreqs,
                         )),
                         weight * 2.0,
-                    )),
-                ));
-            }
-            let any = Term::from_field_text(f.words, w);
-            if distance > 0 {
-                shoulds.push((
-                    Occur::Should,
-                    Box::new(FuzzyTermQuery::new(any.clone(), distance, true)),
-                ));
-            }
-            if i == last {
-                shoulds.push((
-                    Occur::Should,
-                    Box::new(FuzzyTermQuery::new_prefix(any, 0, true)),
-                ));
-            }
-            musts.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
-        }
-        Some(Box::new(BooleanQuery::new(musts)))
+                    )));
+                }
+                let any = Term::from_field_text(f.words, w);
+                if distance > 0 {
+                    clauses.push(Box::new(FuzzyTermQuery::new(any.clone(), distance, true)));
+                }
+                if i == last {
+                    clauses.push(Box::new(FuzzyTermQuery::new_prefix(any, 0, true)));
+                }
+                clauses
+            })
+            .collect()
+    }
+
+    /// The same search as one tantivy query (every word a `Must` of its
+    /// clauses as `Should`s): what [`CourseIndex::search`] computes, the
+    /// slow way. The tests compare the two.
+    #[cfg(test)]
+    fn text_query(&self, q: &str) -> Option<Box<dyn Query>> {
+        let musts: Vec<(Occur, Box<dyn Query>)> = self
+            .word_clauses(q)
+            .into_iter()
+            .map(|clauses| {
+                let shoulds = clauses.into_iter().map(|c| (Occur::Should, c)).collect();
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(shoulds)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        (!musts.is_empty()).then(|| Box::new(BooleanQuery::new(musts)) as Box<dyn Query>)
     }
 
     /// Searches: the page asked for, the total and the facet counts.
     ///
-    /// One pass over the matches: each match costs a fast-field read, a few
-    /// integer compares and increments, and (only if it can still reach the
-    /// page) a place among the best `(page + 1) * per_page`; nothing is
+    /// Each clause of each word is walked once, in a tight loop, adding its
+    /// score into a dense array (one number per document of the segment)
+    /// and marking the word's documents in a bit set; the words' sets are
+    /// intersected 64 documents at a time. This costs less than tantivy's
+    /// own union and intersection scorers, which merge the clauses
+    /// document by document through dynamic calls, and gives the same
+    /// scores: per word, the clauses are added in the same order.
+    ///
+    /// Then one pass over the matches: each costs a fast-field read, a few
+    /// integer compares and increments, and (only if it can still reach
+    /// the page) a place among the best `(page + 1) * per_page`; nothing is
     /// collected or sorted per match.
     pub fn search(&self, f: &Filters, page: u64, per_page: u64) -> Result<Hits, SearchError> {
         // The side table first: writers hold it across commit and reload,
@@ -822,7 +890,8 @@ impl CourseIndex {
         let start = usize::try_from(page.saturating_mul(per_page)).unwrap_or(usize::MAX);
         let keep = start.saturating_add(usize::try_from(per_page).unwrap_or(usize::MAX));
         let mut tally = Tally::new(&metas, Plan::new(f, &metas), keep);
-        match self.text_query(&f.q) {
+        let clauses = self.word_clauses(&f.q);
+        if clauses.is_empty() {
             // Without words every course matches with the same score: walk
             // the side table (which holds exactly the indexed courses, both
             // being changed under the writer lock) instead of the index.
@@ -831,24 +900,74 @@ impl CourseIndex {
             // tend to have the highest `n`: walking backwards finds the
             // page's winners early, and later rows fail the threshold
             // without being kept.
-            None => {
-                for n in (0..metas.rows.len()).rev() {
-                    tally.add(n, 0.0);
-                }
+            for n in (0..metas.rows.len()).rev() {
+                tally.add(n, 0.0);
             }
-            Some(query) => {
-                let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher))?;
-                for segment in searcher.segment_readers() {
-                    let n = segment.fast_fields().u64("n")?;
-                    let alive = segment.alive_bitset();
-                    weight.for_each(segment, &mut |doc, score| {
-                        if alive.is_some_and(|a| a.is_deleted(doc)) {
-                            return;
+            return Ok(tally.hits(start));
+        }
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        let weights = clauses
+            .iter()
+            .map(|word| {
+                word.iter()
+                    .map(|c| c.weight(scoring))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for segment in searcher.segment_readers() {
+            let max_doc = segment.max_doc() as usize;
+            let blocks = max_doc.div_ceil(64);
+            let mut scores = vec![0f32; max_doc];
+            let mut matched: Option<Vec<u64>> = None;
+            for word in &weights {
+                let mut has = vec![0u64; blocks];
+                for clause in word {
+                    clause.for_each(segment, &mut |doc, score| {
+                        let d = doc as usize;
+                        if let Some(s) = scores.get_mut(d) {
+                            *s += score;
                         }
-                        if let Some(n) = n.first(doc).and_then(|n| usize::try_from(n).ok()) {
-                            tally.add(n, score);
+                        if let Some(b) = has.get_mut(d / 64) {
+                            *b |= 1 << (d % 64);
                         }
                     })?;
+                }
+                matched = Some(match matched {
+                    None => has,
+                    Some(mut m) => {
+                        m.iter_mut().zip(&has).for_each(|(m, h)| *m &= h);
+                        m
+                    }
+                });
+            }
+            let read;
+            let doc_n = match metas.doc_n.get(&segment.segment_id()) {
+                Some(numbers) => numbers,
+                None => {
+                    read = doc_numbers(segment)?;
+                    &read
+                }
+            };
+            let alive = segment.alive_bitset();
+            // Newest first (documents are numbered in the order courses
+            // were written): among equal scores the newest win, so walking
+            // backwards lets the threshold turn most ties away at once.
+            let matched = matched.unwrap_or_default();
+            for (block, bits) in matched.iter().enumerate().rev() {
+                let mut bits = *bits;
+                while bits != 0 {
+                    let bit = 63 - bits.leading_zeros() as usize;
+                    bits &= !(1u64 << bit);
+                    let doc = block * 64 + bit;
+                    let (Ok(doc32), Some(n), Some(score)) =
+                        (u32::try_from(doc), doc_n.get(doc), scores.get(doc))
+                    else {
+                        continue;
+                    };
+                    if *n == NO_COURSE || alive.is_some_and(|a| a.is_deleted(doc32)) {
+                        continue;
+                    }
+                    tally.add(*n as usize, *score);
                 }
             }
         }
