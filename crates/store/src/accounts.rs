@@ -421,6 +421,39 @@ impl<'a> Accounts<'a> {
         Ok(true)
     }
 
+    /// Sets a new password without the current one (a reset through an
+    /// emailed link, whose token the caller checked): replaces the password,
+    /// or adds one to an account that had only passkeys.
+    pub(crate) async fn set_password(
+        &self,
+        id: MemberId,
+        new: NewPassword,
+    ) -> Result<(), StoreError> {
+        let hash = hash_password(new).await?.into_bytes();
+        let now = self.store.now_ms();
+        match self.password_credential(id).await? {
+            Some(cred) => {
+                let mut active: credential::ActiveModel = cred.into();
+                active.secret = Set(hash);
+                active.created_at = Set(now);
+                active.update(&self.store.writer).await?;
+            }
+            None => {
+                credential::ActiveModel {
+                    id: Set(uuid::Uuid::now_v7()),
+                    member_id: Set(id.0),
+                    kind: Set(credential::PASSWORD.into()),
+                    secret: Set(hash),
+                    created_at: Set(now),
+                    last_used_at: Set(None),
+                }
+                .insert(&self.store.writer)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// How many open operator accounts exist.
     pub async fn operator_count(&self) -> Result<u64, StoreError> {
         Ok(member::Entity::find()

@@ -8,10 +8,11 @@ use crate::entity::{
     course_skill, credential, digest_setting, disclosure, enrolment, follow, guest, guest_link,
     instructor, instructor_follow, issued_credential, job, lesson, lesson_progress, library,
     library_audit, library_provider, library_staff, member, message, moderation_action,
-    notice_version, notification, notification_setting, objection_event, oidc_login, post,
-    post_image, post_tag, profile, profile_certificate, profile_entry, provider, provider_staff,
-    qa_image, qa_post, qa_report, qa_vote, quiz_question, reaction, report, review_report,
-    seat_use, session, signing_key, static_patron, subject_key, timeline, usage_count,
+    notice_version, notification, notification_setting, objection_event, oidc_login,
+    password_reset, post, post_image, post_tag, profile, profile_certificate, profile_entry,
+    provider, provider_staff, qa_image, qa_post, qa_report, qa_vote, quiz_question, reaction,
+    report, review_report, seat_use, session, signing_key, static_patron, subject_key, timeline,
+    usage_count,
 };
 use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -22,6 +23,15 @@ const MIGRATIONS: TableDecl = TableDecl {
     columns: &[
         ColumnDecl::not_personal("version", "migration name"),
         ColumnDecl::not_personal("applied_at", "when the migration ran"),
+    ],
+};
+
+const CACHE_GENERATIONS: TableDecl = TableDecl {
+    table: "cache_generations",
+    about: "Counters that tell each server when what it keeps in memory is out of date",
+    columns: &[
+        ColumnDecl::not_personal("name", "what kind of data the counter counts changes to"),
+        ColumnDecl::not_personal("generation", "how many changes there have been"),
     ],
 };
 
@@ -48,7 +58,9 @@ pub const MAIN: &[TableDecl] = &[
     seat_use::DATA_MAP,
     usage_count::DATA_MAP,
     oidc_login::DATA_MAP,
+    password_reset::DATA_MAP,
     notice_version::DATA_MAP,
+    CACHE_GENERATIONS,
     objection_event::DATA_MAP,
     breach::DATA_MAP,
     breach_subject::DATA_MAP,

@@ -42,6 +42,7 @@ pub mod notification;
 pub mod notification_setting;
 pub mod objection_event;
 pub mod oidc_login;
+pub mod password_reset;
 pub mod post;
 pub mod post_image;
 pub mod post_tag;

@@ -289,13 +289,19 @@ impl Worker {
     }
 
     /// Sends email (only where the operator configured a mail relay):
-    /// security notices as they are queued, and digests that are due,
+    /// security notices and password-reset links as they are queued, and
+    /// digests that are due,
     /// checked every hour.
     pub fn with_mail(mut self, sender: crate::digests::DigestSender) -> Self {
         let security = sender.clone();
         self.register(crate::digests::SECURITY_JOB_KIND, move |store, job| {
             let sender = security.clone();
             Box::pin(async move { store.send_security_mail(&sender, &job.payload).await })
+        });
+        let resets = sender.clone();
+        self.register(crate::password_reset::RESET_JOB_KIND, move |store, job| {
+            let sender = resets.clone();
+            Box::pin(async move { store.send_reset_mail(&sender, &job.payload).await })
         });
         self.register(crate::digests::JOB_KIND, move |store, _job| {
             let sender = sender.clone();

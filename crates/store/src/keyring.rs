@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 /// How long an unwrapped key stays in memory after it was read. Every
 /// signed-in page needs the member's key; keeping it briefly saves a
 /// keyring query and an unwrap per request. Destroying a key removes it
-/// from this node's cache at once; another node may hold it for at most
-/// this long, and by then the subject's rows are gone too.
+/// from this node's cache at once; another node forgets its keys when it
+/// next reads the cache generations (see [`crate::generations`]), and
+/// holds one for at most this long in any case.
 const CACHE_TTL: Duration = Duration::from_secs(60);
 const CACHE_MAX: usize = 50_000;
 
@@ -113,6 +114,11 @@ impl Keyring {
             .all(&self.db)
             .await?;
         Ok(ids.into_iter().collect())
+    }
+
+    /// Forgets every key held in memory (another node destroyed one).
+    pub(crate) fn forget_all(&self) {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// Destroys the subject's key. Irreversible by design.

@@ -24,6 +24,7 @@ pub mod digests;
 pub mod entity;
 pub mod erasure;
 pub mod export;
+pub mod generations;
 pub mod guests;
 pub mod jobs;
 pub mod keyring;
@@ -34,6 +35,7 @@ pub mod migration;
 pub mod network;
 pub mod notice;
 pub mod objections;
+pub mod password_reset;
 pub mod retention;
 pub mod sessions;
 pub mod zip;
@@ -103,6 +105,11 @@ pub struct Store {
     catalog_version: Arc<std::sync::atomic::AtomicU64>,
     /// Live signals to members' open pages on this node.
     pub hub: network::Hub,
+    /// Courses' reviews, decrypted, for a second (see
+    /// [`learning::ReviewCache`]).
+    pub(crate) reviews: learning::ReviewCache,
+    /// This node's reading of the cache generations.
+    generations: generations::Generations,
 }
 
 impl Store {
@@ -128,6 +135,8 @@ impl Store {
             members: accounts::MemberCache::default(),
             catalog_version: Arc::default(),
             hub: network::Hub::default(),
+            reviews: learning::ReviewCache::default(),
+            generations: generations::Generations::default(),
         })
     }
 
@@ -145,7 +154,11 @@ impl Store {
     pub async fn shred(&self, subject: lyceum_core::domain::SubjectId) -> Result<(), StoreError> {
         self.members
             .forget(lyceum_core::domain::MemberId(subject.0));
-        self.keyring.destroy(subject).await
+        self.keyring.destroy(subject).await?;
+        // Other nodes forget the keys they hold, and the reviews they show
+        // decrypted from a cache, when they next read the generations.
+        self.bump(generations::Generation::Keys).await?;
+        self.reviews_changed().await
     }
 
     /// Closes every pool (data, writer, keyring), waiting for their
@@ -165,9 +178,12 @@ impl Store {
             .load(std::sync::atomic::Ordering::Acquire)
     }
 
-    pub(crate) fn catalog_changed(&self) {
+    /// Records a catalog write: at once for this node, and through the
+    /// catalog's cache generation for every other.
+    pub(crate) async fn catalog_changed(&self) -> Result<(), StoreError> {
         self.catalog_version
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.bump(generations::Generation::Catalog).await
     }
 
     /// The engine behind the main database.

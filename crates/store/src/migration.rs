@@ -36,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0021CourseQuestions),
             Box::new(M0022Collections),
             Box::new(M0023QaImages),
+            Box::new(M0024CacheGenerations),
         ]
     }
 }
@@ -1829,6 +1830,48 @@ impl MigrationTrait for M0023QaImages {
             .await?;
         m.create_index(index("qa_images_author", "qa_images", &["author_id"]))
             .await
+    }
+}
+
+struct M0024CacheGenerations;
+
+impl MigrationName for M0024CacheGenerations {
+    fn name(&self) -> &str {
+        "m0024_cache_generations_and_password_resets"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0024CacheGenerations {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // Counters that writes bump so every node knows when what it
+        // cached went stale (see `generations`).
+        m.create_table(
+            Table::create()
+                .table(t("cache_generations"))
+                .col(string_len(t("name"), 32).primary_key())
+                .col(big_integer(t("generation")))
+                .to_owned(),
+        )
+        .await?;
+        // Password-reset links: only a hash of each token, an hour's life.
+        m.create_table(
+            Table::create()
+                .table(t("password_resets"))
+                .col(blob(t("token_hash")).primary_key())
+                .col(uuid(t("member_id")))
+                .col(big_integer(t("created_at")))
+                .col(big_integer(t("expires_at")))
+                .foreign_key(&mut cascade("password_resets", "member_id", "members"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "password_resets_member",
+            "password_resets",
+            &["member_id"],
+        ))
+        .await
     }
 }
 

@@ -4,7 +4,8 @@
 //! given time so every rule can be checked without waiting.
 //!
 //! What it removes today:
-//! - sessions past their expiry (`Retention::UntilExpiry`);
+//! - sessions and password-reset links past their expiry
+//!   (`Retention::UntilExpiry`);
 //! - accounts closed longer ago than the operator's grace period (at most
 //!   30 days, privacy invariant 4). Erasure normally removes an account
 //!   within moments through the job queue; this catches any that a failed
@@ -115,6 +116,7 @@ impl Store {
             .filter(oidc_login::Column::ExpiresAt.lte(now))
             .exec(&self.writer)
             .await?;
+        self.purge_reset_links(now).await?;
         let expired_seats = seat_use::Entity::delete_many()
             .filter(seat_use::Column::ExpiresAt.lte(now))
             .exec(&self.writer)

@@ -58,6 +58,7 @@ async fn openapi() -> Response {
     doc.merge(crate::search::SearchApiDoc::openapi());
     doc.merge(crate::providers::ProviderApiDoc::openapi());
     doc.merge(crate::network_api::NetworkApiDoc::openapi());
+    doc.merge(crate::password_reset::PasswordResetApiDoc::openapi());
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
     Json(doc).into_response()
 }

@@ -53,7 +53,7 @@ pub fn parse_sign_up(input: &SignUpInput, role: Role) -> Result<NewMember, Vec<F
     }
 }
 
-fn ip_key(ctx: &Ctx) -> String {
+pub(crate) fn ip_key(ctx: &Ctx) -> String {
     ctx.ip
         .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())

@@ -499,15 +499,19 @@ pub(crate) async fn enrol_learner(
     Ok((e, created))
 }
 
-/// A published course by short name, or 404. Outlines come from a
-/// short-lived cache: emptied when this node writes the catalog, and
-/// trusted for at most [`COURSE_CACHE_TTL`] otherwise, so a change made on
-/// another node shows within that time.
+/// A published course by short name, or 404. Outlines come from a cache
+/// that holds while the catalog's cache generation is unchanged (a write
+/// on this node is seen at once, on another node within
+/// [`lyceum_store::generations::RECHECK`]) and for at most
+/// [`COURSE_CACHE_TTL`].
 pub(crate) async fn published_course(
     state: &AppState,
     slug: &str,
 ) -> Result<std::sync::Arc<CourseDetail>, AppError> {
-    let version = state.store.catalog_version();
+    let version = state
+        .store
+        .generation(lyceum_store::generations::Generation::Catalog)
+        .await?;
     if let Some(c) = state.courses.get(slug, version) {
         return Ok(c);
     }
@@ -521,13 +525,14 @@ pub(crate) async fn published_course(
     }
 }
 
-/// How long a node trusts a cached course outline.
-pub const COURSE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+/// The longest a node trusts a cached course outline, whatever the
+/// generation says.
+pub const COURSE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 /// The most outlines kept; past it the cache starts again.
 const COURSE_CACHE_MAX: usize = 10_000;
 
-/// A cached outline: the catalog version and the moment it was read.
-type CachedCourse = (u64, std::time::Instant, std::sync::Arc<CourseDetail>);
+/// A cached outline: the catalog generation and the moment it was read.
+type CachedCourse = (i64, std::time::Instant, std::sync::Arc<CourseDetail>);
 
 /// Published course outlines by short name, with the catalog version and
 /// the moment they were read.
@@ -537,13 +542,13 @@ pub struct CourseCache {
 }
 
 impl CourseCache {
-    fn get(&self, slug: &str, version: u64) -> Option<std::sync::Arc<CourseDetail>> {
+    fn get(&self, slug: &str, version: i64) -> Option<std::sync::Arc<CourseDetail>> {
         let map = self.map.lock().ok()?;
         let (v, at, c) = map.get(slug)?;
         (*v == version && at.elapsed() < COURSE_CACHE_TTL).then(|| c.clone())
     }
 
-    fn put(&self, slug: &str, version: u64, course: std::sync::Arc<CourseDetail>) {
+    fn put(&self, slug: &str, version: i64, course: std::sync::Arc<CourseDetail>) {
         if let Ok(mut map) = self.map.lock() {
             if map.len() >= COURSE_CACHE_MAX {
                 map.clear();

@@ -25,6 +25,7 @@ pub mod notice;
 pub mod oidc;
 pub mod ops;
 pub mod pages;
+pub mod password_reset;
 pub mod patrons;
 pub mod post_images;
 pub mod providers;
@@ -277,6 +278,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     Router::new()
         .merge(pages::router())
+        .merge(password_reset::router())
         .merge(library_pages::router())
         .merge(learning_pages::router())
         .merge(instructors::router())
@@ -296,7 +298,8 @@ pub fn router(state: AppState) -> Router {
                 .merge(search::api_router())
                 .merge(providers::api_router())
                 .merge(breaches::api_router())
-                .merge(network_api::router()),
+                .merge(network_api::router())
+                .merge(password_reset::api_router()),
         )
         .merge(ops::router())
         .route_layer(from_fn(security::metrics))

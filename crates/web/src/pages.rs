@@ -9,7 +9,7 @@ use crate::extract::PageForm;
 use crate::session::{Ctx, clear_cookie, set_cookie};
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -173,17 +173,17 @@ pub(crate) fn with_errors(mut fields: Vec<Field>, errors: &[FieldError]) -> Vec<
 
 #[derive(Template)]
 #[template(path = "form.html")]
-struct FormPage {
-    layout: Layout,
-    heading: &'static str,
-    intro: Vec<&'static str>,
-    action: &'static str,
-    submit: &'static str,
-    fields: Vec<Field>,
-    errors: Vec<FieldError>,
-    links: Vec<(&'static str, &'static str)>,
+pub(crate) struct FormPage {
+    pub(crate) layout: Layout,
+    pub(crate) heading: &'static str,
+    pub(crate) intro: Vec<&'static str>,
+    pub(crate) action: String,
+    pub(crate) submit: &'static str,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) errors: Vec<FieldError>,
+    pub(crate) links: Vec<(&'static str, &'static str)>,
     /// Ask "Is this a shared computer?" (the sign-in form).
-    shared_question: bool,
+    pub(crate) shared_question: bool,
 }
 
 #[derive(Template)]
@@ -325,7 +325,7 @@ pub(crate) async fn ensure_session(
     )))
 }
 
-async fn form_response(
+pub(crate) async fn form_response(
     state: &AppState,
     mut ctx: Ctx,
     status: StatusCode,
@@ -397,7 +397,7 @@ fn setup_page(layout: Layout, form: Option<&SignUpForm>, errors: Vec<FieldError>
             "Create the operator account. The operator runs this Lyceum instance: adds libraries, configures recipients and sees operator pages.",
             "There is no default password; this account is the first and only way in until you create more.",
         ],
-        action: "/setup",
+        action: "/setup".into(),
         submit: "Create operator account",
         fields: with_errors(account_fields(email, name), &errors),
         errors,
@@ -489,7 +489,7 @@ fn signup_page(layout: Layout, form: Option<&SignUpForm>, errors: Vec<FieldError
             "A member account lets you keep a profile, connect with people and apply for jobs. You do not need one to learn with your library card.",
             "Your email address is visible to nobody but you.",
         ],
-        action: "/signup",
+        action: "/signup".into(),
         submit: "Create account",
         fields: with_errors(account_fields(email, name), &errors),
         errors,
@@ -548,7 +548,7 @@ fn signin_page(layout: Layout, email: &str, errors: Vec<FieldError>) -> FormPage
         layout,
         heading: "Sign in",
         intro: vec![],
-        action: "/signin",
+        action: "/signin".into(),
         submit: "Sign in",
         fields: with_errors(
             vec![
@@ -559,6 +559,7 @@ fn signin_page(layout: Layout, email: &str, errors: Vec<FieldError>) -> FormPage
         ),
         errors,
         links: vec![
+            ("/password/forgot", "Forgot your password?"),
             ("/signup", "No account yet? Create one"),
             ("/libraries", "Sign in with a library card instead"),
         ],
@@ -566,7 +567,17 @@ fn signin_page(layout: Layout, email: &str, errors: Vec<FieldError>) -> FormPage
     }
 }
 
-async fn signin_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+#[derive(Debug, Deserialize)]
+struct SignInParams {
+    #[serde(default)]
+    reset: Option<String>,
+}
+
+async fn signin_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SignInParams>,
+) -> Result<Response, PageError> {
     if ctx.member.is_some() {
         return Ok(see_other("/me"));
     }
@@ -574,7 +585,13 @@ async fn signin_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response
         &state,
         ctx,
         StatusCode::OK,
-        |l| signin_page(l, "", vec![]),
+        |l| {
+            let mut p = signin_page(l, "", vec![]);
+            if q.reset.is_some() {
+                p.intro = vec!["Your new password is saved. Sign in with it."];
+            }
+            p
+        },
         "Sign in",
         "signin",
     )

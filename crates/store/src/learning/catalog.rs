@@ -319,7 +319,7 @@ impl Learning<'_> {
                 .await?
             }
         };
-        self.store.catalog_changed();
+        self.store.catalog_changed().await?;
         Ok(model.into())
     }
 
@@ -369,7 +369,7 @@ impl Learning<'_> {
             }
         }
         tx.commit().await?;
-        self.store.catalog_changed();
+        self.store.catalog_changed().await?;
         self.announce(&first_published).await?;
         Ok(summary)
     }
@@ -419,7 +419,7 @@ impl Learning<'_> {
             a.published_at = Set(Some(now));
         }
         a.update(&self.store.writer).await?;
-        self.store.catalog_changed();
+        self.store.catalog_changed().await?;
         if first {
             self.announce(&[course_id]).await?;
         }
@@ -792,7 +792,7 @@ impl Learning<'_> {
             .exec(&tx)
             .await?;
         tx.commit().await?;
-        self.store.catalog_changed();
+        self.store.catalog_changed().await?;
         Ok(id)
     }
 

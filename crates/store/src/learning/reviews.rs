@@ -21,7 +21,59 @@ pub const HIDE_AFTER_REPORTS: i32 = 3;
 /// The longest review text.
 pub const MAX_REVIEW_CHARS: usize = 2_000;
 
+/// The most reviews a course shows.
+pub const REVIEWS_SHOWN: usize = 50;
+
 const BODY_CTX: &str = "course_reviews.body";
+
+/// A course's ratings and the reviews it shows, each with its writer.
+#[derive(Debug)]
+pub struct CourseReviews {
+    ratings: Ratings,
+    shown: Vec<(Review, Uuid)>,
+}
+
+/// A cached entry: the reviews generation it was read at, when, and what.
+type CachedReviews = (i64, std::time::Instant, std::sync::Arc<CourseReviews>);
+
+/// Courses' reviews as last read, while the reviews' cache generation
+/// (see [`crate::generations`]) is unchanged and for at most
+/// [`ReviewCache::TTL`].
+///
+/// Every review write, report and erasure bumps the generation: this node
+/// empties the cache at once (a learner sees their own review straight
+/// away, and decrypted words do not outlive their writer's key in memory),
+/// other nodes within a second.
+#[derive(Debug, Default, Clone)]
+pub struct ReviewCache {
+    inner: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Uuid, CachedReviews>>>,
+}
+
+impl ReviewCache {
+    /// The longest an entry is trusted, whatever the generation says.
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(300);
+    const MAX: usize = 10_000;
+
+    fn get(&self, course: Uuid, generation: i64) -> Option<std::sync::Arc<CourseReviews>> {
+        let map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&course)
+            .filter(|(g, at, _)| *g == generation && at.elapsed() < Self::TTL)
+            .map(|(_, _, r)| r.clone())
+    }
+
+    fn put(&self, course: Uuid, generation: i64, reviews: std::sync::Arc<CourseReviews>) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        map.insert(course, (generation, std::time::Instant::now(), reviews));
+    }
+
+    /// Forgets everything.
+    fn clear(&self) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
 
 /// A review as others see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,6 +99,16 @@ pub struct Ratings {
     pub average: Option<f32>,
     /// How many gave 1, 2, 3, 4 and 5 stars.
     pub stars: [u64; 5],
+}
+
+impl crate::Store {
+    /// Records a change to reviews (a write, a report, a decision or an
+    /// erasure): this node forgets its cached reviews now, other nodes at
+    /// their next look at the generation.
+    pub(crate) async fn reviews_changed(&self) -> Result<(), StoreError> {
+        self.reviews.clear();
+        self.bump(crate::generations::Generation::Reviews).await
+    }
 }
 
 impl Learning<'_> {
@@ -116,6 +178,7 @@ impl Learning<'_> {
             }
         };
         tx.commit().await?;
+        self.store.reviews_changed().await?;
         Ok(id)
     }
 
@@ -130,28 +193,58 @@ impl Learning<'_> {
             .filter(course_review::Column::SubjectId.is_in(learner.subjects()))
             .exec(&self.store.writer)
             .await?;
+        self.store.reviews_changed().await?;
         Ok(res.rows_affected > 0)
     }
 
     /// A course's ratings and its visible reviews, newest first. Reviews
     /// whose writer was erased (their key is gone) or that were reported
-    /// by enough learners are left out.
+    /// by enough learners are left out. At most `limit` reviews, and never
+    /// more than [`REVIEWS_SHOWN`].
+    ///
+    /// Read through [`ReviewCache`]: a course page is read far more often
+    /// than its reviews change.
     pub async fn reviews(
         &self,
         course_id: Uuid,
         viewer: Option<&Learner>,
         limit: usize,
     ) -> Result<(Ratings, Vec<Review>), StoreError> {
+        let generation = self
+            .store
+            .generation(crate::generations::Generation::Reviews)
+            .await?;
+        let all = match self.store.reviews.get(course_id, generation) {
+            Some(r) => r,
+            None => {
+                let r = std::sync::Arc::new(self.read_reviews(course_id).await?);
+                self.store.reviews.put(course_id, generation, r.clone());
+                r
+            }
+        };
+        let mine: Vec<Uuid> = viewer.map(Learner::subjects).unwrap_or_default();
+        let shown = all
+            .shown
+            .iter()
+            .take(limit)
+            .map(|(r, subject)| Review {
+                mine: mine.contains(subject),
+                ..r.clone()
+            })
+            .collect();
+        Ok((all.ratings.clone(), shown))
+    }
+
+    async fn read_reviews(&self, course_id: Uuid) -> Result<CourseReviews, StoreError> {
         let rows = course_review::Entity::find()
             .filter(course_review::Column::CourseId.eq(course_id))
             .filter(course_review::Column::Reports.lt(HIDE_AFTER_REPORTS))
             .order_by_desc(course_review::Column::UpdatedAt)
             .all(&self.store.db)
             .await?;
-        let mine: Vec<Uuid> = viewer.map(Learner::subjects).unwrap_or_default();
         let mut ratings = Ratings::default();
         let mut total = 0u64;
-        let mut out = Vec::new();
+        let mut shown = Vec::new();
         for r in rows {
             let key = match self.store.keyring.get(SubjectId(r.subject_id)).await {
                 Ok(k) => k,
@@ -162,23 +255,26 @@ impl Learning<'_> {
             ratings.count += 1;
             ratings.stars[usize::from(rating - 1)] += 1;
             total += u64::from(rating);
-            if out.len() < limit {
-                out.push(Review {
-                    id: r.id,
-                    rating,
-                    body: key
-                        .decrypt_string(BODY_CTX, &r.body_ciphertext)
-                        .map_err(|e| StoreError::Corrupt(format!("review: {e}")))?,
-                    updated_at: from_ms(r.updated_at),
-                    mine: mine.contains(&r.subject_id),
-                });
+            if shown.len() < REVIEWS_SHOWN {
+                shown.push((
+                    Review {
+                        id: r.id,
+                        rating,
+                        body: key
+                            .decrypt_string(BODY_CTX, &r.body_ciphertext)
+                            .map_err(|e| StoreError::Corrupt(format!("review: {e}")))?,
+                        updated_at: from_ms(r.updated_at),
+                        mine: false,
+                    },
+                    r.subject_id,
+                ));
             }
         }
         if ratings.count > 0 {
             let mean = total as f64 / ratings.count as f64;
             ratings.average = Some(((mean * 10.0).round() / 10.0) as f32);
         }
-        Ok((ratings, out))
+        Ok(CourseReviews { ratings, shown })
     }
 
     /// Records a learner's report of a review (once per learner). Returns
@@ -224,6 +320,7 @@ impl Learning<'_> {
                 .await?;
         }
         tx.commit().await?;
+        self.store.reviews_changed().await?;
         Ok(review.reports + i32::try_from(inserted).unwrap_or(0) >= HIDE_AFTER_REPORTS)
     }
 }
@@ -306,6 +403,7 @@ impl Learning<'_> {
                 .await?;
         }
         tx.commit().await?;
+        self.store.reviews_changed().await?;
         Ok(review.course_id)
     }
 }

@@ -358,6 +358,13 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         net.block(ann_id, cy_id).await.expect("block");
         let _ = cys;
     }
+    // A password-reset link she asked for and has not used.
+    app.store
+        .request_password_reset(
+            &lyceum_core::domain::Email::parse("ann@example.org").expect("email"),
+        )
+        .await
+        .expect("reset link");
     // Guests' own tables are covered by the guest erasure tests.
     let guest_only = ["guests", "seat_uses"];
     assert!(
@@ -414,11 +421,15 @@ async fn erasure_destroys_the_key_at_once_and_every_row_soon_after() {
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
-    // The job removes every row that names the subject.
+    // The job removes every row that names the subject; the reset link
+    // she asked for before is never emailed.
+    let outbox = std::sync::Arc::new(Outbox::default());
     Worker::new(app.store.clone())
+        .with_mail(mail_sender(outbox.clone()))
         .run_due()
         .await
         .expect("jobs run");
+    assert!(outbox.0.lock().expect("outbox").is_empty());
     for (table, n) in rows_of(&app, id).await {
         assert_eq!(n, 0, "{table} still holds rows of the erased member");
     }

@@ -66,6 +66,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Whether this run is on PostgreSQL.
     pub is_postgres: bool,
+    /// Where the store's databases are, for a second node.
+    config: StoreConfig,
     _shutdown: tokio::sync::oneshot::Sender<()>,
     _pg: Option<PgDatabases>,
 }
@@ -102,6 +104,26 @@ impl TestApp {
         let state = AppState::new(self.store.clone(), WebConfig::default())
             .with_recipients(recipients)
             .with_retention(retention);
+        tokio::spawn(lyceum_web::serve(listener, state, std::future::pending()));
+        base
+    }
+}
+
+impl TestApp {
+    /// A second server on the same databases, as in a cluster: its own
+    /// store, caches and clock reading, nothing shared in memory with the
+    /// first. Returns its base URL.
+    pub async fn second_node(&self) -> String {
+        let key = InstanceKey::load_or_create(&self.data_dir.path().join("instance.key"))
+            .expect("instance key");
+        let store = Store::open(&self.config, key, self.clock.clone())
+            .await
+            .expect("second store opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = AppState::new(store, WebConfig::default());
         tokio::spawn(lyceum_web::serve(listener, state, std::future::pending()));
         base
     }
@@ -192,6 +214,7 @@ async fn spawn(
         data_dir,
         client: client(),
         is_postgres: pg.is_some(),
+        config,
         _shutdown: tx,
         _pg: pg,
     }
@@ -369,4 +392,26 @@ pub fn set_cookies(headers: &HeaderMap) -> Vec<String> {
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_owned))
         .collect()
+}
+
+/// Keeps the emails it is given.
+#[derive(Default)]
+pub struct Outbox(pub std::sync::Mutex<Vec<lyceum_store::digests::OutgoingMail>>);
+
+#[async_trait::async_trait]
+impl lyceum_store::digests::Mailer for Outbox {
+    async fn send(&self, mail: lyceum_store::digests::OutgoingMail) -> Result<(), String> {
+        self.0.lock().map_err(|e| e.to_string())?.push(mail);
+        Ok(())
+    }
+}
+
+/// Email through the test relay into `outbox`.
+pub fn mail_sender(outbox: Arc<Outbox>) -> lyceum_store::digests::DigestSender {
+    lyceum_store::digests::DigestSender {
+        mailer: outbox,
+        recipients: vec![mail_relay()],
+        relay: mail_relay().key,
+        base_url: "https://lyceum.example".into(),
+    }
 }

@@ -1173,6 +1173,100 @@ async fn enrolled_learners_review_without_names_and_reports_hide_abuse() {
     );
 }
 
+/// Waits (at most ten seconds) until `check` holds on what `path` answers.
+async fn eventually(base: &str, path: &str, check: impl Fn(&str) -> bool) -> String {
+    let c = client();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let body = c
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body");
+        if check(&body) || std::time::Instant::now() > deadline {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_node_shows_catalog_and_review_changes_made_on_the_first() {
+    // Course pages and reviews are cached on each node; a write on one
+    // node must reach the others' pages (through the cache generations),
+    // and an erased reviewer's words must leave every node's memory.
+    let app = spawn_app().await;
+    let course = catalog(&app).await;
+    let other = app.second_node().await;
+    let page = "/courses/spreadsheets-for-everyone";
+    let reviews = format!("/api/v1/courses/{course}/reviews");
+    // Both nodes have the page and the (empty) reviews cached.
+    let first = eventually(&other, page, |b| {
+        b.contains("Long <strong>description</strong>")
+    })
+    .await;
+    assert!(
+        first.contains("Long <strong>description</strong>"),
+        "{first}"
+    );
+    let none = eventually(&other, &reviews, |b| b.contains("\"count\":0")).await;
+    assert!(none.contains("\"count\":0"), "{none}");
+
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    app.post_json(
+        &ann.client,
+        &format!("/api/v1/courses/{course}/enrollments"),
+        json!({}),
+    )
+    .await;
+    let res = ann
+        .client
+        .put(app.url(&format!("/api/v1/courses/{course}/review")))
+        .json(&json!({"rating": 4, "body": "Second-Node-Review-Words"}))
+        .send()
+        .await
+        .expect("review");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let seen = eventually(&other, &reviews, |b| b.contains("Second-Node-Review-Words")).await;
+    assert!(
+        seen.contains("Second-Node-Review-Words") && seen.contains("\"count\":1"),
+        "the other node shows the new review: {seen}"
+    );
+
+    // A catalog change made through the first node.
+    let mut changed = course_fixture("s1");
+    changed.description = "Now with *pivot tables*.".into();
+    let own = provider(&app, "own", false).await;
+    app.store
+        .learning()
+        .import(&own, &[changed])
+        .await
+        .expect("re-import");
+    let html = eventually(&other, page, |b| b.contains("pivot tables")).await;
+    assert!(html.contains("Now with <em>pivot tables</em>"), "{html}");
+
+    // Erasing the reviewer: gone from the other node's answers too.
+    let res = ann
+        .client
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("erase");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let after = eventually(&other, &reviews, |b| {
+        !b.contains("Second-Node-Review-Words")
+    })
+    .await;
+    assert!(
+        !after.contains("Second-Node-Review-Words") && after.contains("\"count\":0"),
+        "{after}"
+    );
+}
+
 /// The learner's suggestions: (course slug, reason kind, the course the
 /// reason names).
 async fn suggestions(app: &TestApp, c: &reqwest::Client) -> (bool, Vec<(String, String, String)>) {

@@ -18,6 +18,7 @@ mod notice;
 mod oidc;
 mod ops;
 mod pages;
+mod password_reset;
 mod privacy;
 mod providers;
 mod robustness;

@@ -1336,18 +1336,6 @@ fn v_id(page: &Value) -> String {
     page["posts"][0]["id"].as_str().expect("id").to_owned()
 }
 
-/// Keeps the emails it is given.
-#[derive(Default)]
-struct Outbox(std::sync::Mutex<Vec<lyceum_store::digests::OutgoingMail>>);
-
-#[async_trait::async_trait]
-impl lyceum_store::digests::Mailer for Outbox {
-    async fn send(&self, mail: lyceum_store::digests::OutgoingMail) -> Result<(), String> {
-        self.0.lock().map_err(|e| e.to_string())?.push(mail);
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn digests_go_only_to_members_who_consented_and_carry_no_names() {
     let app = spawn_app_with_recipients(vec![mail_relay()]).await;
