@@ -94,14 +94,7 @@ impl Config {
             .merge(Env::prefixed("LYCEUM_").split("__"))
             .merge(Serialized::defaults(overrides));
         let mut config: Config = fig.extract().context("the configuration is not valid")?;
-        anyhow::ensure!(
-            config.retention.closed_account_days
-                <= lyceum_store::retention::MAX_CLOSED_ACCOUNT_DAYS,
-            "retention.closed_account_days is {}, but a closed account must be erased within {} days: set it to {} or less",
-            config.retention.closed_account_days,
-            lyceum_store::retention::MAX_CLOSED_ACCOUNT_DAYS,
-            lyceum_store::retention::MAX_CLOSED_ACCOUNT_DAYS
-        );
+        config.retention.check().map_err(|e| anyhow::anyhow!(e))?;
         for (i, r) in config.privacy.recipients.iter().enumerate() {
             anyhow::ensure!(
                 !r.key.trim().is_empty()

@@ -186,9 +186,13 @@ pub struct Holding {
 
 /// What is held about a subject, field by field, worked out from the data
 /// map and the rows that name the subject. The privacy dashboard shows it.
+///
+/// `retention` is the operator's: for a category they keep for less time,
+/// each field says so, and `until` is when the oldest row goes.
 pub async fn holdings(
     store: &crate::Store,
     subject: lyceum_core::domain::SubjectId,
+    retention: &crate::retention::RetentionConfig,
 ) -> Result<Vec<Holding>, StoreError> {
     let backend = store.backend();
     let mut out = Vec::new();
@@ -197,10 +201,16 @@ pub async fn holdings(
             continue;
         };
         let has_expiry = table.columns.iter().any(|c| c.name == "expires_at");
-        let expiry = if has_expiry {
-            "MAX(expires_at)"
-        } else {
-            "NULL"
+        // A category the operator keeps for less time: the oldest row is
+        // the next to go.
+        let aged = crate::retention::AGED
+            .iter()
+            .find(|(_, t, _)| *t == table.table)
+            .and_then(|(c, _, column)| Some((retention.days_for(*c)?, *column)));
+        let expiry = match (has_expiry, aged) {
+            (true, _) => "MAX(expires_at)".to_owned(),
+            (false, Some((_, column))) => format!("MIN({column})"),
+            (false, None) => "NULL".to_owned(),
         };
         let fields: Vec<_> = table.personal_fields().collect();
         // COUNT(column) counts the rows where the column holds a value: a
@@ -225,13 +235,16 @@ pub async fn holdings(
         if rows == 0 {
             continue;
         }
-        let until: Option<i64> = if has_expiry {
-            row.try_get("", "until")?
-        } else {
-            None
+        let until: Option<i64> = match (has_expiry, aged) {
+            (true, _) => row.try_get("", "until")?,
+            (false, Some((days, _))) => row
+                .try_get::<Option<i64>>("", "until")?
+                .map(|oldest| oldest + i64::from(days) * 24 * 3600 * 1000),
+            (false, None) => None,
         };
-        for (i, (name, field)) in fields.into_iter().enumerate() {
+        for (i, (name, mut field)) in fields.into_iter().enumerate() {
             let with_value: i64 = row.try_get("", &format!("c{i}"))?;
+            field.retention = retention.effective(table.table, &field);
             if with_value > 0 {
                 out.push(Holding {
                     about: table.about,

@@ -16,29 +16,94 @@
 //!   (365 days unless the library set less or more), and guests whose key
 //!   is gone;
 //! - seat records once the month after their month has ended;
-//! - in-app notifications after 90 days.
+//! - in-app notifications after 90 days;
+//! - private messages and ledger entries older than the operator's
+//!   `retention.messages_days` and `retention.disclosures_days`, where set
+//!   (see [`AGED`]).
 
 use crate::entity::{guest, guest_link, library, member, oidc_login, seat_use, session};
 use crate::{Store, StoreError};
 use lyceum_core::domain::SubjectId;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use lyceum_core::domain::datamap::{Category, PersonalField, Retention};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 /// The longest an operator may keep a closed account.
 pub const MAX_CLOSED_ACCOUNT_DAYS: u32 = 30;
 
 /// Operator settings for retention.
-#[derive(Debug, Clone, Copy, serde::Deserialize, serde::Serialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RetentionConfig {
     /// Days a closed account may remain before it is erased (at most 30).
     pub closed_account_days: u32,
+    /// Private messages are deleted this many days after they were sent
+    /// (unset: kept while both accounts are open).
+    pub messages_days: Option<u32>,
+    /// Entries of the recipients ledger are deleted this many days after
+    /// the disclosure (unset: kept while the account is open).
+    pub disclosures_days: Option<u32>,
 }
 
 impl Default for RetentionConfig {
     fn default() -> Self {
         Self {
             closed_account_days: MAX_CLOSED_ACCOUNT_DAYS,
+            messages_days: None,
+            disclosures_days: None,
         }
+    }
+}
+
+/// The categories an operator may keep for less time than the data map
+/// says: each with the one table that holds it and the column its age is
+/// counted from. Rows of these tables stand alone, so deleting old ones
+/// breaks nothing else. Other categories cannot be shortened this way:
+/// deleting an old post would take newer replies with it, an old consent
+/// record may be the choice still in force, and learning records carry
+/// certificates.
+pub const AGED: [(Category, &str, &str); 2] = [
+    (Category::Messages, "messages", "created_at"),
+    (Category::Disclosures, "disclosures", "at"),
+];
+
+impl RetentionConfig {
+    /// The operator's keeping for a category, in days, if they set one.
+    pub fn days_for(&self, category: Category) -> Option<u32> {
+        match category {
+            Category::Messages => self.messages_days,
+            Category::Disclosures => self.disclosures_days,
+            _ => None,
+        }
+    }
+
+    /// How long a field of a table is kept, with the operator's settings
+    /// applied to the data map's declaration.
+    pub fn effective(&self, table: &str, field: &PersonalField) -> Retention {
+        AGED.iter()
+            .find(|(c, t, _)| *t == table && *c == field.category)
+            .and_then(|(c, _, _)| self.days_for(*c))
+            .map_or(field.retention, Retention::DaysAfterWritten)
+    }
+
+    /// Checks the settings; the error says what to change.
+    pub fn check(&self) -> Result<(), String> {
+        if self.closed_account_days > MAX_CLOSED_ACCOUNT_DAYS {
+            return Err(format!(
+                "retention.closed_account_days is {}, but a closed account must be erased within {MAX_CLOSED_ACCOUNT_DAYS} days: set it to {MAX_CLOSED_ACCOUNT_DAYS} or less",
+                self.closed_account_days
+            ));
+        }
+        for (name, days) in [
+            ("messages_days", self.messages_days),
+            ("disclosures_days", self.disclosures_days),
+        ] {
+            if days == Some(0) {
+                return Err(format!(
+                    "retention.{name} is 0, which would delete everything at once: set at least 1 (days), or leave it out to keep the data map's rule"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -57,6 +122,9 @@ pub struct ScrubReport {
     pub expired_seats: u64,
     /// In-app notifications older than 90 days.
     pub expired_notices: u64,
+    /// Rows of categories the operator keeps for less time (messages,
+    /// ledger entries) that are past it.
+    pub expired_by_operator: u64,
 }
 
 impl Store {
@@ -102,7 +170,28 @@ impl Store {
             .await?;
         let (erased_guests, expired_seats) = self.scrub_guests(now).await?;
         let expired_notices = self.network().expire_notices().await?;
+        let mut expired_by_operator = 0;
+        for (category, table, column) in AGED {
+            let Some(days) = config.days_for(category) else {
+                continue;
+            };
+            let cutoff = now - i64::from(days) * 24 * 3600 * 1000;
+            let mut sql = format!("DELETE FROM {table} WHERE {column} < $1");
+            if self.backend() == sea_orm::DbBackend::Sqlite {
+                sql = sql.replace('$', "?");
+            }
+            expired_by_operator += self
+                .writer
+                .execute_raw(sea_orm::Statement::from_sql_and_values(
+                    self.backend(),
+                    sql,
+                    [cutoff.into()],
+                ))
+                .await?
+                .rows_affected();
+        }
         Ok(ScrubReport {
+            expired_by_operator,
             expired_notices,
             expired_sessions,
             erased_accounts: closed.len() as u64,

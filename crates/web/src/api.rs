@@ -479,6 +479,7 @@ async fn privacy(
     let holdings = lyceum_store::datamap::holdings(
         &state.store,
         lyceum_core::domain::SubjectId::from(member.id),
+        &state.retention,
     )
     .await?;
     Ok(Json(PrivacyResponse {

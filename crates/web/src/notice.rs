@@ -30,7 +30,7 @@ pub fn snapshot(state: &AppState, now: DateTime<Utc>) -> NoticeSnapshot {
                     crate::pages::field_words(t.about, column),
                     f.purpose,
                     f.basis.label(),
-                    retention_words(f.retention, days),
+                    retention_words(state.retention.effective(t.table, &f), days),
                     erase_words(f.erase)
                 )
             })
@@ -47,7 +47,19 @@ pub fn snapshot(state: &AppState, now: DateTime<Utc>) -> NoticeSnapshot {
     NoticeSnapshot {
         fields,
         recipients,
-        retention: vec![format!("Closed accounts are erased within {days} days")],
+        retention: std::iter::once(format!("Closed accounts are erased within {days} days"))
+            .chain(
+                lyceum_store::retention::AGED
+                    .iter()
+                    .filter_map(|(category, _, _)| {
+                        let d = state.retention.days_for(*category)?;
+                        Some(format!(
+                            "{}: deleted {d} days after it was written",
+                            category.label()
+                        ))
+                    }),
+            )
+            .collect(),
     }
 }
 

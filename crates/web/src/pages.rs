@@ -1011,6 +1011,7 @@ async fn privacy_dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Re
     let holdings = lyceum_store::datamap::holdings(
         &state.store,
         lyceum_core::domain::SubjectId::from(member.id),
+        &state.retention,
     )
     .await?;
     let mut categories: Vec<PrivacyCategory> = Vec::new();
@@ -1093,6 +1094,10 @@ pub fn field_words(about: &str, column: &str) -> String {
 pub fn kept_until(r: Retention, until: Option<chrono::DateTime<chrono::Utc>>) -> String {
     match (r, until) {
         (Retention::UntilExpiry, Some(t)) => format!("Until {}", t.format("%-d %B %Y")),
+        (Retention::DaysAfterWritten(d), Some(t)) => format!(
+            "{d} days after it was written; the oldest goes on {}",
+            t.format("%-d %B %Y")
+        ),
         (Retention::WhileAccountOpen, _) => "Until you erase your account".into(),
         (other, _) => retention_words(other, lyceum_store::retention::MAX_CLOSED_ACCOUNT_DAYS),
     }
@@ -1137,6 +1142,7 @@ pub(crate) fn retention_words(r: Retention, closed_account_days: u32) -> String 
         ),
         Retention::UntilExpiry => "Until it expires (at most 30 days)".into(),
         Retention::DaysAfterLastUse(d) => format!("{d} days after you last use it"),
+        Retention::DaysAfterWritten(d) => format!("{d} days after it was written"),
     }
 }
 
@@ -1162,7 +1168,10 @@ async fn privacy(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Pa
                     what: field_words(table.about, column),
                     why: f.purpose,
                     basis: f.basis.label(),
-                    kept: retention_words(f.retention, state.retention.closed_account_days),
+                    kept: retention_words(
+                        state.retention.effective(table.table, &f),
+                        state.retention.closed_account_days,
+                    ),
                     erase: erase_words(f.erase),
                 });
             }

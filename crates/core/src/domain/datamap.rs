@@ -133,6 +133,9 @@ pub enum Retention {
     UntilExpiry,
     /// Kept this many days after the row was last used.
     DaysAfterLastUse(u32),
+    /// Kept this many days after the row was written (an operator's
+    /// shorter keeping for a category, see `retention.*_days`).
+    DaysAfterWritten(u32),
 }
 
 /// What erasure does to a personal field.

@@ -417,7 +417,10 @@ pub(crate) async fn guest_holdings(
         "Deleting your data when you stop using Lyceum".to_owned(),
         until_text,
     ));
-    for h in lyceum_store::datamap::holdings(&state.store, SubjectId::from(guest.id)).await? {
+    for h in
+        lyceum_store::datamap::holdings(&state.store, SubjectId::from(guest.id), &state.retention)
+            .await?
+    {
         if h.about == "Seats used under your library's licence" && h.column == "month" {
             held.push((
                 format!(

@@ -86,9 +86,13 @@ async fn the_export_holds_every_declared_field_of_the_member_and_nothing_of_othe
     assert_eq!(file("recipients.json"), json!([]));
 
     // Completeness, driven by the data map: every personal field of every table that has rows is present.
-    let holdings = lyceum_store::datamap::holdings(&app.store, subject_of(&app, &ann.client).await)
-        .await
-        .expect("holdings");
+    let holdings = lyceum_store::datamap::holdings(
+        &app.store,
+        subject_of(&app, &ann.client).await,
+        &lyceum_store::retention::RetentionConfig::default(),
+    )
+    .await
+    .expect("holdings");
     for h in holdings {
         let table = lyceum_store::datamap::MAIN
             .iter()

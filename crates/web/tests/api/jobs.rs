@@ -193,6 +193,7 @@ async fn an_operator_may_keep_closed_accounts_for_less_time() {
         .store
         .scrub(RetentionConfig {
             closed_account_days: 7,
+            ..RetentionConfig::default()
         })
         .await
         .expect("scrub");

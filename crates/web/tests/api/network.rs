@@ -25,7 +25,7 @@ async fn send(
 }
 
 /// A member with a chosen handle.
-async fn member(app: &TestApp, handle: &str, name: &str) -> reqwest::Client {
+pub(crate) async fn member(app: &TestApp, handle: &str, name: &str) -> reqwest::Client {
     let m = app.sign_up(&format!("{handle}@example.org"), name).await;
     let (s, body) = send(
         app,
@@ -39,7 +39,12 @@ async fn member(app: &TestApp, handle: &str, name: &str) -> reqwest::Client {
     m.client
 }
 
-async fn connect(app: &TestApp, a: &reqwest::Client, b: &reqwest::Client, b_handle: &str) {
+pub(crate) async fn connect(
+    app: &TestApp,
+    a: &reqwest::Client,
+    b: &reqwest::Client,
+    b_handle: &str,
+) {
     let (s, body) = send(
         app,
         a,

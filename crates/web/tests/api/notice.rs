@@ -43,6 +43,7 @@ async fn the_notice_is_versioned_and_the_changelog_says_what_changed() {
             vec![mail_relay(), sms_gateway(None)],
             RetentionConfig {
                 closed_account_days: 14,
+                ..RetentionConfig::default()
             },
         )
         .await;
@@ -133,4 +134,105 @@ async fn a_new_recipient_is_announced_before_it_takes_effect_and_receives_nothin
         .expect("me");
     assert_eq!(res.status(), StatusCode::OK);
     assert!(!res.text().await.expect("text").contains("changes on"));
+}
+
+#[tokio::test]
+async fn an_operator_keeps_messages_and_ledger_entries_for_less_time_and_everyone_is_told() {
+    // Shorter keeping for two categories: the notice and the changelog say
+    // so, each member's dashboard shows when their oldest message goes,
+    // and the scrubber deletes what is older, on both sides of a
+    // conversation, leaving newer messages.
+    let app = spawn_app_with_recipients(vec![mail_relay()]).await;
+    page(&app.base, "/privacy").await;
+    let ann = crate::network::member(&app, "ann", "Ann").await;
+    let bo = crate::network::member(&app, "bob", "Bo").await;
+    crate::network::connect(&app, &bo, &ann, "ann").await;
+    let ann_id = lyceum_core::domain::MemberId(subject_of(&app, &ann).await.0);
+    let bo_id = lyceum_core::domain::MemberId(subject_of(&app, &bo).await.0);
+    let net = app.store.network();
+    net.send_message(ann_id, bo_id, "Old-Message-Words")
+        .await
+        .expect("message");
+    app.clock.advance(chrono::Duration::days(20));
+    net.send_message(bo_id, ann_id, "Newer-Message-Words")
+        .await
+        .expect("message");
+
+    let config = RetentionConfig {
+        messages_days: Some(30),
+        disclosures_days: Some(365),
+        ..RetentionConfig::default()
+    };
+    let base = app.serve_again(vec![mail_relay()], config).await;
+    let html = page(&base, "/privacy").await;
+    assert!(html.contains("version 2 of the notice"), "{html}");
+    assert!(html.contains("30 days after it was written"), "{html}");
+    let changes = page(&base, "/privacy/changes").await;
+    assert!(
+        changes.contains("Messages: deleted 30 days after it was written"),
+        "{changes}"
+    );
+    assert!(
+        changes.contains("deleted 365 days after it was written"),
+        "{changes}"
+    );
+
+    // Ann's dashboard: the date her oldest message goes (sent 20 days ago).
+    let privacy: serde_json::Value = ann
+        .get(format!("{base}/api/v1/me/privacy"))
+        .send()
+        .await
+        .expect("privacy")
+        .json()
+        .await
+        .expect("json");
+    let goes = (app.clock.now() + chrono::Duration::days(10))
+        .format("%-d %B %Y")
+        .to_string();
+    let holdings = privacy["holdings"].as_array().expect("holdings");
+    assert!(
+        holdings.iter().any(|h| h["category"] == "messages"
+            && h["kept"]
+                .as_str()
+                .is_some_and(|k| k.contains("30 days after it was written") && k.contains(&goes))),
+        "the oldest message goes on {goes}: {privacy}"
+    );
+
+    // Eleven days on, the first message is past 30 days, the second not.
+    app.clock.advance(chrono::Duration::days(11));
+    let report = app.store.scrub(config).await.expect("scrub");
+    assert_eq!(report.expired_by_operator, 2, "both people's copies");
+    for (me, peer) in [(ann_id, bo_id), (bo_id, ann_id)] {
+        let thread = net.conversation(me, peer).await.expect("conversation");
+        let texts: Vec<&str> = thread.iter().map(|m| m.body.as_str()).collect();
+        assert_eq!(texts, vec!["Newer-Message-Words"], "{texts:?}");
+    }
+
+    // Without the settings nothing of the kind is deleted.
+    app.clock.advance(chrono::Duration::days(400));
+    let report = app
+        .store
+        .scrub(RetentionConfig::default())
+        .await
+        .expect("scrub");
+    assert_eq!(report.expired_by_operator, 0);
+}
+
+#[test]
+fn a_retention_of_zero_days_is_refused_with_what_to_set() {
+    let e = RetentionConfig {
+        messages_days: Some(0),
+        ..RetentionConfig::default()
+    }
+    .check()
+    .expect_err("refused");
+    assert!(e.contains("retention.messages_days is 0"), "{e}");
+    let e = RetentionConfig {
+        closed_account_days: 31,
+        ..RetentionConfig::default()
+    }
+    .check()
+    .expect_err("refused");
+    assert!(e.contains("set it to 30 or less"), "{e}");
+    assert!(RetentionConfig::default().check().is_ok());
 }
