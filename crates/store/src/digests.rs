@@ -125,7 +125,29 @@ impl std::fmt::Debug for DigestSender {
     }
 }
 
+/// The member a queued email is for, or `missing` as the job's error.
+pub(crate) fn mail_member(payload: &serde_json::Value, missing: &str) -> Result<MemberId, String> {
+    payload["member"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .map(MemberId)
+        .ok_or_else(|| missing.to_owned())
+}
+
 impl Store {
+    /// The account a queued email is for; `None` when it was erased or
+    /// closed since (the email is then not sent, and the job is done).
+    pub(crate) async fn mail_account(
+        &self,
+        member: MemberId,
+    ) -> Result<Option<crate::accounts::Member>, String> {
+        match self.accounts().get(member).await {
+            Ok(m) => Ok(m),
+            Err(StoreError::KeyDestroyed) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// How often the member gets a digest (weekly until they choose).
     pub async fn digest_frequency(&self, member: MemberId) -> Result<Frequency, StoreError> {
         Ok(digest_setting::Entity::find_by_id(member.0)
@@ -179,18 +201,12 @@ impl Store {
         sender: &DigestSender,
         payload: &serde_json::Value,
     ) -> Result<(), String> {
-        let member = payload["member"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .map(MemberId)
-            .ok_or("a security email without a member")?;
+        let member = mail_member(payload, "a security email without a member")?;
         let event: SecurityEvent = serde_json::from_value(payload["event"].clone())
             .map_err(|_| "a security email of an unknown kind".to_owned())?;
         let at = payload["at"].as_i64().map(crate::from_ms);
-        let account = match self.accounts().get(member).await {
-            Ok(Some(m)) => m,
-            Ok(None) | Err(StoreError::KeyDestroyed) => return Ok(()),
-            Err(e) => return Err(e.to_string()),
+        let Some(account) = self.mail_account(member).await? else {
+            return Ok(());
         };
         let (subject, what) = event.words();
         let when = at.map_or_else(String::new, |t| {

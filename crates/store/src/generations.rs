@@ -46,6 +46,9 @@ impl Generation {
 struct Read {
     at: Option<Instant>,
     values: HashMap<String, i64>,
+    /// Bumped by each write through this node: a reading that started
+    /// before a write may be stored, but is not trusted.
+    epoch: u64,
 }
 
 /// This node's last reading of the counters.
@@ -62,7 +65,13 @@ impl Generations {
     }
 
     fn stale(&self) {
-        self.read.lock().unwrap_or_else(|e| e.into_inner()).at = None;
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        read.at = None;
+        read.epoch += 1;
+    }
+
+    fn epoch(&self) -> u64 {
+        self.read.lock().unwrap_or_else(|e| e.into_inner()).epoch
     }
 }
 
@@ -82,6 +91,7 @@ impl Store {
         if let Some(v) = self.generations.fresh(g) {
             return Ok(v);
         }
+        let epoch = self.generations.epoch();
         let rows = self
             .db
             .query_all_raw(Statement::from_string(
@@ -106,10 +116,11 @@ impl Store {
         if read.values.get(keys) != values.get(keys) {
             self.keyring.forget_all();
         }
-        *read = Read {
-            at: Some(Instant::now()),
-            values,
-        };
+        // A write through this node since the query began: the reading may
+        // predate it, so the next caller reads again.
+        let at = (read.epoch == epoch).then(Instant::now);
+        read.at = at;
+        read.values = values;
         Ok(v)
     }
 

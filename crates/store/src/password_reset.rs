@@ -139,11 +139,7 @@ impl Store {
         sender: &DigestSender,
         payload: &serde_json::Value,
     ) -> Result<(), String> {
-        let member = payload["member"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .map(MemberId)
-            .ok_or("a reset email without a member")?;
+        let member = crate::digests::mail_member(payload, "a reset email without a member")?;
         let sealed = payload["token"]
             .as_str()
             .and_then(|t| hex::decode(t).ok())
@@ -164,10 +160,8 @@ impl Store {
         {
             return Ok(());
         }
-        let account = match self.accounts().get(member).await {
-            Ok(Some(m)) => m,
-            Ok(None) | Err(StoreError::KeyDestroyed) => return Ok(()),
-            Err(e) => return Err(e.to_string()),
+        let Some(account) = self.mail_account(member).await? else {
+            return Ok(());
         };
         let mail = OutgoingMail {
             to: account.email.as_str().to_owned(),

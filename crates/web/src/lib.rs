@@ -319,7 +319,8 @@ pub fn router(state: AppState) -> Router {
 
 /// Wraps each request in a span carrying its id, so an error logged deep
 /// inside can be matched to the response the client saw. Only the method
-/// and the path are logged: paths hold ids, never personal values.
+/// and the path are logged: paths hold ids, never personal values (and a
+/// reset link's token is left out).
 async fn request_span(req: Request<axum::body::Body>, next: axum::middleware::Next) -> Response {
     use tracing::Instrument;
     let id = req
@@ -328,8 +329,15 @@ async fn request_span(req: Request<axum::body::Body>, next: axum::middleware::Ne
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_owned();
-    let span =
-        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    // A password-reset link's path is a secret for its hour: logged
+    // without the token.
+    let path = req.uri().path();
+    let path = if path.starts_with("/password/reset/") {
+        "/password/reset/…"
+    } else {
+        path
+    };
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %path);
     async move {
         let res = next.run(req).await;
         tracing::debug!(status = res.status().as_u16(), "answered");

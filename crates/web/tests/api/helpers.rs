@@ -415,3 +415,19 @@ pub fn mail_sender(outbox: Arc<Outbox>) -> lyceum_store::digests::DigestSender {
         base_url: "https://lyceum.example".into(),
     }
 }
+
+/// The body of a GET on any server (a second node, say), by a new client.
+pub async fn page_text(base: &str, path: &str) -> String {
+    page_text_as(&client(), base, path).await
+}
+
+/// The body of a GET on any server, by `c`.
+pub async fn page_text_as(c: &reqwest::Client, base: &str, path: &str) -> String {
+    c.get(format!("{base}{path}"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text")
+}

@@ -1175,17 +1175,9 @@ async fn enrolled_learners_review_without_names_and_reports_hide_abuse() {
 
 /// Waits (at most ten seconds) until `check` holds on what `path` answers.
 async fn eventually(base: &str, path: &str, check: impl Fn(&str) -> bool) -> String {
-    let c = client();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let body = c
-            .get(format!("{base}{path}"))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("body");
+        let body = page_text(base, path).await;
         if check(&body) || std::time::Instant::now() > deadline {
             return body;
         }
