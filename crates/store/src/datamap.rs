@@ -14,7 +14,7 @@ use crate::entity::{
     report, review_report, seat_use, session, signing_key, static_patron, subject_key, timeline,
     usage_count,
 };
-use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, check_schema};
+use lyceum_core::domain::datamap::{ColumnDecl, SchemaGap, TableDecl, TombstoneDecl, check_schema};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 const MIGRATIONS: TableDecl = TableDecl {
@@ -109,6 +109,10 @@ pub const MAIN: &[TableDecl] = &[
     MIGRATIONS,
 ];
 
+/// The tables whose rows others replied to stay as tombstones when their
+/// author is erased (erasure empties them instead of deleting them).
+pub const TOMBSTONES: &[TombstoneDecl] = &[comment::TOMBSTONE, post::TOMBSTONE, qa_post::TOMBSTONE];
+
 /// Every table of the keyring database.
 pub const KEYRING: &[TableDecl] = &[subject_key::DATA_MAP, KEYRING_MIGRATIONS];
 
@@ -187,13 +191,15 @@ pub struct Holding {
 /// What is held about a subject, field by field, worked out from the data
 /// map and the rows that name the subject. The privacy dashboard shows it.
 ///
-/// `retention` is the operator's: for a category they keep for less time,
+/// `retention` is the operator's (with an announced change once its date
+/// has come): for a category they keep for less time,
 /// each field says so, and `until` is when the oldest row goes.
 pub async fn holdings(
     store: &crate::Store,
     subject: lyceum_core::domain::SubjectId,
     retention: &crate::retention::RetentionConfig,
 ) -> Result<Vec<Holding>, StoreError> {
+    let retention = &retention.at(store.clock.now());
     let backend = store.backend();
     let mut out = Vec::new();
     for table in MAIN {
@@ -257,4 +263,61 @@ pub async fn holdings(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lyceum_core::domain::datamap::EraseAction;
+
+    fn has_column(table: &str, column: &str) -> bool {
+        MAIN.iter()
+            .find(|t| t.table == table)
+            .is_some_and(|t| t.columns.iter().any(|c| c.name == column))
+    }
+
+    #[test]
+    fn every_tombstone_names_real_columns_and_the_map_says_anonymised() {
+        // A tombstone declaration that drifts from the schema would leave
+        // words behind or delete others' replies: each name must be real.
+        for t in TOMBSTONES {
+            let decl = MAIN.iter().find(|d| d.table == t.table).expect(t.table);
+            assert!(decl.subject_column().is_some(), "{}: no subject", t.table);
+            assert!(has_column(t.replies, t.reply_to), "{}", t.table);
+            assert!(has_column(t.replies, t.reply_author), "{}", t.table);
+            for (column, _) in t.blank {
+                assert!(
+                    decl.personal_fields().any(|(c, _)| c == *column),
+                    "{}.{column} is not a personal column",
+                    t.table
+                );
+            }
+            for (table, column) in t.with {
+                assert!(has_column(table, column), "{table}.{column}");
+            }
+        }
+        // The notice and the dashboard say "anonymised" for exactly the
+        // tables that keep tombstones, and every encrypted text of those
+        // tables is emptied on the tombstone.
+        for decl in MAIN {
+            let tombstone = TOMBSTONES.iter().find(|t| t.table == decl.table);
+            for (column, field) in decl.personal_fields() {
+                assert_eq!(
+                    field.erase == EraseAction::Anonymise,
+                    tombstone.is_some(),
+                    "{}.{column}",
+                    decl.table
+                );
+                if let Some(t) = tombstone
+                    && field.is_encrypted
+                {
+                    assert!(
+                        t.blank.iter().any(|(c, _)| c == &column),
+                        "{}.{column} is encrypted text the tombstone keeps",
+                        decl.table
+                    );
+                }
+            }
+        }
+    }
 }

@@ -6,13 +6,16 @@
 //! the background ([`Store::erase_rows`], job `erasure.subject`): every row
 //! of every table whose data map names a subject column is deleted for
 //! that subject. No feature writes its own delete code; a new table is
-//! covered as soon as it declares its subject column.
+//! covered as soon as it declares its subject column. Rows others replied
+//! to (posts, comments, questions) stay as tombstones where their table
+//! declares one ([`TOMBSTONES`]): emptied, with no author.
 
-use crate::datamap::MAIN;
+use crate::datamap::{MAIN, TOMBSTONES};
 use crate::entity::{member, session};
 use crate::{Store, StoreError};
+use lyceum_core::domain::datamap::{Blank, ERASED_AUTHOR, TombstoneDecl};
 use lyceum_core::domain::{MemberId, SubjectId};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -67,6 +70,9 @@ impl Store {
             .transaction::<_, u64, sea_orm::DbErr>(|tx| {
                 Box::pin(async move {
                     let mut n = 0;
+                    for t in TOMBSTONES {
+                        n += leave_tombstones(tx, t, id).await?;
+                    }
                     for (table, columns) in tables {
                         let mut any = Condition::any();
                         for column in columns {
@@ -99,4 +105,59 @@ impl Store {
         self.members.forget(MemberId(subject.0));
         Ok(deleted)
     }
+}
+
+/// Empties the subject's rows of `t` that someone else replied to and
+/// hands them to [`ERASED_AUTHOR`], deleting what goes with them; the
+/// delete that follows then leaves them alone. Returns the rows changed.
+async fn leave_tombstones(
+    tx: &impl ConnectionTrait,
+    t: &TombstoneDecl,
+    id: uuid::Uuid,
+) -> Result<u64, sea_orm::DbErr> {
+    let Some(subject) = MAIN
+        .iter()
+        .find(|d| d.table == t.table)
+        .and_then(|d| d.subject_column())
+    else {
+        return Ok(0);
+    };
+    let replied = || -> SelectStatement {
+        let others = Query::select()
+            .expr(Expr::val(1))
+            .from_as(Alias::new(t.replies), Alias::new("r"))
+            .and_where(
+                Expr::col((Alias::new("r"), Alias::new(t.reply_to)))
+                    .equals((Alias::new("o"), Alias::new("id"))),
+            )
+            .and_where(Expr::col((Alias::new("r"), Alias::new(t.reply_author))).ne(id))
+            .to_owned();
+        Query::select()
+            .column((Alias::new("o"), Alias::new("id")))
+            .from_as(Alias::new(t.table), Alias::new("o"))
+            .and_where(Expr::col((Alias::new("o"), Alias::new(subject))).eq(id))
+            .and_where(Expr::exists(others))
+            .to_owned()
+    };
+    for (table, column) in t.with {
+        let stmt = Query::delete()
+            .from_table(Alias::new(*table))
+            .and_where(Expr::col(Alias::new(*column)).in_subquery(replied()))
+            .to_owned();
+        tx.execute(&stmt).await?;
+    }
+    let mut update = Query::update();
+    update
+        .table(Alias::new(t.table))
+        .value(Alias::new(subject), Expr::val(ERASED_AUTHOR));
+    for (column, blank) in t.blank {
+        let value = match blank {
+            Blank::Bytes => Expr::val(Vec::<u8>::new()),
+            Blank::Null => Expr::cust("NULL"),
+            Blank::False => Expr::val(false),
+        };
+        update.value(Alias::new(*column), value);
+    }
+    update.and_where(Expr::col(Alias::new("id")).in_subquery(replied()));
+    Ok(tx.execute(&update).await?.rows_affected())
 }

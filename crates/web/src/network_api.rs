@@ -249,6 +249,9 @@ pub struct CommentResponse {
     /// Replies (on a post's own endpoint).
     #[schema(no_recursion)]
     pub replies: Vec<CommentResponse>,
+    /// Its writer's account was erased after others replied: an empty
+    /// place (no author, no words) that keeps the replies.
+    pub erased: bool,
 }
 
 impl From<&CommentView> for CommentResponse {
@@ -265,6 +268,7 @@ impl From<&CommentView> for CommentResponse {
             my_reaction: c.my_reaction.map(|k| k.key().to_owned()),
             reply_count: c.reply_count,
             replies: c.replies.iter().map(Into::into).collect(),
+            erased: c.erased,
         }
     }
 }
@@ -296,6 +300,11 @@ pub struct PostResponse {
     pub removed: bool,
     /// Pictures, in order.
     pub images: Vec<ImageResponse>,
+    /// Its writer's account was erased after others commented: an empty
+    /// place (no author, no words) that keeps the comments. Only those
+    /// its audience still admits read it; "connections" admits those who
+    /// commented.
+    pub erased: bool,
 }
 
 /// A picture in a post. The files are served only to people who may see
@@ -334,6 +343,7 @@ impl From<&PostView> for PostResponse {
             my_reaction: p.my_reaction.map(|k| k.key().to_owned()),
             comments: p.comments.iter().map(Into::into).collect(),
             removed: p.removed,
+            erased: p.erased,
             images: p
                 .images
                 .iter()

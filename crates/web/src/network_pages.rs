@@ -181,6 +181,7 @@ pub(crate) struct CommentItem {
     liked: bool,
     can_delete: bool,
     replies: Vec<CommentItem>,
+    erased: bool,
 }
 
 pub(crate) struct PostItem {
@@ -199,6 +200,7 @@ pub(crate) struct PostItem {
     removed: bool,
     raw_body: String,
     images: Vec<net::ImageView>,
+    erased: bool,
 }
 
 fn buttons(counts: [u32; 5], mine: Option<ReactionKind>) -> Vec<ReactionButton> {
@@ -228,6 +230,7 @@ fn comment_item(c: &CommentView) -> CommentItem {
         liked: c.my_reaction == Some(ReactionKind::Like),
         can_delete: c.can_delete,
         replies: c.replies.iter().map(comment_item).collect(),
+        erased: c.erased,
     }
 }
 
@@ -252,6 +255,7 @@ fn post_item(p: &PostView, viewer: Option<MemberId>) -> PostItem {
         is_mine: viewer.is_some_and(|v| v.0 == p.author.id),
         removed: p.removed,
         images: p.images.clone(),
+        erased: p.erased,
     }
 }
 

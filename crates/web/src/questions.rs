@@ -175,6 +175,7 @@ struct ItemView {
     hidden: bool,
     date: String,
     image: Option<lyceum_store::network::ImageView>,
+    erased: bool,
 }
 
 impl From<&QaItem> for ItemView {
@@ -184,6 +185,8 @@ impl From<&QaItem> for ItemView {
             body: i.body.clone(),
             who: if i.mine {
                 "You".into()
+            } else if i.erased {
+                "a former learner".into()
             } else {
                 i.name.clone().unwrap_or_else(|| "A learner".into())
             },
@@ -195,6 +198,7 @@ impl From<&QaItem> for ItemView {
             hidden: i.hidden,
             date: date(i.created_at),
             image: i.image.clone(),
+            erased: i.erased,
         }
     }
 }
@@ -211,7 +215,11 @@ impl From<&Question> for QuestionView {
     fn from(q: &Question) -> Self {
         Self {
             item: ItemView::from(&q.item),
-            title: q.title.clone(),
+            title: if q.item.erased {
+                "A deleted question".into()
+            } else {
+                q.title.clone()
+            },
             lesson: q.lesson.as_ref().map(|(_, t)| t.clone()),
             answers: q.answers,
             answered: q.answered,
@@ -432,17 +440,18 @@ async fn render_thread(
     } else {
         StatusCode::OK
     };
+    let question = QuestionView::from(&t.question);
     Ok(page(
         status,
         &ThreadPage {
-            layout: Layout::new(&t.question.title, ctx, "courses"),
+            layout: Layout::new(&question.title, ctx, "courses"),
             slug: course.card.slug.clone(),
             course: course.card.title.clone(),
-            question: QuestionView::from(&t.question),
+            question,
             answers: t.answers.iter().map(AnswerView::from).collect(),
             can_accept: t.can_accept,
             is_staff: t.is_course_staff,
-            can_answer: enrolled || t.is_course_staff,
+            can_answer: (enrolled || t.is_course_staff) && !t.question.item.erased,
             is_member: ctx.member.is_some(),
             notice,
             errors: form.as_ref().map(|(_, e)| e.clone()).unwrap_or_default(),
@@ -666,6 +675,9 @@ pub struct AnswerResponse {
     pub image: Option<QaImageResponse>,
     /// RFC 3339.
     pub created_at: String,
+    /// Its writer's account was erased after others answered: no words,
+    /// kept so that the answers keep their place.
+    pub erased: bool,
 }
 
 /// A picture with a question or answer (served to those who may read it).
@@ -707,6 +719,7 @@ fn item_response(i: &QaItem, accepted: bool) -> AnswerResponse {
             height: m.height,
         }),
         created_at: i.created_at.to_rfc3339(),
+        erased: i.erased,
     }
 }
 

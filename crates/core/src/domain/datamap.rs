@@ -267,6 +267,45 @@ impl TableDecl {
     }
 }
 
+/// The author a tombstone names: nobody. Rows kept as tombstones after
+/// their author's erasure carry this id in their subject column.
+pub const ERASED_AUTHOR: uuid::Uuid = uuid::Uuid::nil();
+
+/// What a tombstone's column becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Blank {
+    /// No bytes (for ciphertext).
+    Bytes,
+    /// SQL `NULL`.
+    Null,
+    /// `false`.
+    False,
+}
+
+/// Rows of a table that others replied to: when their author is erased
+/// they stay as tombstones (no author, no words) so that the replies,
+/// which are the other people's, keep their place. Rows nobody else
+/// replied to are deleted as usual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TombstoneDecl {
+    /// The table whose rows may become tombstones.
+    pub table: &'static str,
+    /// The table holding the replies.
+    pub replies: &'static str,
+    /// The replies' column that points at the row replied to.
+    pub reply_to: &'static str,
+    /// The replies' author column.
+    pub reply_author: &'static str,
+    /// The columns emptied on the tombstone; the rest (ids, times, the
+    /// audience that still bounds who sees the replies) stay, and the
+    /// subject column becomes [`ERASED_AUTHOR`].
+    pub blank: &'static [(&'static str, Blank)],
+    /// Rows of other tables that go with the original (its hashtags, its
+    /// pictures, its place in timelines), by the column pointing at it.
+    pub with: &'static [(&'static str, &'static str)],
+}
+
 /// A difference between the migrated schema and the data map.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchemaGap {

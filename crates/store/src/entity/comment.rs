@@ -50,7 +50,7 @@ const CMT: PersonalField = PersonalField {
     purpose: "Showing your comments under the post, to those who can see the post",
     basis: LawfulBasis::Contract,
     retention: Retention::WhileAccountOpen,
-    erase: EraseAction::Delete,
+    erase: EraseAction::Anonymise,
     is_encrypted: false,
 };
 
@@ -80,4 +80,19 @@ pub const DATA_MAP: TableDecl = TableDecl {
         ColumnDecl::not_personal("curious_count", "a count of others' reactions"),
         ColumnDecl::not_personal("reply_count", "a count of others' replies"),
     ],
+};
+
+/// A comment others replied to stays, emptied, so the replies keep their
+/// place under it.
+pub const TOMBSTONE: TombstoneDecl = TombstoneDecl {
+    table: "comments",
+    replies: "comments",
+    reply_to: "parent_id",
+    reply_author: "author_id",
+    blank: &[
+        ("body_ciphertext", Blank::Bytes),
+        ("edited_at", Blank::Null),
+        ("removed_at", Blank::Null),
+    ],
+    with: &[],
 };

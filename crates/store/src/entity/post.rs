@@ -49,7 +49,7 @@ const POST: PersonalField = PersonalField {
     purpose: "Showing your posts to the audience you chose",
     basis: LawfulBasis::Contract,
     retention: Retention::WhileAccountOpen,
-    erase: EraseAction::Delete,
+    erase: EraseAction::Anonymise,
     is_encrypted: false,
 };
 
@@ -77,5 +77,24 @@ pub const DATA_MAP: TableDecl = TableDecl {
         ColumnDecl::not_personal("insightful_count", "a count of others' reactions"),
         ColumnDecl::not_personal("curious_count", "a count of others' reactions"),
         ColumnDecl::not_personal("comment_count", "a count of others' comments"),
+    ],
+};
+
+/// A post others commented on stays, emptied, so their comments keep
+/// their place; its audience still bounds who reads them.
+pub const TOMBSTONE: TombstoneDecl = TombstoneDecl {
+    table: "posts",
+    replies: "comments",
+    reply_to: "post_id",
+    reply_author: "author_id",
+    blank: &[
+        ("body_ciphertext", Blank::Bytes),
+        ("edited_at", Blank::Null),
+        ("removed_at", Blank::Null),
+    ],
+    with: &[
+        ("post_tags", "post_id"),
+        ("post_images", "post_id"),
+        ("timeline", "post_id"),
     ],
 };

@@ -48,7 +48,7 @@ const QA: PersonalField = PersonalField {
     purpose: "Showing your questions and answers to the course's other learners, without your name unless you chose to show it",
     basis: LawfulBasis::Contract,
     retention: Retention::WhileAccountOpen,
-    erase: EraseAction::Delete,
+    erase: EraseAction::Anonymise,
     is_encrypted: false,
 };
 
@@ -82,4 +82,20 @@ pub const DATA_MAP: TableDecl = TableDecl {
         ColumnDecl::personal("created_at", QA),
         ColumnDecl::not_personal("removed_at", "when course staff removed it"),
     ],
+};
+
+/// A question others answered stays, emptied, so the answers (which other
+/// learners may still need) keep their place.
+pub const TOMBSTONE: TombstoneDecl = TombstoneDecl {
+    table: "qa_posts",
+    replies: "qa_posts",
+    reply_to: "question_id",
+    reply_author: "author_id",
+    blank: &[
+        ("title_ciphertext", Blank::Bytes),
+        ("body_ciphertext", Blank::Bytes),
+        ("shows_name", Blank::False),
+        ("role", Blank::Null),
+    ],
+    with: &[("qa_images", "post_id")],
 };

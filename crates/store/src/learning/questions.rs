@@ -16,6 +16,7 @@ use crate::entity::{
 use crate::network::{ImageFile, ImageSize, ImageView, NewPostImage};
 use crate::{StoreError, from_ms};
 use chrono::{DateTime, Utc};
+use lyceum_core::domain::datamap::ERASED_AUTHOR;
 use lyceum_core::domain::{MemberId, SubjectId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
@@ -106,6 +107,9 @@ pub struct QaItem {
     pub image: Option<ImageView>,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// Its writer was erased after others answered: a tombstone with no
+    /// words, kept so that the answers keep their place.
+    pub erased: bool,
 }
 
 /// A question.
@@ -393,7 +397,7 @@ impl Learning<'_> {
         if role.is_none() && !self.is_enrolled(&viewer.learner, course.id).await? {
             return Err(LearningError::NotEnrolled);
         }
-        if q.removed_at.is_some() {
+        if q.removed_at.is_some() || q.author_id == ERASED_AUTHOR {
             return Err(LearningError::NotFound);
         }
         let body = checked("body", text.body, MAX_QA_BODY, "answer")?;
@@ -508,6 +512,24 @@ impl Learning<'_> {
             if hidden && !staff && !(mine && r.removed_at.is_none()) {
                 continue;
             }
+            if r.author_id == ERASED_AUTHOR {
+                let item = QaItem {
+                    image: None,
+                    id: r.id,
+                    body: String::new(),
+                    name: None,
+                    role: None,
+                    mine: false,
+                    helpful: helpful.get(&r.id).copied().unwrap_or(0),
+                    marked: marked.contains(&r.id),
+                    reports: if staff { reported } else { 0 },
+                    hidden,
+                    created_at: from_ms(r.created_at),
+                    erased: true,
+                };
+                out.push((r, item, String::new()));
+                continue;
+            }
             let key = match self.store.keyring.get(SubjectId(r.author_id)).await {
                 Ok(k) => k,
                 Err(StoreError::KeyDestroyed) => continue,
@@ -554,6 +576,7 @@ impl Learning<'_> {
                 reports: if staff { reported } else { 0 },
                 hidden,
                 created_at: from_ms(r.created_at),
+                erased: false,
             };
             out.push((r, item, title));
         }

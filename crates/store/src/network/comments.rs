@@ -6,6 +6,7 @@ use super::{Network, NetworkError, NoticeKind, PersonCard, audience, counts, dec
 use crate::entity::{comment, post, reaction};
 use crate::{StoreError, from_ms};
 use chrono::{DateTime, Utc};
+use lyceum_core::domain::datamap::ERASED_AUTHOR;
 use lyceum_core::domain::network::{MAX_COMMENT_CHARS, ReactionKind, Relation, Text};
 use lyceum_core::domain::{MemberId, SubjectId};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -48,6 +49,9 @@ pub struct CommentView {
     pub mine: bool,
     /// The viewer may delete it (they wrote it, or wrote the post).
     pub can_delete: bool,
+    /// Its author was erased after others replied: a tombstone with no
+    /// author and no words, kept so that the replies keep their place.
+    pub erased: bool,
 }
 
 impl Network<'_> {
@@ -334,6 +338,26 @@ impl Network<'_> {
             if relations.get(&c.author_id) == Some(&Relation::Blocked) {
                 continue;
             }
+            let post_authors = viewer.is_some() && viewer.map(|v| v.0) == post_author;
+            if c.author_id == ERASED_AUTHOR {
+                out.push(CommentView {
+                    id: c.id,
+                    post_id: c.post_id,
+                    parent_id: c.parent_id,
+                    author: PersonCard::erased(),
+                    body: String::new(),
+                    created_at: from_ms(c.created_at),
+                    edited_at: None,
+                    reactions: [0; 5],
+                    my_reaction: None,
+                    reply_count: u32::try_from(std::cmp::max(c.reply_count, 0)).unwrap_or(0),
+                    replies: Vec::new(),
+                    mine: false,
+                    can_delete: post_authors,
+                    erased: true,
+                });
+                continue;
+            }
             let Some(author) = cards.get(&c.author_id).cloned() else {
                 continue;
             };
@@ -362,7 +386,8 @@ impl Network<'_> {
                 reply_count: u32::try_from(std::cmp::max(c.reply_count, 0)).unwrap_or(0),
                 replies: Vec::new(),
                 mine,
-                can_delete: mine || (viewer.is_some() && viewer.map(|v| v.0) == post_author),
+                can_delete: mine || post_authors,
+                erased: false,
             });
         }
         Ok(out)

@@ -34,6 +34,7 @@ pub use reactions::*;
 
 use crate::entity::{block, connection, profile};
 use crate::{Store, StoreError};
+use lyceum_core::domain::datamap::ERASED_AUTHOR;
 use lyceum_core::domain::network::{Audience, Relation, TextError};
 use lyceum_core::domain::{MemberId, SubjectId};
 use sea_orm::sea_query::Condition;
@@ -101,6 +102,18 @@ pub struct PersonCard {
     pub name: String,
     /// Their headline, when its visibility admits the viewer.
     pub headline: Option<String>,
+}
+
+impl PersonCard {
+    /// The card on a tombstone: nobody, with no address.
+    pub fn erased() -> Self {
+        Self {
+            id: ERASED_AUTHOR,
+            handle: String::new(),
+            name: "A former member".into(),
+            headline: None,
+        }
+    }
 }
 
 pub(crate) const HEADLINE_CTX: &str = "profiles.headline";

@@ -9,9 +9,10 @@
 //! row left behind by a removed connection shows nothing.
 
 use super::{LiveEvent, Network, NetworkError, NoticeKind, PersonCard, audience, decrypt};
-use crate::entity::{post, post_tag, timeline};
+use crate::entity::{comment, post, post_tag, timeline};
 use crate::{StoreError, from_ms};
 use chrono::{DateTime, Utc};
+use lyceum_core::domain::datamap::ERASED_AUTHOR;
 use lyceum_core::domain::network::{
     Audience, MAX_POST_CHARS, ReactionKind, Relation, Text, hashtags, mentions,
 };
@@ -55,6 +56,9 @@ pub struct PostView {
     pub removed: bool,
     /// Pictures, in order.
     pub images: Vec<super::ImageView>,
+    /// Its author was erased after others commented: a tombstone with no
+    /// author and no words, kept so that the comments keep their place.
+    pub erased: bool,
 }
 
 impl PostView {
@@ -299,11 +303,61 @@ impl Network<'_> {
 
     /// One post with every comment and reply, as the viewer may see it.
     pub async fn post(&self, viewer: Option<MemberId>, id: Uuid) -> Result<PostView, NetworkError> {
+        if let Some(p) = post::Entity::find_by_id(id).one(&self.store.db).await?
+            && p.author_id == ERASED_AUTHOR
+        {
+            return self.tombstone(viewer, p).await;
+        }
         let p = self.visible_post(viewer, id).await?;
         let mut views = self.hydrate(viewer, vec![p], 0).await?;
         let mut view = views.pop().ok_or(NetworkError::NotFound)?;
         view.comments = self.thread(viewer, id).await?;
         Ok(view)
+    }
+
+    /// A post whose author was erased after others commented on it: no
+    /// author, no words, its comments. Its audience still bounds who reads
+    /// them; "connections" (of nobody, now) narrows to those who commented.
+    async fn tombstone(
+        &self,
+        viewer: Option<MemberId>,
+        p: post::Model,
+    ) -> Result<PostView, NetworkError> {
+        let may_read = match (audience(&p.audience), viewer) {
+            (Audience::Public, _) => true,
+            (Audience::Members, Some(_)) => true,
+            (Audience::Connections, Some(v)) => comment::Entity::find()
+                .filter(comment::Column::PostId.eq(p.id))
+                .filter(comment::Column::AuthorId.eq(v.0))
+                .one(&self.store.db)
+                .await?
+                .is_some(),
+            _ => false,
+        };
+        if !may_read {
+            return Err(NetworkError::NotFound);
+        }
+        Ok(PostView {
+            id: p.id,
+            author: PersonCard::erased(),
+            audience: audience(&p.audience),
+            body: String::new(),
+            created_at: from_ms(p.created_at),
+            edited_at: None,
+            reactions: counts(&[
+                p.like_count,
+                p.celebrate_count,
+                p.love_count,
+                p.insightful_count,
+                p.curious_count,
+            ]),
+            comment_count: u32::try_from(p.comment_count.max(0)).unwrap_or(0),
+            my_reaction: None,
+            comments: self.thread(viewer, p.id).await?,
+            removed: false,
+            images: Vec::new(),
+            erased: true,
+        })
     }
 
     /// A page of the viewer's feed, newest first.
@@ -588,6 +642,7 @@ impl Network<'_> {
                 comments: latest.remove(&p.id).unwrap_or_default(),
                 removed: p.removed_at.is_some(),
                 images: images.remove(&p.id).unwrap_or_default(),
+                erased: false,
             });
         }
         Ok(out)
@@ -596,6 +651,10 @@ impl Network<'_> {
 
 /// Whether someone with `relation` to a post's author may see it.
 pub(crate) fn may_see(p: &post::Model, relation: Relation) -> bool {
+    if p.author_id == ERASED_AUTHOR {
+        // A tombstone is read only on its own page (see `Network::post`).
+        return false;
+    }
     if relation == Relation::Myself {
         return true;
     }

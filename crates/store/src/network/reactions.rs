@@ -6,6 +6,7 @@
 use super::{Network, NetworkError, NoticeKind, PersonCard};
 use crate::StoreError;
 use crate::entity::{comment, post, reaction};
+use lyceum_core::domain::datamap::ERASED_AUTHOR;
 use lyceum_core::domain::network::{ReactionKind, Relation};
 use lyceum_core::domain::{MemberId, SubjectId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -50,6 +51,7 @@ impl Network<'_> {
             .ok_or(NetworkError::NotFound)?;
         self.visible_post(Some(member), c.post_id).await?;
         if c.removed_at.is_some()
+            || c.author_id == ERASED_AUTHOR
             || self.relation(Some(member), c.author_id).await? == Relation::Blocked
         {
             return Err(NetworkError::NotFound);

@@ -571,3 +571,215 @@ async fn the_only_operator_cannot_erase_themself() {
     );
     assert_eq!(app.get_json(&op, "/api/v1/me").await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn what_others_replied_to_stays_as_a_tombstone_with_nothing_of_the_author() {
+    // Ann's post Bo commented on, her comment Cy replied to and her
+    // question Bo answered stay as empty places, so Bo's and Cy's words
+    // are not lost with hers; everything else of Ann goes.
+    use crate::network::{connect, member, post, send};
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let ann = member(&app, "ann", "Ann Example").await;
+    let bo = member(&app, "bob", "Bo").await;
+    let cy = member(&app, "cyd", "Cy").await;
+    connect(&app, &ann, &bo, "bob").await;
+    connect(&app, &ann, &cy, "cyd").await;
+    let replied = post(&app, &ann, "Ann's plans for #spring", "connections").await;
+    let alone = post(&app, &ann, "Ann talking to herself", "connections").await;
+    let bos_post = post(&app, &bo, "Bo asks for book tips", "members").await;
+    let comment = |c: &reqwest::Client, post: &str, body: &str, parent: Option<&str>| {
+        let c = c.clone();
+        let path = format!("/api/v1/posts/{post}/comments");
+        let body = json!({"body": body, "parent_id": parent});
+        let app = &app;
+        async move {
+            let (s, v) = send(app, &c, Method::POST, &path, Some(body)).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            v["id"].as_str().expect("id").to_owned()
+        }
+    };
+    comment(&bo, &replied, "Bo's answer to the plans", None).await;
+    comment(&ann, &replied, "Ann's own follow-up", None).await;
+    comment(&ann, &alone, "Ann again", None).await;
+    let anns = comment(&ann, &bos_post, "Ann's tip: Middlemarch", None).await;
+    comment(&cy, &bos_post, "Cy agrees: a great read", Some(&anns)).await;
+    comment(&ann, &bos_post, "Ann's second tip", None).await;
+    let (s, _) = send(
+        &app,
+        &bo,
+        Method::PUT,
+        &format!("/api/v1/posts/{replied}/reaction"),
+        Some(json!({"kind": "insightful"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // And a question on a course, which Bo answered.
+    let course = crate::learning::catalog(&app).await;
+    crate::learning::enrol_and_finish(&app, &ann, &course).await;
+    crate::learning::enrol_and_finish(&app, &bo, &course).await;
+    let (s, _, q) = app
+        .post_json(
+            &ann,
+            &format!("/api/v1/courses/{course}/questions"),
+            json!({"title": "Ann's question about SUM", "body": "Ann's details", "show_name": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{q}");
+    let q = q["id"].as_str().expect("id").to_owned();
+    let (s, _, a) = app
+        .post_json(
+            &bo,
+            &format!("/api/v1/questions/{q}/answers"),
+            json!({"body": "Bo's answer on SUM"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+
+    let ann_id = subject_of(&app, &ann).await;
+    let res = ann
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("erase");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    Worker::new(app.store.clone())
+        .run_due()
+        .await
+        .expect("jobs run");
+    for (table, n) in rows_of(&app, ann_id).await {
+        assert_eq!(n, 0, "{table} still holds rows of the erased member");
+    }
+
+    // The post Bo commented on: no author, no words, Bo's comment and
+    // reaction, and the count without Ann's own comment.
+    let (s, p) = app.get_json(&bo, &format!("/api/v1/posts/{replied}")).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["erased"], true);
+    assert_eq!(p["body"], "");
+    assert_eq!(p["author"]["name"], "A former member");
+    assert_eq!(p["author"]["handle"], "");
+    assert_eq!(p["comment_count"], 1);
+    assert_eq!(p["comments"][0]["body"], "Bo's answer to the plans");
+    assert_eq!(p["reactions"]["insightful"], 1, "{p}");
+    // Cy was Ann's connection but never commented: "connections" of
+    // nobody admits only those who took part. Strangers see nothing.
+    for c in [&cy, &client()] {
+        let (s, _) = app.get_json(c, &format!("/api/v1/posts/{replied}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    // A tombstone takes no new comments or reactions.
+    let (s, _) = send(
+        &app,
+        &bo,
+        Method::POST,
+        &format!("/api/v1/posts/{replied}/comments"),
+        Some(json!({"body": "Hello?"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = send(
+        &app,
+        &bo,
+        Method::PUT,
+        &format!("/api/v1/posts/{replied}/reaction"),
+        Some(json!({"kind": "like"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The post nobody else commented on is gone, and so is its hashtag.
+    let (s, _) = app.get_json(&bo, &format!("/api/v1/posts/{alone}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let tag = app.get_page(&bo, "/tags/spring").await.2;
+    assert!(!tag.contains(&replied), "the tombstone left its hashtag");
+
+    // Bo's post: Ann's comment Cy replied to is an empty place holding
+    // Cy's reply; her other comment is gone.
+    let (_, p) = app
+        .get_json(&bo, &format!("/api/v1/posts/{bos_post}"))
+        .await;
+    assert_eq!(p["comment_count"], 2, "{p}");
+    let comments = p["comments"].as_array().expect("comments");
+    assert_eq!(comments.len(), 1, "{p}");
+    assert_eq!(comments[0]["erased"], true);
+    assert_eq!(comments[0]["body"], "");
+    assert_eq!(comments[0]["replies"][0]["body"], "Cy agrees: a great read");
+    let (s, _) = send(
+        &app,
+        &bo,
+        Method::PUT,
+        &format!("/api/v1/comments/{anns}/reaction"),
+        Some(json!({"kind": "like"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The question: empty, nameless, with Bo's answer; no new answers.
+    let (_, t) = app.get_json(&bo, &format!("/api/v1/questions/{q}")).await;
+    assert_eq!(t["question"]["erased"], true, "{t}");
+    assert_eq!(t["question"]["title"], "");
+    assert_eq!(t["question"]["body"], "");
+    assert_eq!(t["question"]["name"], serde_json::Value::Null);
+    assert_eq!(t["answers"][0]["body"], "Bo's answer on SUM");
+    let (s, _, _) = app
+        .post_json(
+            &bo,
+            &format!("/api/v1/questions/{q}/answers"),
+            json!({"body": "Anyone?"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The pages say what happened, and nothing of Ann is on them.
+    let slug = app
+        .get_json(&bo, &format!("/api/v1/courses/{course}"))
+        .await
+        .1["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    for path in [
+        format!("/posts/{replied}"),
+        format!("/posts/{bos_post}"),
+        format!("/questions/{q}"),
+        format!("/courses/{slug}/questions"),
+    ] {
+        let (s, _, html) = app.get_page(&bo, &path).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        assert!(!html.contains("Ann"), "{path}: {html}");
+    }
+    let html = app.get_page(&bo, &format!("/posts/{replied}")).await.2;
+    assert!(html.contains("A deleted post") && html.contains("answer to the plans"));
+    let html = app.get_page(&bo, &format!("/questions/{q}")).await.2;
+    assert!(html.contains("A deleted question") && html.contains("answer on SUM"));
+
+    // In the database the tombstones hold no author and no words.
+    let nil = uuid::Uuid::nil();
+    for (table, column) in [
+        ("posts", "body_ciphertext"),
+        ("comments", "body_ciphertext"),
+        ("qa_posts", "title_ciphertext"),
+        ("qa_posts", "body_ciphertext"),
+    ] {
+        let sql = format!("SELECT {column} AS v FROM {table} WHERE author_id = $1");
+        let sql = if app.is_postgres {
+            sql
+        } else {
+            sql.replace('$', "?")
+        };
+        let rows = app
+            .store
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                app.store.backend(),
+                sql,
+                [nil.into()],
+            ))
+            .await
+            .expect("query");
+        assert_eq!(rows.len(), 1, "{table}: one tombstone");
+        let v: Vec<u8> = rows[0].try_get("", "v").expect("bytes");
+        assert!(v.is_empty(), "{table}.{column} kept words");
+    }
+}

@@ -8,7 +8,7 @@ use lyceum_store::jobs::Worker;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     c: &reqwest::Client,
     method: Method,
@@ -111,7 +111,7 @@ async fn set_privacy(
     assert_eq!(s, StatusCode::OK, "{body}");
 }
 
-async fn post(app: &TestApp, c: &reqwest::Client, body: &str, audience: &str) -> String {
+pub(crate) async fn post(app: &TestApp, c: &reqwest::Client, body: &str, audience: &str) -> String {
     let (s, v) = send(
         app,
         c,
