@@ -42,6 +42,25 @@ pub struct RetentionConfig {
     /// Entries of the recipients ledger are deleted this many days after
     /// the disclosure (unset: kept while the account is open).
     pub disclosures_days: Option<u32>,
+    /// A change announced ahead (`[retention.upcoming]`): until its date
+    /// the settings above apply, and the notice, the changelog and a
+    /// banner for signed-in people announce it.
+    pub upcoming: Option<RetentionChange>,
+}
+
+/// Retention settings that replace the current ones from a date, so that
+/// people are told before data is kept for longer or less time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionChange {
+    /// When the new settings take effect.
+    pub from: chrono::DateTime<chrono::Utc>,
+    /// The new grace period for closed accounts, if it changes.
+    pub closed_account_days: Option<u32>,
+    /// The new keeping for private messages, if it changes.
+    pub messages_days: Option<u32>,
+    /// The new keeping for ledger entries, if it changes.
+    pub disclosures_days: Option<u32>,
 }
 
 impl Default for RetentionConfig {
@@ -50,6 +69,7 @@ impl Default for RetentionConfig {
             closed_account_days: MAX_CLOSED_ACCOUNT_DAYS,
             messages_days: None,
             disclosures_days: None,
+            upcoming: None,
         }
     }
 }
@@ -67,6 +87,60 @@ pub const AGED: [(Category, &str, &str); 2] = [
 ];
 
 impl RetentionConfig {
+    /// The settings in force at `now`: the announced change once its date
+    /// has come, else the current ones.
+    pub fn at(&self, now: chrono::DateTime<chrono::Utc>) -> Self {
+        match self.upcoming {
+            Some(c) if c.from <= now => self.with(&c),
+            _ => *self,
+        }
+    }
+
+    /// These settings with `change` applied.
+    fn with(&self, change: &RetentionChange) -> Self {
+        Self {
+            closed_account_days: change
+                .closed_account_days
+                .unwrap_or(self.closed_account_days),
+            messages_days: change.messages_days.or(self.messages_days),
+            disclosures_days: change.disclosures_days.or(self.disclosures_days),
+            upcoming: None,
+        }
+    }
+
+    /// What an announced change will change, in words, with its date; empty
+    /// when nothing is announced or its date has come.
+    pub fn announced(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<(chrono::DateTime<chrono::Utc>, Vec<String>)> {
+        let change = self.upcoming.filter(|c| c.from > now)?;
+        let next = self.with(&change);
+        let mut lines = Vec::new();
+        if next.closed_account_days != self.closed_account_days {
+            lines.push(format!(
+                "Closed accounts will be erased within {} days (now {})",
+                next.closed_account_days, self.closed_account_days
+            ));
+        }
+        for (category, _, _) in AGED {
+            let (before, after) = (self.days_for(category), next.days_for(category));
+            if before != after
+                && let Some(d) = after
+            {
+                lines.push(format!(
+                    "{}: will be deleted {d} days after it was written ({})",
+                    category.label(),
+                    before.map_or_else(
+                        || "now kept while the account is open".to_owned(),
+                        |b| format!("now {b} days")
+                    )
+                ));
+            }
+        }
+        Some((change.from, lines))
+    }
+
     /// The operator's keeping for a category, in days, if they set one.
     pub fn days_for(&self, category: Category) -> Option<u32> {
         match category {
@@ -85,11 +159,20 @@ impl RetentionConfig {
             .map_or(field.retention, Retention::DaysAfterWritten)
     }
 
-    /// Checks the settings; the error says what to change.
+    /// Checks the settings, and those announced; the error says what to
+    /// change.
     pub fn check(&self) -> Result<(), String> {
+        self.check_one("retention")?;
+        match &self.upcoming {
+            Some(c) => self.with(c).check_one("retention.upcoming"),
+            None => Ok(()),
+        }
+    }
+
+    fn check_one(&self, section: &str) -> Result<(), String> {
         if self.closed_account_days > MAX_CLOSED_ACCOUNT_DAYS {
             return Err(format!(
-                "retention.closed_account_days is {}, but a closed account must be erased within {MAX_CLOSED_ACCOUNT_DAYS} days: set it to {MAX_CLOSED_ACCOUNT_DAYS} or less",
+                "{section}.closed_account_days is {}, but a closed account must be erased within {MAX_CLOSED_ACCOUNT_DAYS} days: set it to {MAX_CLOSED_ACCOUNT_DAYS} or less",
                 self.closed_account_days
             ));
         }
@@ -99,7 +182,7 @@ impl RetentionConfig {
         ] {
             if days == Some(0) {
                 return Err(format!(
-                    "retention.{name} is 0, which would delete everything at once: set at least 1 (days), or leave it out to keep the data map's rule"
+                    "{section}.{name} is 0, which would delete everything at once: set at least 1 (days), or leave it out to keep the data map's rule"
                 ));
             }
         }
@@ -130,6 +213,7 @@ pub struct ScrubReport {
 impl Store {
     /// Removes everything whose retention has passed, as of the store's clock.
     pub async fn scrub(&self, config: RetentionConfig) -> Result<ScrubReport, StoreError> {
+        let config = config.at(self.clock.now());
         let now = self.now_ms();
         let expired_sessions = self.sessions().purge_expired().await?;
         let days = i64::from(config.closed_account_days.min(MAX_CLOSED_ACCOUNT_DAYS));

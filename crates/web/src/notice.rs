@@ -7,6 +7,8 @@
 //! future `from` date is announced before it takes effect: on the
 //! changelog, on the notice, and in a banner on every page for people who
 //! are signed in, and the ledger refuses to send it anything until then.
+//! A retention change announced ahead (`[retention.upcoming]`) is shown
+//! the same way, and the scrubber applies it only from its date.
 
 use crate::AppState;
 use crate::error::{AppError, PageError};
@@ -21,7 +23,8 @@ use lyceum_store::notice::{NoticeSnapshot, NoticeVersion};
 
 /// What the notice says at `now`, line by line.
 pub fn snapshot(state: &AppState, now: DateTime<Utc>) -> NoticeSnapshot {
-    let days = state.retention.closed_account_days;
+    let retention = state.retention.at(now);
+    let days = retention.closed_account_days;
     let mut fields: Vec<String> = lyceum_store::datamap::registry()
         .flat_map(|t| {
             t.personal_fields().map(move |(column, f)| {
@@ -30,7 +33,7 @@ pub fn snapshot(state: &AppState, now: DateTime<Utc>) -> NoticeSnapshot {
                     crate::pages::field_words(t.about, column),
                     f.purpose,
                     f.basis.label(),
-                    retention_words(state.retention.effective(t.table, &f), days),
+                    retention_words(retention.effective(t.table, &f), days),
                     erase_words(f.erase)
                 )
             })
@@ -52,7 +55,7 @@ pub fn snapshot(state: &AppState, now: DateTime<Utc>) -> NoticeSnapshot {
                 lyceum_store::retention::AGED
                     .iter()
                     .filter_map(|(category, _, _)| {
-                        let d = state.retention.days_for(*category)?;
+                        let d = retention.days_for(*category)?;
                         Some(format!(
                             "{}: deleted {d} days after it was written",
                             category.label()
@@ -73,12 +76,19 @@ pub fn upcoming(state: &AppState, now: DateTime<Utc>) -> Vec<(String, String)> {
             Some((
                 from,
                 format!(
-                    "{} ({}) will receive personal data: {}",
+                    "{} ({}) will receive personal data: {}. Until then nothing is sent to them",
                     r.name, r.country, r.purpose
                 ),
             ))
         })
         .collect();
+    if let Some((from, lines)) = state.retention.announced(now) {
+        out.extend(
+            lines
+                .into_iter()
+                .map(|line| (from, format!("{line}. Until then the current rule applies"))),
+        );
+    }
     out.sort();
     out.into_iter()
         .map(|(d, what)| (d.format("%-d %B %Y").to_string(), what))
@@ -91,6 +101,7 @@ pub fn next_change(state: &AppState, now: DateTime<Utc>) -> Option<DateTime<Utc>
         .recipients
         .iter()
         .filter_map(|r| r.from.filter(|f| *f > now))
+        .chain(state.retention.announced(now).map(|(from, _)| from))
         .min()
 }
 

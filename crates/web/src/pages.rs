@@ -1149,7 +1149,9 @@ pub(crate) fn retention_words(r: Retention, closed_account_days: u32) -> String 
 pub(crate) fn erase_words(e: EraseAction) -> &'static str {
     match e {
         EraseAction::Delete => "Deleted",
-        EraseAction::Anonymise => "Anonymised",
+        EraseAction::Anonymise => {
+            "Deleted; where others replied, emptied of your words and name so their replies keep their place"
+        }
         EraseAction::CryptoShred => {
             "Its encryption key is destroyed, so no copy can be read, backups included"
         }
@@ -1159,6 +1161,7 @@ pub(crate) fn erase_words(e: EraseAction) -> &'static str {
 /// The privacy notice, generated from the data map so it cannot drift
 /// from what the code stores.
 async fn privacy(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let retention = state.retention.at(state.store.clock.now());
     let mut categories = Vec::new();
     for cat in Category::ALL {
         let mut rows = Vec::new();
@@ -1169,8 +1172,8 @@ async fn privacy(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Pa
                     why: f.purpose,
                     basis: f.basis.label(),
                     kept: retention_words(
-                        state.retention.effective(table.table, &f),
-                        state.retention.closed_account_days,
+                        retention.effective(table.table, &f),
+                        retention.closed_account_days,
                     ),
                     erase: erase_words(f.erase),
                 });

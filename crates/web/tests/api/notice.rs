@@ -3,7 +3,7 @@
 use crate::helpers::*;
 use lyceum_core::clock::Clock;
 use lyceum_store::ledger::{DisclosureError, Recipient};
-use lyceum_store::retention::RetentionConfig;
+use lyceum_store::retention::{RetentionChange, RetentionConfig};
 use reqwest::StatusCode;
 
 fn sms_gateway(from: Option<chrono::DateTime<chrono::Utc>>) -> Recipient {
@@ -16,24 +16,13 @@ fn sms_gateway(from: Option<chrono::DateTime<chrono::Utc>>) -> Recipient {
     }
 }
 
-async fn page(base: &str, path: &str) -> String {
-    client()
-        .get(format!("{base}{path}"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text")
-}
-
 #[tokio::test]
 async fn the_notice_is_versioned_and_the_changelog_says_what_changed() {
     // An operator adds a recipient and shortens retention: version 2, and the changelog lists both.
     let app = spawn_app_with_recipients(vec![mail_relay()]).await;
-    let html = page(&app.base, "/privacy").await;
+    let html = page_text(&app.base, "/privacy").await;
     assert!(html.contains("version 1 of the notice"), "{html}");
-    let again = page(&app.base, "/privacy").await;
+    let again = page_text(&app.base, "/privacy").await;
     assert!(
         again.contains("version 1 of the notice"),
         "an unchanged notice keeps its version"
@@ -47,10 +36,10 @@ async fn the_notice_is_versioned_and_the_changelog_says_what_changed() {
             },
         )
         .await;
-    let html = page(&base, "/privacy").await;
+    let html = page_text(&base, "/privacy").await;
     assert!(html.contains("version 2 of the notice"), "{html}");
     assert!(html.contains("within 14 days of closing it"));
-    let changes = page(&base, "/privacy/changes").await;
+    let changes = page_text(&base, "/privacy/changes").await;
     assert!(changes.contains("Version 2"), "{changes}");
     assert!(changes.contains("Example SMS Gateway (Germany)"));
     assert!(changes.contains("Closed accounts are erased within 14 days"));
@@ -80,9 +69,9 @@ async fn a_new_recipient_is_announced_before_it_takes_effect_and_receives_nothin
         me.contains("How Lyceum uses personal data changes on"),
         "{me}"
     );
-    let notice = page(&base, "/privacy").await;
+    let notice = page_text(&base, "/privacy").await;
     assert!(notice.contains("Coming changes") && notice.contains("Example SMS Gateway"));
-    let changes = page(&base, "/privacy/changes").await;
+    let changes = page_text(&base, "/privacy/changes").await;
     assert!(changes.contains("Until then nothing is sent to them"));
     let ann_id = subject_of(&app, &ann.client).await;
     let recipients = [sms_gateway(Some(from))];
@@ -120,7 +109,7 @@ async fn a_new_recipient_is_announced_before_it_takes_effect_and_receives_nothin
         )
         .await
         .expect("in effect now");
-    let notice = page(&base, "/privacy").await;
+    let notice = page_text(&base, "/privacy").await;
     assert!(!notice.contains("Coming changes"));
     assert!(
         notice.contains("version 2 of the notice"),
@@ -143,7 +132,7 @@ async fn an_operator_keeps_messages_and_ledger_entries_for_less_time_and_everyon
     // and the scrubber deletes what is older, on both sides of a
     // conversation, leaving newer messages.
     let app = spawn_app_with_recipients(vec![mail_relay()]).await;
-    page(&app.base, "/privacy").await;
+    page_text(&app.base, "/privacy").await;
     let ann = crate::network::member(&app, "ann", "Ann").await;
     let bo = crate::network::member(&app, "bob", "Bo").await;
     crate::network::connect(&app, &bo, &ann, "ann").await;
@@ -164,10 +153,10 @@ async fn an_operator_keeps_messages_and_ledger_entries_for_less_time_and_everyon
         ..RetentionConfig::default()
     };
     let base = app.serve_again(vec![mail_relay()], config).await;
-    let html = page(&base, "/privacy").await;
+    let html = page_text(&base, "/privacy").await;
     assert!(html.contains("version 2 of the notice"), "{html}");
     assert!(html.contains("30 days after it was written"), "{html}");
-    let changes = page(&base, "/privacy/changes").await;
+    let changes = page_text(&base, "/privacy/changes").await;
     assert!(
         changes.contains("Messages: deleted 30 days after it was written"),
         "{changes}"
@@ -218,6 +207,92 @@ async fn an_operator_keeps_messages_and_ledger_entries_for_less_time_and_everyon
     assert_eq!(report.expired_by_operator, 0);
 }
 
+#[tokio::test]
+async fn a_retention_change_is_announced_and_applied_only_from_its_date() {
+    // The operator announces that messages will be kept 30 days from two
+    // weeks on: the notice keeps its version and lists the coming change,
+    // signed-in people see the banner, and the scrubber deletes nothing
+    // until the date; then the new rule is the notice and the scrubber's.
+    let app = spawn_app_with_recipients(vec![mail_relay()]).await;
+    page_text(&app.base, "/privacy").await;
+    let ann = crate::network::member(&app, "ann", "Ann").await;
+    let bo = crate::network::member(&app, "bob", "Bo").await;
+    crate::network::connect(&app, &bo, &ann, "ann").await;
+    let ann_id = lyceum_core::domain::MemberId(subject_of(&app, &ann).await.0);
+    let bo_id = lyceum_core::domain::MemberId(subject_of(&app, &bo).await.0);
+    let net = app.store.network();
+    net.send_message(ann_id, bo_id, "Old-Message-Words")
+        .await
+        .expect("message");
+    app.clock.advance(chrono::Duration::days(40));
+    let from = app.clock.now() + chrono::Duration::days(14);
+    let config = RetentionConfig {
+        upcoming: Some(RetentionChange {
+            from,
+            closed_account_days: Some(14),
+            messages_days: Some(30),
+            disclosures_days: None,
+        }),
+        ..RetentionConfig::default()
+    };
+    config.check().expect("valid");
+    let base = app.serve_again(vec![mail_relay()], config).await;
+    let notice = page_text(&base, "/privacy").await;
+    assert!(notice.contains("version 1 of the notice"), "{notice}");
+    assert!(notice.contains("Coming changes"), "{notice}");
+    assert!(
+        notice.contains("Messages: will be deleted 30 days after it was written (now kept while the account is open)"),
+        "{notice}"
+    );
+    assert!(notice.contains("Closed accounts will be erased within 14 days (now 30)"));
+    assert!(
+        !notice.contains("30 days after it was written;"),
+        "not in effect yet"
+    );
+    let changes = page_text(&base, "/privacy/changes").await;
+    assert!(
+        changes.contains("Until then the current rule applies"),
+        "{changes}"
+    );
+    // Forty days on, Ann's session has ended: she signs in again.
+    let again = client();
+    app.post_json(
+        &again,
+        "/api/v1/auth/signin",
+        serde_json::json!({"email": "ann@example.org", "password": PASSWORD}),
+    )
+    .await;
+    let me = page_text_as(&again, &base, "/me").await;
+    let day = from.format("%-d %B %Y").to_string();
+    assert!(
+        me.contains("How Lyceum uses personal data changes on") && me.contains(&day),
+        "{me}"
+    );
+    let report = app.store.scrub(config).await.expect("scrub");
+    assert_eq!(report.expired_by_operator, 0, "announced, not in effect");
+
+    // The date comes: a new version with the new rules, and the
+    // 54-day-old message goes from both sides.
+    app.clock.advance(chrono::Duration::days(14));
+    let report = app.store.scrub(config).await.expect("scrub");
+    assert_eq!(report.expired_by_operator, 2);
+    assert!(
+        net.conversation(ann_id, bo_id)
+            .await
+            .expect("conversation")
+            .is_empty()
+    );
+    let notice = page_text(&base, "/privacy").await;
+    assert!(notice.contains("version 2 of the notice"), "{notice}");
+    assert!(!notice.contains("Coming changes"));
+    assert!(notice.contains("within 14 days of closing it"));
+    let changes = page_text(&base, "/privacy/changes").await;
+    assert!(
+        changes.contains("Messages: deleted 30 days after it was written"),
+        "{changes}"
+    );
+}
+
 #[test]
 fn a_retention_of_zero_days_is_refused_with_what_to_set() {
     let e = RetentionConfig {
@@ -235,4 +310,19 @@ fn a_retention_of_zero_days_is_refused_with_what_to_set() {
     .expect_err("refused");
     assert!(e.contains("set it to 30 or less"), "{e}");
     assert!(RetentionConfig::default().check().is_ok());
+    let e = RetentionConfig {
+        upcoming: Some(RetentionChange {
+            from: chrono::Utc::now(),
+            closed_account_days: Some(45),
+            messages_days: None,
+            disclosures_days: None,
+        }),
+        ..RetentionConfig::default()
+    }
+    .check()
+    .expect_err("refused");
+    assert!(
+        e.contains("retention.upcoming.closed_account_days is 45"),
+        "{e}"
+    );
 }
