@@ -344,13 +344,7 @@ impl Network<'_> {
             body: String::new(),
             created_at: from_ms(p.created_at),
             edited_at: None,
-            reactions: counts(&[
-                p.like_count,
-                p.celebrate_count,
-                p.love_count,
-                p.insightful_count,
-                p.curious_count,
-            ]),
+            reactions: post_counts(&p),
             comment_count: u32::try_from(p.comment_count.max(0)).unwrap_or(0),
             my_reaction: None,
             comments: self.thread(viewer, p.id).await?,
@@ -630,13 +624,7 @@ impl Network<'_> {
                 body: decrypt(&key, BODY_CTX, &p.body_ciphertext)?,
                 created_at: from_ms(p.created_at),
                 edited_at: p.edited_at.map(from_ms),
-                reactions: counts(&[
-                    p.like_count,
-                    p.celebrate_count,
-                    p.love_count,
-                    p.insightful_count,
-                    p.curious_count,
-                ]),
+                reactions: post_counts(&p),
                 comment_count: u32::try_from(p.comment_count.max(0)).unwrap_or(0),
                 my_reaction: mine.get(&p.id).copied(),
                 comments: latest.remove(&p.id).unwrap_or_default(),
@@ -659,6 +647,17 @@ pub(crate) fn may_see(p: &post::Model, relation: Relation) -> bool {
         return true;
     }
     p.removed_at.is_none() && audience(&p.audience).admits(relation)
+}
+
+/// A post's reaction counts, in [`ReactionKind::ALL`] order.
+fn post_counts(p: &post::Model) -> [u32; 5] {
+    counts(&[
+        p.like_count,
+        p.celebrate_count,
+        p.love_count,
+        p.insightful_count,
+        p.curious_count,
+    ])
 }
 
 pub(crate) fn counts(raw: &[i32; 5]) -> [u32; 5] {

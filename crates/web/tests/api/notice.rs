@@ -125,6 +125,27 @@ async fn a_new_recipient_is_announced_before_it_takes_effect_and_receives_nothin
     assert!(!res.text().await.expect("text").contains("changes on"));
 }
 
+/// Ann and Bo, connected, and Ann's message to Bo ("Old-Message-Words").
+async fn ann_writes_to_bo(
+    app: &TestApp,
+) -> (
+    reqwest::Client,
+    lyceum_core::domain::MemberId,
+    lyceum_core::domain::MemberId,
+) {
+    let ann = crate::network::member(app, "ann", "Ann").await;
+    let bo = crate::network::member(app, "bob", "Bo").await;
+    crate::network::connect(app, &bo, &ann, "ann").await;
+    let ann_id = lyceum_core::domain::MemberId(subject_of(app, &ann).await.0);
+    let bo_id = lyceum_core::domain::MemberId(subject_of(app, &bo).await.0);
+    app.store
+        .network()
+        .send_message(ann_id, bo_id, "Old-Message-Words")
+        .await
+        .expect("message");
+    (ann, ann_id, bo_id)
+}
+
 #[tokio::test]
 async fn an_operator_keeps_messages_and_ledger_entries_for_less_time_and_everyone_is_told() {
     // Shorter keeping for two categories: the notice and the changelog say
@@ -133,15 +154,8 @@ async fn an_operator_keeps_messages_and_ledger_entries_for_less_time_and_everyon
     // conversation, leaving newer messages.
     let app = spawn_app_with_recipients(vec![mail_relay()]).await;
     page_text(&app.base, "/privacy").await;
-    let ann = crate::network::member(&app, "ann", "Ann").await;
-    let bo = crate::network::member(&app, "bob", "Bo").await;
-    crate::network::connect(&app, &bo, &ann, "ann").await;
-    let ann_id = lyceum_core::domain::MemberId(subject_of(&app, &ann).await.0);
-    let bo_id = lyceum_core::domain::MemberId(subject_of(&app, &bo).await.0);
+    let (ann, ann_id, bo_id) = ann_writes_to_bo(&app).await;
     let net = app.store.network();
-    net.send_message(ann_id, bo_id, "Old-Message-Words")
-        .await
-        .expect("message");
     app.clock.advance(chrono::Duration::days(20));
     net.send_message(bo_id, ann_id, "Newer-Message-Words")
         .await
@@ -215,15 +229,8 @@ async fn a_retention_change_is_announced_and_applied_only_from_its_date() {
     // until the date; then the new rule is the notice and the scrubber's.
     let app = spawn_app_with_recipients(vec![mail_relay()]).await;
     page_text(&app.base, "/privacy").await;
-    let ann = crate::network::member(&app, "ann", "Ann").await;
-    let bo = crate::network::member(&app, "bob", "Bo").await;
-    crate::network::connect(&app, &bo, &ann, "ann").await;
-    let ann_id = lyceum_core::domain::MemberId(subject_of(&app, &ann).await.0);
-    let bo_id = lyceum_core::domain::MemberId(subject_of(&app, &bo).await.0);
+    let (_, ann_id, bo_id) = ann_writes_to_bo(&app).await;
     let net = app.store.network();
-    net.send_message(ann_id, bo_id, "Old-Message-Words")
-        .await
-        .expect("message");
     app.clock.advance(chrono::Duration::days(40));
     let from = app.clock.now() + chrono::Duration::days(14);
     let config = RetentionConfig {
