@@ -108,8 +108,9 @@ impl RetentionConfig {
         }
     }
 
-    /// What an announced change will change, in words, with its date; empty
-    /// when nothing is announced or its date has come.
+    /// What an announced change will change, in words, with its date;
+    /// `None` when nothing is announced, its date has come, or it changes
+    /// nothing.
     pub fn announced(
         &self,
         now: chrono::DateTime<chrono::Utc>,
@@ -138,7 +139,7 @@ impl RetentionConfig {
                 ));
             }
         }
-        Some((change.from, lines))
+        (!lines.is_empty()).then_some((change.from, lines))
     }
 
     /// The operator's keeping for a category, in days, if they set one.
