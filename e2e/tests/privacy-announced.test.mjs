@@ -22,8 +22,8 @@ import { followMainLink } from '../lib/staff.mjs';
 
 const lyceumTest = announcedRecipientsSuite([SMS_GATEWAY]);
 const WHAT_CHANGES = `${SMS_GATEWAY.name} (${SMS_GATEWAY.country}) will receive personal data: ${SMS_GATEWAY.purpose}`;
-const ON_CHANGELOG = `From ${SMS_GATEWAY.fromInWords}: ${WHAT_CHANGES}. Until then nothing is sent to them.`;
-const ON_NOTICE = `From ${SMS_GATEWAY.fromInWords}: ${WHAT_CHANGES}.`;
+// The notice and the changelog announce it in the same words.
+const ANNOUNCED = `From ${SMS_GATEWAY.fromInWords}: ${WHAT_CHANGES}. Until then nothing is sent to them.`;
 
 lyceumTest('a signed-in member sees on every page that the notice changes on 1 January 2099, and the changelog says what changes', async ({ newVisitor }) => {
   // Scenario: a member signs up, walks through their pages, follows the banner, then opens the notice.
@@ -44,7 +44,7 @@ lyceumTest('a signed-in member sees on every page that the notice changes on 1 J
   await expectStatus(await visitor.follow(() => bannerLink.click()), 200);
   const changelog = await expectPrivacyChangelog(page);
   await expectNoticeBanner(page, SMS_GATEWAY.fromInWords);
-  assert.deepEqual(changelog.upcoming, [ON_CHANGELOG]);
+  assert.deepEqual(changelog.upcoming, [ANNOUNCED]);
   // Not in effect yet, so the notice itself has not changed.
   assert.deepEqual(changelog.versions.map((v) => v.body), ['The first version.']);
 
@@ -52,7 +52,7 @@ lyceumTest('a signed-in member sees on every page that the notice changes on 1 J
   const notice = await expectPrivacyNotice(page);
   await expectNoticeBanner(page, SMS_GATEWAY.fromInWords);
   assert.equal(notice.version, 1, 'a recipient not yet in effect does not change the notice\'s version');
-  assert.deepEqual(notice.upcoming, [ON_NOTICE], 'the notice should announce the change in its "Coming changes" box');
+  assert.deepEqual(notice.upcoming, [ANNOUNCED], 'the notice should announce the change in its "Coming changes" box');
   assert.equal(
     notice.recipientsSaid,
     'This instance sends personal data to no one outside it.',
@@ -70,9 +70,9 @@ lyceumTest('a visitor who is not signed in sees no banner, but the notice and th
     await expectNoNoticeBanner(page);
   }
   const notice = await expectPrivacyNotice(page);
-  assert.deepEqual(notice.upcoming, [ON_NOTICE]);
+  assert.deepEqual(notice.upcoming, [ANNOUNCED]);
   await expectStatus(await followMainLink(visitor, 'See every change', '/privacy/changes'), 200);
   const changelog = await expectPrivacyChangelog(page);
-  assert.deepEqual(changelog.upcoming, [ON_CHANGELOG]);
+  assert.deepEqual(changelog.upcoming, [ANNOUNCED]);
   await expectNoNoticeBanner(page);
 });
