@@ -522,13 +522,12 @@ async fn export(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let member = ctx.member()?;
-    let bytes = crate::export::archive(
+    Ok(crate::export::archive(
         &state,
         crate::export::Owner::Member(member),
         &state.base_url(&headers),
     )
-    .await?;
-    Ok(crate::export::download(bytes, state.store.clock.now()))
+    .await?)
 }
 
 /// Pause or resume all optional processing.

@@ -891,13 +891,12 @@ async fn export_guest(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let (guest, library) = ctx.guest()?;
-    let bytes = crate::export::archive(
+    Ok(crate::export::archive(
         &state,
         crate::export::Owner::Guest(guest, library),
         &state.base_url(&headers),
     )
-    .await?;
-    Ok(crate::export::download(bytes, state.store.clock.now()))
+    .await?)
 }
 
 /// Where the person stands on one ground of processing they may object to.

@@ -1070,13 +1070,12 @@ async fn export(
     let Some(member) = &ctx.member else {
         return Ok(see_other("/signin"));
     };
-    let bytes = crate::export::archive(
+    Ok(crate::export::archive(
         &state,
         crate::export::Owner::Member(member),
         &state.base_url(&headers),
     )
-    .await?;
-    Ok(crate::export::download(bytes, state.store.clock.now()))
+    .await?)
 }
 
 /// A column named for people: `display_name_ciphertext` → "display name (encrypted)".

@@ -511,13 +511,12 @@ pub(super) async fn export_guest(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
     let (guest, library) = ctx.guest()?;
-    let bytes = crate::export::archive(
+    Ok(crate::export::archive(
         &state,
         crate::export::Owner::Guest(guest, library),
         &state.base_url(&headers),
     )
-    .await?;
-    Ok(crate::export::download(bytes, state.store.clock.now()))
+    .await?)
 }
 
 pub(super) async fn my_data(

@@ -179,3 +179,69 @@ async fn the_export_holds_every_declared_field_of_the_member_and_nothing_of_othe
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "application/zip");
 }
+
+#[tokio::test]
+async fn a_long_table_is_shown_in_part_on_the_index_and_whole_on_its_own_pages() {
+    // Sixty posts: index.html shows the first fifty and links the page
+    // that holds all sixty; data/ and categories/ hold every one.
+    let app = spawn_app().await;
+    let ann = crate::network::member(&app, "annlee", "Ann Lee").await;
+    for i in 1..=60 {
+        crate::network::post(
+            &app,
+            &ann,
+            &format!("Post number {i:02} of sixty"),
+            "connections",
+        )
+        .await;
+    }
+    let bytes = ann
+        .get(app.url("/api/v1/me/export"))
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    let files = read_stored(&bytes).expect("a valid ZIP");
+    let text = |name: &str| -> String {
+        let (_, data) = files
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("{name} is missing"));
+        String::from_utf8(data.clone()).expect("UTF-8")
+    };
+    let posts: Value = serde_json::from_str(&text("data/posts.json")).expect("JSON");
+    let rows = posts["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 60);
+    for i in 1..=60 {
+        let words = format!("Post number {i:02} of sixty");
+        assert!(
+            rows.iter().any(|r| r["body"] == words.as_str()),
+            "{words} is missing from data/posts.json"
+        );
+    }
+    let category: Value =
+        serde_json::from_str(&text("categories/social_content.json")).expect("JSON");
+    let in_category = category["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .find(|r| r["table"] == "posts")
+        .and_then(|r| r["rows"].as_array())
+        .map(Vec::len);
+    assert_eq!(in_category, Some(60));
+
+    let index = text("index.html");
+    assert!(index.contains("60 records"), "{index}");
+    assert!(index.contains("The first 50 are shown here"), "{index}");
+    assert!(index.contains("href=\"pages/posts-1.html\""), "{index}");
+    assert_eq!(index.matches("Post number").count(), 50);
+    let page = text("pages/posts-1.html");
+    assert!(page.contains("Records 1 to 60 of 60"), "{page}");
+    assert_eq!(page.matches("Post number").count(), 60);
+    assert!(page.contains("<th scope=\"col\">body</th>"), "{page}");
+    assert!(page.contains("href=\"../index.html\""));
+    // Small tables have no pages of their own.
+    assert!(!files.iter().any(|(n, _)| n.starts_with("pages/members")));
+}
