@@ -156,6 +156,44 @@ pub async fn schema_of(db: &DatabaseConnection) -> Result<Vec<(String, Vec<Strin
     Ok(out)
 }
 
+/// References with `ON DELETE CASCADE` whose column no index starts with,
+/// as `table.column`: deleting a parent row then scans the whole child
+/// table (once per deleted row), which an erasure of a heavy account
+/// cannot afford. Composite references are not used.
+pub async fn unindexed_cascades(db: &DatabaseConnection) -> Result<Vec<String>, StoreError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => {
+            "SELECT m.name AS table_name, f.\"from\" AS column_name \
+             FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
+             WHERE m.type = 'table' AND f.on_delete = 'CASCADE' \
+             AND NOT EXISTS (SELECT 1 FROM pragma_index_list(m.name) i \
+               JOIN pragma_index_info(i.name) c ON c.seqno = 0 WHERE c.name = f.\"from\") \
+             ORDER BY 1, 2"
+        }
+        _ => {
+            "SELECT c.conrelid::regclass::text AS table_name, a.attname::text AS column_name \
+             FROM pg_constraint c \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+             WHERE c.contype = 'f' AND c.confdeltype = 'c' \
+             AND c.connamespace = current_schema()::regnamespace \
+             AND NOT EXISTS (SELECT 1 FROM pg_index i \
+               WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1]) \
+             ORDER BY 1, 2"
+        }
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let table: String = r.try_get("", "table_name")?;
+            let column: String = r.try_get("", "column_name")?;
+            Ok(format!("{table}.{column}"))
+        })
+        .collect()
+}
+
 /// Compares both databases with the registry. Each is checked against the
 /// whole registry, because a small PostgreSQL install may keep the keyring
 /// tables in the main database.

@@ -15,13 +15,23 @@ use crate::entity::{member, session};
 use crate::{Store, StoreError};
 use lyceum_core::domain::datamap::{Blank, ERASED_AUTHOR, TombstoneDecl};
 use lyceum_core::domain::{MemberId, SubjectId};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, TransactionTrait,
 };
 
 /// The job kind that deletes an erased subject's rows.
 pub const JOB_KIND: &str = "erasure.subject";
+
+/// Rows deleted per statement by [`Store::erase_rows`] (rows that go with
+/// them through foreign keys, such as a post's reactions, come on top).
+pub const ERASE_BATCH: u64 = 50;
+
+/// After each batch, erasure pauses this many times as long as the batch
+/// took, leaving the writer and the cores to everyone else: erasure is
+/// background work with minutes to spare, and people using the service
+/// meanwhile should not notice it.
+pub const ERASE_PAUSE_FACTOR: u32 = 8;
 
 impl Store {
     /// The immediate part of erasure: sessions end, the account is marked
@@ -50,9 +60,18 @@ impl Store {
         self.shred(subject).await
     }
 
-    /// Deletes every row that belongs to the subject, in one transaction.
-    /// Tables whose subject column is their own `id` (the account itself)
-    /// go last, after the rows that refer to them. Idempotent.
+    /// Deletes every row that belongs to the subject. Tables whose
+    /// subject column is their own `id` (the account itself) go last, after
+    /// the rows that refer to them. Idempotent.
+    ///
+    /// The rows others replied to become tombstones first, in one
+    /// transaction; the rest go [`ERASE_BATCH`] rows at a time, each batch a
+    /// statement of its own followed by a pause ([`ERASE_PAUSE_FACTOR`]), so
+    /// that a heavy account (tens of thousands of posts, with their
+    /// reactions) never holds the one SQLite writer for long and everyone
+    /// else's requests go in between. The key is already
+    /// destroyed, so what is left between batches is unreadable; if the
+    /// process stops part way, the job runs again and finishes.
     pub async fn erase_rows(&self, subject: SubjectId) -> Result<u64, StoreError> {
         let mut tables: Vec<(&str, Vec<&str>)> = MAIN
             .iter()
@@ -62,27 +81,18 @@ impl Store {
         tables.sort_by_key(|(_, columns)| columns.contains(&"id"));
         // Others' posts and comments the subject reacted to or commented
         // on: their counts are made exact again once the rows are gone.
+        let started = std::time::Instant::now();
+        let mut slowest = std::time::Duration::ZERO;
         let touched = self.network().touched_by(subject).await?;
         let backend = self.backend();
         let id = subject.0;
-        let deleted = self
+        let mut deleted = self
             .writer
             .transaction::<_, u64, sea_orm::DbErr>(|tx| {
                 Box::pin(async move {
                     let mut n = 0;
                     for t in TOMBSTONES {
                         n += leave_tombstones(tx, t, id).await?;
-                    }
-                    for (table, columns) in tables {
-                        let mut any = Condition::any();
-                        for column in columns {
-                            any = any.add(Expr::col(Alias::new(column)).eq(id));
-                        }
-                        let stmt = Query::delete()
-                            .from_table(Alias::new(table))
-                            .cond_where(any)
-                            .to_owned();
-                        n += tx.execute(&stmt).await?.rows_affected();
                     }
                     Ok(n)
                 })
@@ -92,16 +102,60 @@ impl Store {
                 sea_orm::TransactionError::Connection(e)
                 | sea_orm::TransactionError::Transaction(e) => e,
             })?;
+        // Rows are picked by their physical address, which every table
+        // has whatever its key: SQLite's rowid, PostgreSQL's ctid (valid
+        // within the one statement that reads and deletes).
+        let row = match backend {
+            DbBackend::Postgres => "ctid",
+            _ => "rowid",
+        };
+        for (table, columns) in tables {
+            let condition = columns
+                .iter()
+                .map(|c| format!("{c} = $1"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let sql = format!(
+                "DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE {condition} LIMIT {ERASE_BATCH})"
+            );
+            loop {
+                let batch = std::time::Instant::now();
+                let n = self
+                    .writer
+                    .execute_raw(crate::network::statement(backend, &sql, vec![id.into()]))
+                    .await?
+                    .rows_affected();
+                let took = batch.elapsed();
+                slowest = slowest.max(took);
+                deleted += n;
+                if n < ERASE_BATCH {
+                    break;
+                }
+                tokio::time::sleep(took * ERASE_PAUSE_FACTOR).await;
+            }
+        }
+        let deleted_in = started.elapsed();
         self.network().recount_all(&touched).await?;
+        let recounted_in = started.elapsed() - deleted_in;
         // Destroying again is harmless and covers a crash between queueing
         // the job and destroying the key.
         self.shred(subject).await?;
+        let checkpoint = std::time::Instant::now();
         if backend == DbBackend::Sqlite {
             // secure_delete zeroed the freed pages; move them out of the WAL too.
             self.writer
                 .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE);")
                 .await?;
         }
+        tracing::info!(
+            rows = deleted,
+            deleted_ms = deleted_in.as_millis() as u64,
+            slowest_batch_ms = slowest.as_millis() as u64,
+            recounted = touched.0.len() + touched.1.len(),
+            recount_ms = recounted_in.as_millis() as u64,
+            checkpoint_ms = checkpoint.elapsed().as_millis() as u64,
+            "an erased person's rows are deleted"
+        );
         self.members.forget(MemberId(subject.0));
         Ok(deleted)
     }

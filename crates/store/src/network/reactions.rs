@@ -11,7 +11,8 @@ use lyceum_core::domain::network::{ReactionKind, Relation};
 use lyceum_core::domain::{MemberId, SubjectId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -237,22 +238,30 @@ impl Network<'_> {
         &self,
         subject: SubjectId,
     ) -> Result<(Vec<Uuid>, Vec<Uuid>), StoreError> {
-        let reacted = reaction::Entity::find()
+        let reacted: Vec<(Uuid, Uuid)> = reaction::Entity::find()
+            .select_only()
+            .column(reaction::Column::PostId)
+            .column(reaction::Column::TargetId)
             .filter(reaction::Column::MemberId.eq(subject.0))
+            .into_tuple()
             .all(&self.store.writer)
             .await?;
-        let commented = comment::Entity::find()
+        let commented: Vec<(Uuid, Option<Uuid>)> = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::PostId)
+            .column(comment::Column::ParentId)
             .filter(comment::Column::AuthorId.eq(subject.0))
+            .into_tuple()
             .all(&self.store.writer)
             .await?;
-        let mut posts: Vec<Uuid> = reacted.iter().map(|r| r.post_id).collect();
-        posts.extend(commented.iter().map(|c| c.post_id));
+        let mut posts: Vec<Uuid> = reacted.iter().map(|(post, _)| *post).collect();
+        posts.extend(commented.iter().map(|(post, _)| *post));
         let mut comments: Vec<Uuid> = reacted
             .iter()
-            .filter(|r| r.target_id != r.post_id)
-            .map(|r| r.target_id)
+            .filter(|(post, target)| target != post)
+            .map(|(_, target)| *target)
             .collect();
-        comments.extend(commented.iter().filter_map(|c| c.parent_id));
+        comments.extend(commented.iter().filter_map(|(_, parent)| *parent));
         posts.sort_unstable();
         posts.dedup();
         comments.sort_unstable();
@@ -260,22 +269,28 @@ impl Network<'_> {
         Ok((posts, comments))
     }
 
-    /// [`Network::recount`] in a transaction of its own.
+    /// [`Network::recount`], a few items per transaction with a pause
+    /// after each (as erasure's batches), so that an erasure that touched
+    /// many never holds the writer for long.
     pub(crate) async fn recount_all(
         &self,
         (posts, comments): &(Vec<Uuid>, Vec<Uuid>),
     ) -> Result<(), StoreError> {
-        if posts.is_empty() && comments.is_empty() {
-            return Ok(());
+        const PER_TRANSACTION: usize = 25;
+        let chunks = posts
+            .chunks(PER_TRANSACTION)
+            .map(|p| (p, &[][..]))
+            .chain(comments.chunks(PER_TRANSACTION).map(|c| (&[][..], c)));
+        for (posts, comments) in chunks {
+            let started = std::time::Instant::now();
+            let tx = self.store.writer.begin().await?;
+            self.recount(&tx, posts, comments).await?;
+            tx.commit().await?;
+            tokio::time::sleep(started.elapsed() * crate::erasure::ERASE_PAUSE_FACTOR).await;
         }
-        let tx = self.store.writer.begin().await?;
-        self.recount(&tx, posts, comments).await?;
-        tx.commit().await?;
         Ok(())
     }
 
-    /// Makes every count of the given posts and comments match their rows
-    /// again (after erasure removed someone's reactions and comments).
     pub(crate) async fn recount(
         &self,
         tx: &impl ConnectionTrait,

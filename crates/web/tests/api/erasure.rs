@@ -783,3 +783,77 @@ async fn what_others_replied_to_stays_as_a_tombstone_with_nothing_of_the_author(
         assert!(v.is_empty(), "{table}.{column} kept words");
     }
 }
+
+#[tokio::test]
+async fn a_table_with_more_rows_than_one_batch_is_erased_whole() {
+    // Erasure deletes in batches; a table with two and a half batches of
+    // the person's rows ends empty of them, and nobody else's rows go.
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let bo = app.sign_up("bo@example.org", "Bo").await;
+    let ann_id = subject_of(&app, &ann.client).await;
+    let bo_id = subject_of(&app, &bo.client).await;
+    let rows = usize::try_from(lyceum_store::erasure::ERASE_BATCH * 5 / 2).expect("size");
+    let event = |who: SubjectId, i: usize| lyceum_store::entity::consent_event::ActiveModel {
+        id: sea_orm::Set(uuid::Uuid::now_v7()),
+        subject_id: sea_orm::Set(who.0),
+        purpose: sea_orm::Set("email_digests".into()),
+        granted: sea_orm::Set(i.is_multiple_of(2)),
+        wording_version: sea_orm::Set(1),
+        at: sea_orm::Set(i64::try_from(i).expect("ms")),
+    };
+    use sea_orm::EntityTrait;
+    for chunk in (0..rows).collect::<Vec<_>>().chunks(500) {
+        lyceum_store::entity::consent_event::Entity::insert_many(
+            chunk.iter().map(|i| event(ann_id, *i)),
+        )
+        .exec(&app.store.writer)
+        .await
+        .expect("insert");
+    }
+    lyceum_store::entity::consent_event::Entity::insert_many((0..3).map(|i| event(bo_id, i)))
+        .exec(&app.store.writer)
+        .await
+        .expect("insert");
+    let held = |rows: Vec<(&'static str, i64)>| {
+        rows.into_iter()
+            .find(|(t, _)| *t == "consent_events")
+            .map(|(_, n)| n)
+    };
+    assert_eq!(
+        held(rows_of(&app, ann_id).await),
+        Some(i64::try_from(rows).expect("n"))
+    );
+
+    let res = ann
+        .client
+        .delete(app.url("/api/v1/me"))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    Worker::new(app.store.clone())
+        .run_due()
+        .await
+        .expect("jobs run");
+    for (table, n) in rows_of(&app, ann_id).await {
+        assert_eq!(n, 0, "{table} still holds rows of the erased member");
+    }
+    assert_eq!(held(rows_of(&app, bo_id).await), Some(3));
+}
+
+#[tokio::test]
+async fn every_cascading_reference_is_indexed() {
+    // Deleting a row whose children are found by an unindexed column scans
+    // the whole child table once per row: an erasure of 50,000 posts would
+    // read every notification 50,000 times.
+    let app = spawn_app().await;
+    let missing = lyceum_store::datamap::unindexed_cascades(&app.store.db)
+        .await
+        .expect("introspection");
+    assert!(
+        missing.is_empty(),
+        "add an index starting with each of these columns: {missing:?}"
+    );
+}
