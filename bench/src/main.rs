@@ -16,6 +16,7 @@
 //! generated courses).
 
 mod catalog;
+mod heavy;
 mod search_bench;
 
 use anyhow::{Context, bail};
@@ -82,6 +83,47 @@ enum Cmd {
         /// (e.g. "common word"), to look at one in a profiler.
         #[arg(long)]
         only: Option<String>,
+    },
+    /// Create the heavy account through the API (load `lyceum demo` first
+    /// for its courses): posts, the reactions other members give them,
+    /// reactions of its own, messages and enrolments.
+    SeedHeavy {
+        /// Posts it writes.
+        #[arg(long, default_value_t = 50_000)]
+        posts: usize,
+        /// Reactions other members give its posts (one each per post, so
+        /// reactions / posts members react).
+        #[arg(long, default_value_t = 200_000)]
+        reactions: usize,
+        /// Reactions it gives other members' posts.
+        #[arg(long, default_value_t = 20_000)]
+        given: usize,
+        /// Messages with a connection.
+        #[arg(long, default_value_t = 2_000)]
+        messages: usize,
+        /// Courses it enrols in.
+        #[arg(long, default_value_t = 300)]
+        enrolments: usize,
+        /// Requests in flight.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
+    /// Measure the heavy account's export (first byte, total, the server's
+    /// memory) and then its erasure under a fixed foreground load.
+    HeavyBench {
+        /// The server's database, to see when the erasure job is done
+        /// (`sqlite://DATA_DIR/lyceum.db` or a PostgreSQL URL).
+        #[arg(long)]
+        database: String,
+        /// The server's process id, to sample its resident memory.
+        #[arg(long)]
+        pid: Option<u32>,
+        /// Foreground requests per second during the erasure.
+        #[arg(long, default_value_t = 200)]
+        rate: u64,
+        /// Seconds of foreground load measured before the erasure.
+        #[arg(long, default_value_t = 20)]
+        baseline: u64,
     },
     /// Drive one workload at a fixed rate.
     Run {
@@ -218,6 +260,42 @@ async fn main() -> anyhow::Result<()> {
                 fts5_queries.max(1),
                 skip_fts5,
                 only.as_deref(),
+            )
+            .await
+        }
+        Cmd::SeedHeavy {
+            posts,
+            reactions,
+            given,
+            messages,
+            enrolments,
+            concurrency,
+        } => {
+            heavy::seed(
+                &cli.base,
+                heavy::Sizes {
+                    posts,
+                    reactions,
+                    given,
+                    messages,
+                    enrolments,
+                    concurrency,
+                },
+            )
+            .await
+        }
+        Cmd::HeavyBench {
+            database,
+            pid,
+            rate,
+            baseline,
+        } => {
+            heavy::bench(
+                &cli.base,
+                &database,
+                pid,
+                rate,
+                Duration::from_secs(baseline),
             )
             .await
         }
