@@ -49,27 +49,36 @@ lyceumTest('two members connect, post, react, comment, get notified live, messag
   await expectHeading(a.page, 'Your feed');
   await a.page.getByLabel('What would you like to share?').fill('Reading group on Thursday #books');
   await a.page.getByLabel('Who may see it').selectOption('connections');
-  // With a picture drawn in the browser, described for screen readers.
-  const photo = await a.page.evaluate(() => {
+  // With two pictures drawn in the browser, each described for screen readers.
+  const draw = (colour) => a.page.evaluate((colour) => {
     const c = document.createElement('canvas');
     c.width = 900;
     c.height = 600;
     const g = c.getContext('2d');
     g.fillStyle = '#2a5d8f';
     g.fillRect(0, 0, 900, 600);
-    g.fillStyle = '#f2c14e';
+    g.fillStyle = colour;
     g.fillRect(100, 100, 300, 200);
     return c.toDataURL('image/jpeg', 0.9).split(',')[1];
-  });
-  await a.page.getByLabel('Picture', { exact: true }).setInputFiles({ name: 'room.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(photo, 'base64') });
-  await a.page.getByLabel('Describe the picture for people who cannot see it').fill('A yellow table in a blue reading room');
+  }, colour);
+  const photo = await draw('#f2c14e');
+  await a.page.getByLabel('Picture 1', { exact: true }).setInputFiles({ name: 'room.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(photo, 'base64') });
+  await a.page.getByLabel('Describe picture 1 for people who cannot see it').fill('A yellow table in a blue reading room');
+  // The second is behind "Add more pictures", a disclosure.
+  await a.page.getByText('Add more pictures', { exact: true }).click();
+  await a.page.getByLabel('Picture 2', { exact: true }).setInputFiles({ name: 'shelf.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(await draw('#c0392b'), 'base64') });
+  await a.page.getByLabel('Describe picture 2 for people who cannot see it').fill('A red shelf in a blue reading room');
   await expectStatus(await a.follow(() => a.page.getByRole('button', { name: 'Post', exact: true }).click()), 200);
   const article = a.page.locator('article.post').first();
   const postId = (await article.getAttribute('id')).replace('item-', '');
+  const second = article.getByRole('img', { name: 'A red shelf in a blue reading room', exact: true });
+  await second.scrollIntoViewIfNeeded();
+  await a.page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await second.elementHandle());
   const picture = article.getByRole('img', { name: 'A yellow table in a blue reading room', exact: true });
   await picture.scrollIntoViewIfNeeded();
   await a.page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await picture.elementHandle());
   assert.match(await picture.evaluate((el) => el.currentSrc), /\/media\/images\/[0-9a-f-]+\/(small|large)$/);
+  assert.notEqual(await picture.getAttribute('src'), await second.getAttribute('src'), 'each picture has its own address');
   const pictureUrl = await picture.getAttribute('src');
 
   // Bob reacts with each kind in turn; the one he chose last is pressed.

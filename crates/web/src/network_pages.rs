@@ -395,7 +395,7 @@ async fn create_post(
                 .collect::<Vec<_>>()
                 .join(" ");
             return again(
-                format!("{m} Your text is kept below; choose the picture again."),
+                format!("{m} Your text is kept below; choose the pictures again."),
                 form.body,
                 audience,
             )
@@ -412,7 +412,7 @@ async fn create_post(
         Ok(_) => Ok(see_other("/feed?done=posted")),
         Err(net::NetworkError::Invalid(field, m)) => {
             let m = if field == "image_alt" {
-                format!("{m} Your text is kept below; choose the picture again.")
+                format!("{m} Your text is kept below; choose the pictures again.")
             } else {
                 m
             };
