@@ -89,12 +89,17 @@ export function jsonFile(files, name) {
  * the page's text, for the test to read.
  */
 export async function expectReadableIndex(visitor, files) {
-  assert.ok(files.has('index.html'), `the archive should contain index.html; it holds ${[...files.keys()].join(', ')}`);
+  return expectReadablePage(visitor, files, 'index.html');
+}
+
+/** The same for any HTML page of the archive (`pages/posts-1.html`). */
+export async function expectReadablePage(visitor, files, name) {
+  assert.ok(files.has(name), `the archive should contain ${name}; it holds ${[...files.keys()].join(', ')}`);
   const page = await visitor.context.newPage();
   try {
-    await page.setContent(files.get('index.html').toString('utf8'), { waitUntil: 'load' });
-    assert.equal(await page.locator('html').getAttribute('lang'), 'en', 'index.html should say its language');
-    assert.equal(await page.locator('h1').count(), 1, 'index.html should have one h1');
+    await page.setContent(files.get(name).toString('utf8'), { waitUntil: 'load' });
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en', `${name} should say its language`);
+    assert.equal(await page.locator('h1').count(), 1, `${name} should have one h1`);
     await expectNoAxeViolations(page);
     return (await page.locator('body').innerText()).replace(/\s+/g, ' ').trim();
   } finally {

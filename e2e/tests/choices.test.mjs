@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { lyceumSuite } from '../lib/harness.mjs';
 import { expectHeading, expectPath, expectStatus, mainNav, normalise, person, setUpOperator, signUp } from '../lib/flows.mjs';
-import { downloadArchive, jsonFile } from '../lib/zip.mjs';
+import { downloadArchive, expectReadableIndex, expectReadablePage, jsonFile } from '../lib/zip.mjs';
 
 const lyceumTest = lyceumSuite();
 const operator = person('olga', 'Olga Operator');
@@ -78,4 +78,28 @@ lyceumTest('the member sees what Lyceum holds about them, why and until when', a
   const account = jsonFile(files, 'account.json');
   assert.equal(account.email, 'fay@example.test', 'account.json holds the member\'s own email address');
   assert.equal(account.display_name, 'Fay Member', 'account.json holds the member\'s own name');
+  // The page inside reads well offline: her address, her choices, who received her data.
+  const index = await expectReadableIndex(visitor, files);
+  for (const text of ['Your data from Lyceum', 'fay@example.test', 'Your choices', 'Who received your data']) {
+    assert.ok(index.includes(text), `index.html should show "${text}"; it says "${index.slice(0, 300)}"`);
+  }
+});
+
+lyceumTest('a member with many posts reads the first on the index page and all of them on pages beside it', async ({ newVisitor }) => {
+  const visitor = await newVisitor();
+  await signUp(visitor, person('gus', 'Gus Member'));
+  const { page } = visitor;
+  // Sixty posts through the API (the browser's session), faster than the composer.
+  for (let i = 1; i <= 60; i++) {
+    const res = await page.request.post('/api/v1/posts', { data: { body: `Note ${String(i).padStart(2, '0')} from the reading room`, audience: 'connections' } });
+    assert.equal(res.status(), 201, `post ${i}: ${await res.text()}`);
+  }
+  await expectStatus(await visitor.goto('/me/privacy'), 200);
+  const { files } = await downloadArchive(page, page.locator('main').getByRole('link', { name: 'Download your data', exact: true }));
+  const index = await expectReadableIndex(visitor, files);
+  assert.ok(index.includes('60 records'), 'the index counts all sixty posts');
+  assert.equal((index.match(/Note \d\d from the reading room/g) || []).length, 50, 'the index shows the first fifty');
+  const posts = await expectReadablePage(visitor, files, 'pages/posts-1.html');
+  assert.ok(posts.includes('Records 1 to 60 of 60'), posts.slice(0, 300));
+  assert.equal((posts.match(/Note \d\d from the reading room/g) || []).length, 60, 'the page holds all sixty');
 });
