@@ -62,3 +62,40 @@ lyceumTest('a member erases their account and gets a receipt', async ({ newVisit
   await expectStatus(response, 401);
   await expectErrorSummary(page, [BAD_CREDENTIALS_MESSAGE]);
 });
+
+lyceumTest('a post others commented on stays as a deleted post after its writer erases their account', async ({ newVisitor }) => {
+  // Fern posts to all members and Gil comments; Fern erases her account.
+  // Gil's comment keeps its place under "A deleted post", with nothing of Fern.
+  const fern = await newVisitor();
+  const fernPerson = person('fern', 'Fern Writer');
+  await signUp(fern, fernPerson);
+  const gil = await newVisitor();
+  await signUp(gil, person('gil', 'Gil Reader'));
+  const words = 'Fern asks: who has read the new Ursula Le Guin collection?';
+  const res = await fern.page.request.post('/api/v1/posts', { data: { body: words, audience: 'members' } });
+  assert.equal(res.status(), 201, await res.text());
+  const { id } = await res.json();
+  await expectStatus(await gil.goto(`/posts/${id}`), 200);
+  await gil.page.getByLabel('Add a comment', { exact: true }).fill('I have, the second story is the best');
+  await expectStatus(await gil.follow(() => gil.page.getByRole('button', { name: 'Post comment', exact: true }).click()), 200);
+
+  const security = mainNav(fern.page).getByRole('link', { name: 'Security', exact: true });
+  await expectStatus(await fern.follow(() => security.click()), 200);
+  await fern.page.locator('#erase_password').fill(fernPerson.password);
+  await expectStatus(await fern.follow(() => fern.page.getByRole('button', { name: 'Erase my account', exact: true }).click()), 200);
+  await expectPath(fern.page, '/erased');
+
+  // The rows go by background work, within seconds here.
+  let text = '';
+  for (let tries = 0; tries < 40; tries++) {
+    const response = await gil.goto(`/posts/${id}`);
+    text = normalise(await gil.page.locator('main').textContent());
+    if (response.status() === 200 && text.includes('A deleted post')) break;
+    await gil.page.waitForTimeout(500);
+  }
+  await expectHeading(gil.page, 'A deleted post');
+  assert.ok(text.includes('I have, the second story is the best'), `Gil's comment stays: ${text}`);
+  assert.ok(!text.includes('Fern'), `nothing of Fern remains on the page: ${text}`);
+  assert.ok(!text.includes('Ursula'), `none of Fern's words remain: ${text}`);
+  assert.equal(await gil.page.getByLabel('Add a comment', { exact: true }).count(), 0, 'a deleted post takes no new comments');
+});
