@@ -19,7 +19,7 @@ use crate::{Store, StoreError, from_ms};
 use futures::{Stream, StreamExt};
 use lyceum_core::domain::SubjectId;
 use lyceum_core::domain::datamap::{ColumnUse, TableDecl};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, StreamTrait};
+use sea_orm::{ConnectionTrait, QueryResult, StreamTrait};
 use serde_json::{Map, Value, json};
 
 /// One row about the subject, ready for the archive.
@@ -45,15 +45,6 @@ pub struct FileRef {
 /// subject column.
 pub fn tables() -> impl Iterator<Item = &'static TableDecl> {
     MAIN.iter().filter(|d| d.subject_condition().is_some())
-}
-
-fn select(backend: DbBackend, sql: String, value: sea_orm::Value) -> Statement {
-    let sql = if backend == DbBackend::Sqlite {
-        sql.replace('$', "?")
-    } else {
-        sql
-    };
-    Statement::from_sql_and_values(backend, sql, [value])
 }
 
 /// The decryption context of an encrypted column: its table and its name
@@ -128,10 +119,10 @@ impl<'s> Export<'s> {
         decl: &'static TableDecl,
     ) -> Result<impl Stream<Item = Result<ExportRow, StoreError>> + Send + '_, StoreError> {
         let condition = decl.subject_condition().unwrap_or_else(|| "FALSE".into());
-        let stmt = select(
+        let stmt = crate::network::statement(
             self.store.backend(),
-            format!("SELECT * FROM {} WHERE {condition}", decl.table),
-            self.subject.0.into(),
+            &format!("SELECT * FROM {} WHERE {condition}", decl.table),
+            vec![self.subject.0.into()],
         );
         let rows = self.store.db.stream_raw(stmt).await?;
         Ok(rows.enumerate().map(move |(n, row)| {
@@ -211,10 +202,10 @@ impl<'s> Export<'s> {
         let Ok(id) = uuid::Uuid::parse_str(id) else {
             return Ok(None);
         };
-        let stmt = select(
+        let stmt = crate::network::statement(
             self.store.backend(),
-            format!("SELECT {} FROM {} WHERE id = $1", f.column, f.table),
-            id.into(),
+            &format!("SELECT {} FROM {} WHERE id = $1", f.column, f.table),
+            vec![id.into()],
         );
         let Some(row) = self.store.db.query_one_raw(stmt).await? else {
             return Ok(None);

@@ -43,6 +43,13 @@ const PIECE: usize = 64 * 1024;
 /// read hold a database connection meanwhile).
 const STALL: Duration = Duration::from_secs(60);
 
+/// Archives reading the database at once, on this node. Each holds a
+/// connection while its download is slow, so a few people downloading on
+/// slow lines (or someone opening many downloads) cannot take the pool
+/// from everyone else; the others start at once with `account.json` and
+/// wait their turn for the rest.
+static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// One record as the pages show it: field, value, why we hold it.
 type RecordView = Vec<(String, String, &'static str)>;
 
@@ -335,12 +342,16 @@ async fn parts(state: &AppState, owner: Owner<'_>, base: &str) -> Result<Parts, 
 async fn write(store: &Store, mut parts: Parts, sink: &mut Sink) -> Result<(), Stopped> {
     sink.json("account.json", &parts.account)?;
     sink.send(true).await?;
+    let _turn = READING
+        .acquire()
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let export = Export::new(store, parts.subject).await;
     let mut held = Vec::new();
     let mut files = Vec::new();
     for decl in lyceum_store::export::tables() {
         if let Some(view) = table(&export, decl, sink, &mut files).await? {
-            held.push((decl, view.count));
+            held.push(decl);
             parts.index.tables.push(view);
         }
     }
@@ -492,11 +503,11 @@ async fn pages(
 async fn by_category(
     export: &Export<'_>,
     category: Category,
-    held: &[(&'static TableDecl, usize)],
+    held: &[&'static TableDecl],
     sink: &mut Sink,
 ) -> Result<(), Stopped> {
     let mut started = false;
-    for (decl, _) in held {
+    for decl in held {
         let fields: Vec<&str> = decl
             .personal_fields()
             .filter(|(_, f)| f.category == category)

@@ -245,3 +245,29 @@ async fn a_long_table_is_shown_in_part_on_the_index_and_whole_on_its_own_pages()
     // Small tables have no pages of their own.
     assert!(!files.iter().any(|(n, _)| n.starts_with("pages/members")));
 }
+
+#[tokio::test]
+async fn downloads_beyond_the_two_that_read_at_once_wait_their_turn_and_complete() {
+    // Five archives asked for at once: two read the database, the others
+    // start with account.json and wait; every one ends whole.
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.org", "Ann Lee").await;
+    let downloads = (0..5).map(|_| {
+        let c = ann.client.clone();
+        let url = app.url("/api/v1/me/export");
+        async move {
+            c.get(url)
+                .send()
+                .await
+                .expect("request")
+                .bytes()
+                .await
+                .expect("body")
+        }
+    });
+    for bytes in futures::future::join_all(downloads).await {
+        let files = read_stored(&bytes).expect("a whole archive");
+        assert!(files.iter().any(|(n, _)| n == "index.html"));
+        assert!(files.iter().any(|(n, _)| n == "data/members.json"));
+    }
+}
