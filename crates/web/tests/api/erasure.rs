@@ -637,13 +637,7 @@ async fn what_others_replied_to_stays_as_a_tombstone_with_nothing_of_the_author(
     assert_eq!(s, StatusCode::CREATED, "{a}");
 
     let ann_id = subject_of(&app, &ann).await;
-    let res = ann
-        .delete(app.url("/api/v1/me"))
-        .json(&json!({"password": PASSWORD}))
-        .send()
-        .await
-        .expect("erase");
-    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    erase_me(&app, &ann).await;
     Worker::new(app.store.clone())
         .run_due()
         .await
@@ -825,14 +819,7 @@ async fn a_table_with_more_rows_than_one_batch_is_erased_whole() {
         Some(i64::try_from(rows).expect("n"))
     );
 
-    let res = ann
-        .client
-        .delete(app.url("/api/v1/me"))
-        .json(&json!({"password": PASSWORD}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    erase_me(&app, &ann.client).await;
     Worker::new(app.store.clone())
         .run_due()
         .await

@@ -431,3 +431,15 @@ pub async fn page_text_as(c: &reqwest::Client, base: &str, path: &str) -> String
         .await
         .expect("text")
 }
+
+/// Erases the account signed in on `c` (`DELETE /api/v1/me` with the test
+/// password) and checks it was accepted; the rows go when the jobs run.
+pub async fn erase_me(app: &TestApp, c: &reqwest::Client) {
+    let res = c
+        .delete(app.url("/api/v1/me"))
+        .json(&serde_json::json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("erase");
+    assert_eq!(res.status(), reqwest::StatusCode::ACCEPTED);
+}

@@ -517,14 +517,7 @@ async fn a_member_finishes_a_course_and_the_credential_verifies_until_tampered()
             .iter()
             .any(|(t, n)| *t == "enrolments" && *n == 1)
     );
-    let res = ann
-        .client
-        .delete(app.url("/api/v1/me"))
-        .json(&json!({"password": PASSWORD}))
-        .send()
-        .await
-        .expect("erase");
-    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    erase_me(&app, &ann.client).await;
     app.store.erase_rows(subject).await.expect("erase rows");
     for (table, n) in rows_of(&app, subject).await {
         assert_eq!(n, 0, "{table} still holds the learner's rows");
@@ -1241,14 +1234,7 @@ async fn a_second_node_shows_catalog_and_review_changes_made_on_the_first() {
     assert!(html.contains("Now with <em>pivot tables</em>"), "{html}");
 
     // Erasing the reviewer: gone from the other node's answers too.
-    let res = ann
-        .client
-        .delete(app.url("/api/v1/me"))
-        .json(&json!({"password": PASSWORD}))
-        .send()
-        .await
-        .expect("erase");
-    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    erase_me(&app, &ann.client).await;
     let after = eventually(&other, &reviews, |b| {
         !b.contains("Second-Node-Review-Words")
     })

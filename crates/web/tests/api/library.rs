@@ -912,14 +912,7 @@ async fn a_member_links_a_card_and_detaching_restores_a_pure_guest() {
     assert_eq!(location, "/me/library-cards?done=linked");
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("The card is linked"), "{html}");
-    let res = ann
-        .client
-        .delete(app.url("/api/v1/me"))
-        .json(&json!({"password": PASSWORD}))
-        .send()
-        .await
-        .expect("erase");
-    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    erase_me(&app, &ann.client).await;
     assert_eq!(guest_count(&app).await, 0);
     assert!(app.store.keyring.get(SubjectId::from(guest)).await.is_err());
 }
