@@ -19,6 +19,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, TransactionTrait,
 };
+use std::time::{Duration, Instant};
 
 /// The job kind that deletes an erased subject's rows.
 pub const JOB_KIND: &str = "erasure.subject";
@@ -32,6 +33,37 @@ pub const ERASE_BATCH: u64 = 50;
 /// background work with minutes to spare, and people using the service
 /// meanwhile should not notice it.
 pub const ERASE_PAUSE_FACTOR: u32 = 8;
+
+/// Erasure pauses only this long after it starts; what is left after that
+/// goes at full speed, so that even on a busy machine a heavy account is
+/// gone within about a minute rather than whenever the pauses allow.
+pub const ERASE_PACED_FOR: Duration = Duration::from_secs(50);
+
+/// Spreads erasure's statements over time (see [`ERASE_PAUSE_FACTOR`] and
+/// [`ERASE_PACED_FOR`]).
+#[derive(Debug)]
+pub(crate) struct Pacer {
+    until: Instant,
+    slowest: Duration,
+}
+
+impl Pacer {
+    fn new() -> Self {
+        Self {
+            until: Instant::now() + ERASE_PACED_FOR,
+            slowest: Duration::ZERO,
+        }
+    }
+
+    /// After a statement that took `took`: pauses [`ERASE_PAUSE_FACTOR`]
+    /// times as long, unless pacing time is over.
+    pub(crate) async fn after(&mut self, took: Duration) {
+        self.slowest = self.slowest.max(took);
+        if Instant::now() < self.until {
+            tokio::time::sleep(took * ERASE_PAUSE_FACTOR).await;
+        }
+    }
+}
 
 impl Store {
     /// The immediate part of erasure: sessions end, the account is marked
@@ -66,10 +98,11 @@ impl Store {
     ///
     /// The rows others replied to become tombstones first, in one
     /// transaction; the rest go [`ERASE_BATCH`] rows at a time, each batch a
-    /// statement of its own followed by a pause ([`ERASE_PAUSE_FACTOR`]), so
-    /// that a heavy account (tens of thousands of posts, with their
-    /// reactions) never holds the one SQLite writer for long and everyone
-    /// else's requests go in between. The key is already
+    /// statement of its own followed by a pause ([`ERASE_PAUSE_FACTOR`],
+    /// for the first [`ERASE_PACED_FOR`]), so that a heavy account
+    /// (tens of thousands of posts, with their reactions) never holds the
+    /// one SQLite writer for long and everyone else's requests go in
+    /// between. The key is already
     /// destroyed, so what is left between batches is unreadable; if the
     /// process stops part way, the job runs again and finishes.
     pub async fn erase_rows(&self, subject: SubjectId) -> Result<u64, StoreError> {
@@ -81,11 +114,11 @@ impl Store {
         tables.sort_by_key(|(_, columns)| columns.contains(&"id"));
         // Others' posts and comments the subject reacted to or commented
         // on: their counts are made exact again once the rows are gone.
-        let started = std::time::Instant::now();
-        let mut slowest = std::time::Duration::ZERO;
+        let started = Instant::now();
         let touched = self.network().touched_by(subject).await?;
         let backend = self.backend();
         let id = subject.0;
+        let mut pacer = Pacer::new();
         let mut deleted = self
             .writer
             .transaction::<_, u64, sea_orm::DbErr>(|tx| {
@@ -110,32 +143,26 @@ impl Store {
             _ => "rowid",
         };
         for (table, columns) in tables {
-            let condition = columns
-                .iter()
-                .map(|c| format!("{c} = $1"))
-                .collect::<Vec<_>>()
-                .join(" OR ");
             let sql = format!(
-                "DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE {condition} LIMIT {ERASE_BATCH})"
+                "DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE {} LIMIT {ERASE_BATCH})",
+                condition(&columns)
             );
             loop {
-                let batch = std::time::Instant::now();
+                let batch = Instant::now();
                 let n = self
                     .writer
                     .execute_raw(crate::network::statement(backend, &sql, vec![id.into()]))
                     .await?
                     .rows_affected();
-                let took = batch.elapsed();
-                slowest = slowest.max(took);
                 deleted += n;
                 if n < ERASE_BATCH {
                     break;
                 }
-                tokio::time::sleep(took * ERASE_PAUSE_FACTOR).await;
+                pacer.after(batch.elapsed()).await;
             }
         }
         let deleted_in = started.elapsed();
-        self.network().recount_all(&touched).await?;
+        self.network().recount_all(&touched, &mut pacer).await?;
         let recounted_in = started.elapsed() - deleted_in;
         // Destroying again is harmless and covers a crash between queueing
         // the job and destroying the key.
@@ -150,7 +177,7 @@ impl Store {
         tracing::info!(
             rows = deleted,
             deleted_ms = deleted_in.as_millis() as u64,
-            slowest_batch_ms = slowest.as_millis() as u64,
+            slowest_batch_ms = pacer.slowest.as_millis() as u64,
             recounted = touched.0.len() + touched.1.len(),
             recount_ms = recounted_in.as_millis() as u64,
             checkpoint_ms = checkpoint.elapsed().as_millis() as u64,
@@ -159,6 +186,15 @@ impl Store {
         self.members.forget(MemberId(subject.0));
         Ok(deleted)
     }
+}
+
+/// Selects a subject's rows by any of their subject columns (`$1`).
+fn condition(columns: &[&str]) -> String {
+    columns
+        .iter()
+        .map(|c| format!("{c} = $1"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
 }
 
 /// Empties the subject's rows of `t` that someone else replied to and

@@ -269,24 +269,28 @@ impl Network<'_> {
         Ok((posts, comments))
     }
 
-    /// [`Network::recount`], a few items per transaction with a pause
-    /// after each (as erasure's batches), so that an erasure that touched
-    /// many never holds the writer for long.
+    /// [`Network::recount`], a few items per transaction, paced as
+    /// erasure's batches are, so that an erasure that touched many never
+    /// holds the writer for long.
     pub(crate) async fn recount_all(
         &self,
         (posts, comments): &(Vec<Uuid>, Vec<Uuid>),
+        pacer: &mut crate::erasure::Pacer,
     ) -> Result<(), StoreError> {
-        const PER_TRANSACTION: usize = 25;
         let chunks = posts
-            .chunks(PER_TRANSACTION)
+            .chunks(RECOUNT_PER_TRANSACTION)
             .map(|p| (p, &[][..]))
-            .chain(comments.chunks(PER_TRANSACTION).map(|c| (&[][..], c)));
+            .chain(
+                comments
+                    .chunks(RECOUNT_PER_TRANSACTION)
+                    .map(|c| (&[][..], c)),
+            );
         for (posts, comments) in chunks {
             let started = std::time::Instant::now();
             let tx = self.store.writer.begin().await?;
             self.recount(&tx, posts, comments).await?;
             tx.commit().await?;
-            tokio::time::sleep(started.elapsed() * crate::erasure::ERASE_PAUSE_FACTOR).await;
+            pacer.after(started.elapsed()).await;
         }
         Ok(())
     }
@@ -320,6 +324,9 @@ impl Network<'_> {
         Ok(())
     }
 }
+
+/// Posts or comments recounted per transaction after an erasure.
+const RECOUNT_PER_TRANSACTION: usize = 25;
 
 async fn bump(
     tx: &impl ConnectionTrait,
