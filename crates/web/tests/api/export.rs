@@ -195,15 +195,7 @@ async fn a_long_table_is_shown_in_part_on_the_index_and_whole_on_its_own_pages()
         )
         .await;
     }
-    let bytes = ann
-        .get(app.url("/api/v1/me/export"))
-        .send()
-        .await
-        .expect("request")
-        .bytes()
-        .await
-        .expect("body");
-    let files = read_stored(&bytes).expect("a valid ZIP");
+    let files = export_files(&app, &ann).await;
     let text = |name: &str| -> String {
         let (_, data) = files
             .iter()

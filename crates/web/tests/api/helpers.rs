@@ -443,3 +443,16 @@ pub async fn erase_me(app: &TestApp, c: &reqwest::Client) {
         .expect("erase");
     assert_eq!(res.status(), reqwest::StatusCode::ACCEPTED);
 }
+
+/// The files of the export archive of the account signed in on `c`.
+pub async fn export_files(app: &TestApp, c: &reqwest::Client) -> Vec<(String, Vec<u8>)> {
+    let bytes = c
+        .get(app.url("/api/v1/me/export"))
+        .send()
+        .await
+        .expect("export")
+        .bytes()
+        .await
+        .expect("archive");
+    lyceum_store::zip::read_stored(&bytes).expect("a valid ZIP")
+}

@@ -5,7 +5,6 @@
 use crate::helpers::*;
 use lyceum_core::domain::datamap::Category;
 use lyceum_store::ledger::DisclosureError;
-use lyceum_store::zip::read_stored;
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -47,16 +46,7 @@ async fn a_disclosure_is_recorded_before_sending_and_shown_everywhere_the_person
     assert!(html.contains("Example Mail Relay Ltd (Ireland)"));
     assert!(!html.contains("Nobody outside this Lyceum has received"));
 
-    let bytes = ann
-        .client
-        .get(app.url("/api/v1/me/export"))
-        .send()
-        .await
-        .expect("request")
-        .bytes()
-        .await
-        .expect("body");
-    let files = read_stored(&bytes).expect("zip");
+    let files = export_files(&app, &ann.client).await;
     let (_, recipients) = files
         .iter()
         .find(|(n, _)| n == "recipients.json")

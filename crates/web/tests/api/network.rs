@@ -1162,15 +1162,7 @@ async fn a_connections_export_shows_only_the_emails_their_owners_allowed() {
 
     // Without connections there is no such file in the archive.
     let dee = member(&app, "dee", "Dee").await;
-    let bytes = dee
-        .get(app.url("/api/v1/me/export"))
-        .send()
-        .await
-        .expect("export")
-        .bytes()
-        .await
-        .expect("zip");
-    let files = lyceum_store::zip::read_stored(&bytes).expect("zip");
+    let files = export_files(&app, &dee).await;
     assert!(!files.iter().any(|(n, _)| n == "connections.csv"));
 }
 
