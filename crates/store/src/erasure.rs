@@ -106,12 +106,14 @@ impl Store {
     /// destroyed, so what is left between batches is unreadable; if the
     /// process stops part way, the job runs again and finishes.
     pub async fn erase_rows(&self, subject: SubjectId) -> Result<u64, StoreError> {
-        let mut tables: Vec<(&str, Vec<&str>)> = MAIN
+        let mut tables: Vec<(&str, String, bool)> = MAIN
             .iter()
-            .map(|t| (t.table, t.subject_columns().collect::<Vec<_>>()))
-            .filter(|(_, columns)| !columns.is_empty())
+            .filter_map(|t| {
+                let owns = t.subject_columns().any(|c| c == "id");
+                Some((t.table, t.subject_condition()?, owns))
+            })
             .collect();
-        tables.sort_by_key(|(_, columns)| columns.contains(&"id"));
+        tables.sort_by_key(|(_, _, owns)| *owns);
         // Others' posts and comments the subject reacted to or commented
         // on: their counts are made exact again once the rows are gone.
         let started = Instant::now();
@@ -142,10 +144,9 @@ impl Store {
             DbBackend::Postgres => "ctid",
             _ => "rowid",
         };
-        for (table, columns) in tables {
+        for (table, condition, _) in tables {
             let sql = format!(
-                "DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE {} LIMIT {ERASE_BATCH})",
-                condition(&columns)
+                "DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE {condition} LIMIT {ERASE_BATCH})"
             );
             loop {
                 let batch = Instant::now();
@@ -186,15 +187,6 @@ impl Store {
         self.members.forget(MemberId(subject.0));
         Ok(deleted)
     }
-}
-
-/// Selects a subject's rows by any of their subject columns (`$1`).
-fn condition(columns: &[&str]) -> String {
-    columns
-        .iter()
-        .map(|c| format!("{c} = $1"))
-        .collect::<Vec<_>>()
-        .join(" OR ")
 }
 
 /// Empties the subject's rows of `t` that someone else replied to and
