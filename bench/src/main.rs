@@ -17,6 +17,7 @@
 
 mod catalog;
 mod heavy;
+mod network;
 mod search_bench;
 
 use anyhow::{Context, bail};
@@ -125,6 +126,32 @@ enum Cmd {
         #[arg(long, default_value_t = 20)]
         baseline: u64,
     },
+    /// Write dataset M of the professional network straight into a stopped
+    /// server's databases (members, connections, follows, posts, reactions,
+    /// comments and capped timelines).
+    SeedNetwork {
+        #[command(flatten)]
+        target: network::Target,
+        #[command(flatten)]
+        sizes: network::Sizes,
+    },
+    /// Post as seeded members one at a time: the answer's latency, and the
+    /// time until the post is in every reader's timeline.
+    FanoutBench {
+        /// The server's database, read to see the timelines fill.
+        #[arg(long)]
+        database: String,
+        /// Seeded members (by number) who post.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "0,1,2,3,5,8,13,21,34,55,89,144,233,377,610,987"
+        )]
+        authors: Vec<usize>,
+        /// Posts each.
+        #[arg(long, default_value_t = 5)]
+        posts: usize,
+    },
     /// Drive one workload at a fixed rate.
     Run {
         /// What to request.
@@ -142,6 +169,10 @@ enum Cmd {
         /// Requests allowed in flight before new ones count as dropped.
         #[arg(long, default_value_t = 2048)]
         max_in_flight: usize,
+        /// The server's database: with `viral-post`, the post's counts are
+        /// checked against its reaction rows afterwards.
+        #[arg(long)]
+        database: Option<String>,
     },
 }
 
@@ -165,6 +196,17 @@ enum Workload {
     /// `GET /api/v1/courses?q=…`: catalog search with facet counts, over a
     /// list of common words.
     CatalogSearch,
+    /// `GET /api/v1/feed`: the first page of a member's feed (20 posts with
+    /// authors, counts, the member's reactions and the latest comments).
+    Feed,
+    /// `GET /api/v1/feed?cursor=…`: page 50 of the feed (cursors found by
+    /// reading 49 pages first).
+    FeedDeep,
+    /// `GET /feed`: the first page of the feed as the HTML page.
+    FeedPage,
+    /// `PUT /api/v1/posts/{id}/reaction`: every member reacting to one
+    /// post, changing their reaction on each turn.
+    ViralPost,
 }
 
 /// Words the catalog search workload looks for.
@@ -305,6 +347,7 @@ async fn main() -> anyhow::Result<()> {
             duration,
             members,
             max_in_flight,
+            database,
         } => {
             run(
                 &cli.base,
@@ -313,9 +356,16 @@ async fn main() -> anyhow::Result<()> {
                 Duration::from_secs(duration),
                 members,
                 max_in_flight,
+                database.as_deref(),
             )
             .await
         }
+        Cmd::SeedNetwork { target, sizes } => network::seed(&target, &sizes).await,
+        Cmd::FanoutBench {
+            database,
+            authors,
+            posts,
+        } => network::fanout_bench(&cli.base, &database, &authors, posts.max(1)).await,
     }
 }
 
@@ -496,35 +546,112 @@ async fn seed(base: &str, members: usize, concurrency: usize) -> anyhow::Result<
     Ok(())
 }
 
-/// Signs in `n` seeded members and returns their cookies.
+/// Signs in `n` seeded members (four at a time) and returns their cookies.
 async fn sessions(base: &str, n: usize) -> anyhow::Result<Vec<String>> {
     let c = client()?;
-    let mut cookies = Vec::with_capacity(n);
-    for i in 0..n {
-        let res = c
-            .post(format!("{base}/api/v1/auth/signin"))
-            .json(&json!({"email": email(i), "password": PASSWORD}))
-            .send()
-            .await?;
-        if !res.status().is_success() {
-            bail!(
-                "sign-in of seeded member {i} answered {} (seed first, and run the server with rate limits off)",
-                res.status()
-            );
+    let mut cookies = vec![String::new(); n];
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (c, base, next) = (c.clone(), base.to_owned(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    return Ok::<_, anyhow::Error>(got);
+                }
+                let res = c
+                    .post(format!("{base}/api/v1/auth/signin"))
+                    .json(&json!({"email": email(i), "password": PASSWORD}))
+                    .send()
+                    .await?;
+                if !res.status().is_success() {
+                    bail!(
+                        "sign-in of seeded member {i} answered {} (seed first, and run the server with rate limits off)",
+                        res.status()
+                    );
+                }
+                let cookie = res
+                    .headers()
+                    .get("set-cookie")
+                    .and_then(|v| v.to_str().ok())
+                    .context("no cookie")?;
+                got.push((i, cookie.split(';').next().unwrap_or_default().to_owned()));
+            }
+        }));
+    }
+    for t in tasks {
+        for (i, cookie) in t.await?? {
+            cookies[i] = cookie;
         }
-        let cookie = res
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .context("no cookie")?;
-        cookies.push(cookie.split(';').next().unwrap_or_default().to_owned());
     }
     Ok(cookies)
 }
 
+/// For each session, the path of page 50 of its feed (found by reading the
+/// 49 before it); sessions whose feed is shorter are left out.
+async fn deep_pages(
+    c: &reqwest::Client,
+    base: &str,
+    cookies: Vec<String>,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let (mut kept, mut paths) = (Vec::new(), Vec::new());
+    'members: for cookie in cookies {
+        let mut cursor = String::new();
+        for _ in 0..49 {
+            let url = if cursor.is_empty() {
+                format!("{base}/api/v1/feed")
+            } else {
+                format!("{base}/api/v1/feed?cursor={cursor}")
+            };
+            let page: serde_json::Value = c
+                .get(url)
+                .header("cookie", &cookie)
+                .send()
+                .await?
+                .json()
+                .await?;
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => continue 'members,
+            }
+        }
+        paths.push(format!("/api/v1/feed?cursor={cursor}"));
+        kept.push(cookie);
+    }
+    anyhow::ensure!(
+        !kept.is_empty(),
+        "no member's feed has 50 pages (seed dataset M first)"
+    );
+    println!("page 50 found for {} of the signed-in members", kept.len());
+    Ok((kept, paths))
+}
+
+/// Member 0 writes the post everyone reacts to; returns its id.
+async fn viral_post(c: &reqwest::Client, base: &str, cookie: &str) -> anyhow::Result<uuid::Uuid> {
+    let res = c
+        .post(format!("{base}/api/v1/posts"))
+        .header("cookie", cookie)
+        .json(&json!({"body": "Everyone is reacting to this one.", "audience": "members"}))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status().is_success(),
+        "posting the viral post: {}",
+        res.status()
+    );
+    let v: serde_json::Value = res.json().await?;
+    Ok(v["id"].as_str().context("no post id")?.parse()?)
+}
+
+const REACTION_KINDS: [&str; 5] = ["like", "celebrate", "love", "insightful", "curious"];
+
 struct Outcome {
     latency_us: u64,
     ok: bool,
+    /// A reader's request in a mixed workload (`viral-post`).
+    reader: bool,
 }
 
 async fn run(
@@ -534,21 +661,40 @@ async fn run(
     duration: Duration,
     members: usize,
     max_in_flight: usize,
+    database: Option<&str>,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(rate > 0, "--rate must be at least 1");
     let c = client()?;
-    let cookies = Arc::new(match workload {
-        Workload::AuthPage | Workload::AuthApi => sessions(base, members.max(1)).await?,
+    let mut cookies = match workload {
+        Workload::AuthPage
+        | Workload::AuthApi
+        | Workload::Feed
+        | Workload::FeedDeep
+        | Workload::FeedPage
+        | Workload::ViralPost => sessions(base, members.max(1)).await?,
         _ => Vec::new(),
-    });
-    let paths: Arc<Vec<String>> = Arc::new(match workload {
+    };
+    let mut viral = None;
+    let paths: Vec<String> = match workload {
         Workload::CoursePage => course_paths(&c, base).await?,
         Workload::CatalogSearch => SEARCH_WORDS
             .iter()
             .map(|w| format!("/api/v1/courses?q={w}"))
             .collect(),
+        Workload::FeedDeep => {
+            let (kept, paths) = deep_pages(&c, base, cookies).await?;
+            cookies = kept;
+            paths
+        }
+        Workload::ViralPost => {
+            let id = viral_post(&c, base, &cookies[0]).await?;
+            viral = Some(id);
+            vec![format!("/api/v1/posts/{id}/reaction")]
+        }
         _ => Vec::new(),
-    });
+    };
+    let cookies = Arc::new(cookies);
+    let paths = Arc::new(paths);
     let (path, method) = match workload {
         Workload::Signin => ("/api/v1/auth/signin", reqwest::Method::POST),
         Workload::AuthPage => ("/me", reqwest::Method::GET),
@@ -558,7 +704,12 @@ async fn run(
             "/api/v1/libraries/bench/patron-sessions",
             reqwest::Method::POST,
         ),
-        Workload::CoursePage | Workload::CatalogSearch => ("", reqwest::Method::GET),
+        Workload::CoursePage | Workload::CatalogSearch | Workload::FeedDeep => {
+            ("", reqwest::Method::GET)
+        }
+        Workload::Feed => ("/api/v1/feed", reqwest::Method::GET),
+        Workload::FeedPage => ("/feed", reqwest::Method::GET),
+        Workload::ViralPost => ("", reqwest::Method::PUT),
     };
     let url = format!("{base}{path}");
     let warmup = Duration::from_secs(2);
@@ -589,7 +740,13 @@ async fn run(
         } else {
             format!("{base}{}", paths[n % paths.len()])
         };
-        let (c, method, tx, cookies) = (c.clone(), method.clone(), tx.clone(), cookies.clone());
+        // One request in five on the viral post is someone reading it.
+        let reader = matches!(workload, Workload::ViralPost) && n % 5 == 4;
+        let (method, url) = match viral {
+            Some(post) if reader => (reqwest::Method::GET, format!("{base}/api/v1/posts/{post}")),
+            _ => (method.clone(), url),
+        };
+        let (c, tx, cookies) = (c.clone(), tx.clone(), cookies.clone());
         tokio::spawn(async move {
             let mut req = c.request(method, &url);
             match workload {
@@ -597,8 +754,23 @@ async fn run(
                     req = req
                         .json(&json!({"email": email(n % members.max(1)), "password": PASSWORD}));
                 }
-                Workload::AuthPage | Workload::AuthApi => {
+                Workload::AuthPage
+                | Workload::AuthApi
+                | Workload::Feed
+                | Workload::FeedDeep
+                | Workload::FeedPage => {
                     req = req.header("cookie", &cookies[n % cookies.len()]);
+                }
+                Workload::ViralPost if reader => {
+                    req = req.header("cookie", &cookies[n % cookies.len()]);
+                }
+                Workload::ViralPost => {
+                    // Each member's turn comes round every `cookies.len()`
+                    // requests, with the next kind.
+                    let kind = REACTION_KINDS[(n / cookies.len()) % REACTION_KINDS.len()];
+                    req = req
+                        .header("cookie", &cookies[n % cookies.len()])
+                        .json(&json!({ "kind": kind }));
                 }
                 Workload::Health | Workload::CoursePage | Workload::CatalogSearch => {}
                 Workload::PatronSignin => {
@@ -618,6 +790,7 @@ async fn run(
                 let _ = tx.send(Outcome {
                     latency_us: due.elapsed().as_micros() as u64,
                     ok,
+                    reader,
                 });
             }
         });
@@ -626,11 +799,14 @@ async fn run(
     drop(tx);
     let mut lat = Vec::new();
     let mut errors = 0u64;
+    let mut readers = Vec::new();
     while let Some(o) = rx.recv().await {
-        if o.ok {
-            lat.push(o.latency_us);
-        } else {
+        if !o.ok {
             errors += 1;
+        } else if o.reader {
+            readers.push(o.latency_us);
+        } else {
+            lat.push(o.latency_us);
         }
     }
     let elapsed = duration.as_secs_f64();
@@ -647,10 +823,10 @@ async fn run(
         format!("{workload:?}").to_lowercase(),
         format!(
             "{} {}",
-            if matches!(workload, Workload::Signin | Workload::PatronSignin) {
-                "POST"
-            } else {
-                "GET"
+            match workload {
+                Workload::Signin | Workload::PatronSignin => "POST",
+                Workload::ViralPost => "PUT",
+                _ => "GET",
             },
             path
         ),
@@ -663,5 +839,23 @@ async fn run(
         pct(0.99),
         lat.last().copied().unwrap_or(0) as f64 / 1000.0,
     );
+    if !readers.is_empty() {
+        readers.sort_unstable();
+        let at =
+            |p: f64| readers[((readers.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0;
+        println!(
+            "{:<10} {:<22} achieved {:>8.1}/s  ok {:>7}  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms",
+            "readers",
+            "GET /api/v1/posts/{id}",
+            readers.len() as f64 / elapsed,
+            readers.len(),
+            at(0.5),
+            at(0.99),
+            at(1.0),
+        );
+    }
+    if let (Some(post), Some(database)) = (viral, database) {
+        network::check_counts(&c, base, &cookies[0], database, post).await?;
+    }
     Ok(())
 }

@@ -188,19 +188,39 @@ impl<'a> Accounts<'a> {
 
     /// Creates an account.
     pub async fn create(&self, new: NewMember) -> Result<Member, SignUpError> {
-        self.create_inner(new, false).await
+        let hash = hash_password(new.password.clone()).await?;
+        self.create_inner(new, hash, false).await
+    }
+
+    /// Hashes a password once for [`Accounts::create_hashed`].
+    pub async fn hash(password: NewPassword) -> Result<String, StoreError> {
+        hash_password(password).await
+    }
+
+    /// Creates an account whose password hash was computed beforehand by
+    /// [`Accounts::hash`] from `new.password`. For bulk loads (the load
+    /// tool's datasets), where thousands of accounts share one password
+    /// and hashing each would take minutes.
+    pub async fn create_hashed(
+        &self,
+        new: NewMember,
+        password_hash: String,
+    ) -> Result<Member, SignUpError> {
+        self.create_inner(new, password_hash, false).await
     }
 
     /// Creates the first operator at first-run setup; refuses when an
     /// operator exists already (two people racing through setup).
     pub async fn create_first_operator(&self, mut new: NewMember) -> Result<Member, SignUpError> {
         new.role = Role::Operator;
-        self.create_inner(new, true).await
+        let hash = hash_password(new.password.clone()).await?;
+        self.create_inner(new, hash, true).await
     }
 
     async fn create_inner(
         &self,
         new: NewMember,
+        hash: String,
         only_if_first_operator: bool,
     ) -> Result<Member, SignUpError> {
         let index = self.email_index(&new.email);
@@ -212,7 +232,6 @@ impl<'a> Accounts<'a> {
         {
             return Err(SignUpError::EmailTaken);
         }
-        let hash = hash_password(new.password).await?;
         let id = MemberId::new();
         let now = self.store.now_ms();
         let key = self.store.keyring.create(SubjectId::from(id), now).await?;

@@ -92,6 +92,22 @@ impl<'a> Queue<'a> {
         Ok(())
     }
 
+    /// Adds a job inside the caller's transaction, so that it exists exactly
+    /// when the work it stands for was committed.
+    pub(crate) async fn enqueue_in(
+        &self,
+        tx: &impl ConnectionTrait,
+        kind: &str,
+        payload: serde_json::Value,
+        run_at: i64,
+    ) -> Result<JobId, StoreError> {
+        let id = JobId::new();
+        let mut row = self.row(kind, &payload, run_at, None);
+        row.id = Set(id.0);
+        job::Entity::insert(row).exec_without_returning(tx).await?;
+        Ok(id)
+    }
+
     /// Adds a job unless one with the same key is waiting; for scheduled work.
     pub async fn enqueue_unique(
         &self,
@@ -281,8 +297,35 @@ impl Worker {
                     .map_err(|e| e.to_string())
             })
         });
+        w.register(crate::network::FANOUT_JOB, |store, job| {
+            Box::pin(async move {
+                let post = job.payload["post"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| "fan-out job without a post id".to_owned())?;
+                store
+                    .network()
+                    .fan_out(post)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        });
+        w.register(crate::network::TRIM_JOB, |store, _job| {
+            Box::pin(async move {
+                store
+                    .trim_timelines()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        });
         w.schedules.push(Schedule {
             kind: "retention.scrub",
+            every: Duration::from_secs(3600),
+        });
+        w.schedules.push(Schedule {
+            kind: crate::network::TRIM_JOB,
             every: Duration::from_secs(3600),
         });
         w

@@ -110,6 +110,8 @@ pub struct Store {
     pub(crate) reviews: learning::ReviewCache,
     /// This node's reading of the cache generations.
     generations: generations::Generations,
+    /// Reaction changes waiting to be written together.
+    pub(crate) reaction_writes: Arc<std::sync::Mutex<network::ReactionWrites>>,
 }
 
 impl Store {
@@ -137,6 +139,7 @@ impl Store {
             hub: network::Hub::default(),
             reviews: learning::ReviewCache::default(),
             generations: generations::Generations::default(),
+            reaction_writes: Arc::default(),
         })
     }
 

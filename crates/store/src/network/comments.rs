@@ -18,7 +18,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-const BODY_CTX: &str = "comments.body";
+pub(crate) const BODY_CTX: &str = "comments.body";
 
 /// A comment as one viewer sees it.
 #[derive(Debug, Clone, Serialize)]

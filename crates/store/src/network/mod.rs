@@ -11,6 +11,7 @@
 //! erasing a member makes their words unreadable in every copy at once.
 
 mod comments;
+mod feed;
 mod graph;
 mod hub;
 mod images;
@@ -22,6 +23,7 @@ mod profiles;
 mod reactions;
 
 pub use comments::*;
+pub use feed::*;
 pub use graph::*;
 pub use hub::*;
 pub use images::*;
@@ -42,6 +44,15 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
 use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// The encryption contexts of what members write, for a bulk loader that
+/// writes rows itself (the load tool's datasets) under the writer's key.
+pub mod contexts {
+    /// A post's text.
+    pub const POST_BODY: &str = super::posts::BODY_CTX;
+    /// A comment's text.
+    pub const COMMENT_BODY: &str = super::comments::BODY_CTX;
+}
 
 /// Network use cases.
 #[derive(Debug, Clone, Copy)]

@@ -146,10 +146,32 @@ impl Network<'_> {
         post_id: Option<Uuid>,
         comment_id: Option<Uuid>,
     ) -> Result<(), StoreError> {
-        if to == actor || self.relation(Some(to), actor.0).await? == Relation::Blocked {
-            return Ok(());
+        if let Some(row) = self
+            .notice_for(to, actor, kind, post_id, comment_id)
+            .await?
+        {
+            row.insert(&self.store.writer).await?;
+            self.signal([to.0], LiveEvent::Notification);
         }
-        self.deliver(to, Some(actor), kind, post_id, comment_id)
+        Ok(())
+    }
+
+    /// The notice `actor` would send `to`, unless it is their own doing,
+    /// either has blocked the other, or `to` turned the kind off: for a
+    /// caller that writes it in its own transaction and then calls
+    /// [`Network::signal`].
+    pub(crate) async fn notice_for(
+        &self,
+        to: MemberId,
+        actor: MemberId,
+        kind: NoticeKind,
+        post_id: Option<Uuid>,
+        comment_id: Option<Uuid>,
+    ) -> Result<Option<notification::ActiveModel>, StoreError> {
+        if to == actor || self.relation(Some(to), actor.0).await? == Relation::Blocked {
+            return Ok(None);
+        }
+        self.notice_row(to, Some(actor), kind, [post_id, comment_id, None])
             .await
     }
 
@@ -187,12 +209,27 @@ impl Network<'_> {
         to: MemberId,
         actor: Option<MemberId>,
         kind: NoticeKind,
-        [post_id, comment_id, course_id]: [Option<Uuid>; 3],
+        about: [Option<Uuid>; 3],
     ) -> Result<(), StoreError> {
-        if kind.can_turn_off() && !self.notice_enabled(to, kind).await? {
-            return Ok(());
+        if let Some(row) = self.notice_row(to, actor, kind, about).await? {
+            row.insert(&self.store.writer).await?;
+            self.signal([to.0], LiveEvent::Notification);
         }
-        notification::ActiveModel {
+        Ok(())
+    }
+
+    /// The notice row, or none when the member turned its kind off.
+    async fn notice_row(
+        &self,
+        to: MemberId,
+        actor: Option<MemberId>,
+        kind: NoticeKind,
+        [post_id, comment_id, course_id]: [Option<Uuid>; 3],
+    ) -> Result<Option<notification::ActiveModel>, StoreError> {
+        if kind.can_turn_off() && !self.notice_enabled(to, kind).await? {
+            return Ok(None);
+        }
+        Ok(Some(notification::ActiveModel {
             id: Set(Uuid::now_v7()),
             member_id: Set(to.0),
             actor_id: Set(actor.map(|a| a.0)),
@@ -202,11 +239,7 @@ impl Network<'_> {
             course_id: Set(course_id),
             created_at: Set(self.store.now_ms()),
             read_at: Set(None),
-        }
-        .insert(&self.store.writer)
-        .await?;
-        self.signal([to.0], LiveEvent::Notification);
-        Ok(())
+        }))
     }
 
     async fn notice_enabled(&self, member: MemberId, kind: NoticeKind) -> Result<bool, StoreError> {

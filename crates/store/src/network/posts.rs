@@ -2,13 +2,13 @@
 //!
 //! Writing a post copies its id into the timeline of the author, of the
 //! author's connections and (for posts to members or the public) of their
-//! followers, in one `INSERT … SELECT` (fan-out on write). Reading a feed
-//! page is then one keyset query on the reader's timeline plus a fixed
-//! number of queries to hydrate twenty posts, however deep the page.
+//! followers (fan-out on write, see [`super::feed`]). Reading a feed page
+//! is then one keyset query on the reader's timeline plus a fixed number of
+//! queries to hydrate twenty posts, however deep the page.
 //! Every post read is checked against its audience again, so a timeline
 //! row left behind by a removed connection shows nothing.
 
-use super::{LiveEvent, Network, NetworkError, NoticeKind, PersonCard, audience, decrypt};
+use super::{Network, NetworkError, NoticeKind, PersonCard, audience, decrypt};
 use crate::entity::{comment, post, post_tag, timeline};
 use crate::{StoreError, from_ms};
 use chrono::{DateTime, Utc};
@@ -146,31 +146,15 @@ impl Network<'_> {
         self.tag(&tx, id, author, now, &tags).await?;
         self.insert_images(&tx, &key, author, id, images, now)
             .await?;
-        // The author, their connections, and for posts beyond connections
-        // their followers; UNION drops anyone who is both.
-        let followers = if audience == Audience::Connections {
-            ""
-        } else {
-            " UNION SELECT follower_id FROM follows WHERE followee_id = $3"
-        };
-        let sql = format!(
-            "INSERT INTO timeline (member_id, post_id, author_id, created_at) \
-             SELECT m, $1, $3, $2 FROM (SELECT $3 AS m UNION SELECT other_id FROM connections WHERE member_id = $3{followers}) AS readers"
-        );
-        self.execute(&sql, vec![id.into(), now.into(), author.0.into()], &tx)
-            .await?;
+        let fanout = self.fan_out_in(&tx, id, author.0, audience, now).await?;
         tx.commit().await?;
-        let readers: Vec<Uuid> = timeline::Entity::find()
-            .select_only()
-            .column(timeline::Column::MemberId)
-            .filter(timeline::Column::PostId.eq(id))
-            .into_tuple()
-            .all(&self.store.writer)
-            .await?;
-        self.signal(
-            readers.into_iter().filter(|r| *r != author.0),
-            LiveEvent::Feed,
-        );
+        match fanout {
+            super::Fanout::Done => self.signal_readers(id, author.0).await?,
+            super::Fanout::Deferred(job) => {
+                let store = self.store.clone();
+                tokio::spawn(async move { store.network().finish_fanout(id, job).await });
+            }
+        }
         self.notify_mentions(author, id, None, audience, body.as_str())
             .await?;
         Ok(id)
@@ -379,19 +363,39 @@ impl Network<'_> {
             .limit(limit + 1)
             .all(&self.store.db)
             .await?;
-        let more = rows.len() as u64 > limit;
-        let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
-        let next = more.then(|| {
-            rows.last().map(|r| Cursor {
-                at: r.created_at,
-                id: r.post_id,
-            })
-        });
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.post_id).collect();
-        let posts = self.posts_by_id(&ids).await?;
+        let mut page: Vec<(i64, Uuid)> = rows.iter().map(|r| (r.created_at, r.post_id)).collect();
+        let mut pulled = Vec::new();
+        if page.len() as u64 <= limit {
+            // The timeline ends here (or was trimmed here): go on from the
+            // posts of the people the viewer follows.
+            let from = page
+                .last()
+                .map(|(at, id)| Cursor { at: *at, id: *id })
+                .or(after);
+            pulled = self
+                .pull(viewer.0, from, limit + 1 - page.len() as u64)
+                .await?;
+            page.extend(pulled.iter().map(|p| (p.created_at, p.id)));
+        }
+        let more = page.len() as u64 > limit;
+        page.truncate(limit as usize);
+        let next = if more {
+            page.last()
+                .map(|(at, id)| Cursor { at: *at, id: *id }.to_string())
+        } else {
+            None
+        };
+        let from_timeline: Vec<Uuid> = rows
+            .iter()
+            .take(limit as usize)
+            .map(|r| r.post_id)
+            .collect();
+        pulled.truncate((limit as usize).saturating_sub(from_timeline.len()));
+        let mut posts = self.posts_by_id(&from_timeline).await?;
+        posts.extend(pulled);
         Ok(PostPage {
             posts: self.hydrate(Some(viewer), posts, 2).await?,
-            next: next.flatten().map(|c| c.to_string()),
+            next,
         })
     }
 

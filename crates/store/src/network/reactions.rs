@@ -11,8 +11,8 @@ use lyceum_core::domain::network::{ReactionKind, Relation};
 use lyceum_core::domain::{MemberId, SubjectId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -23,6 +23,139 @@ use uuid::Uuid;
 enum Target {
     Post { post: Uuid, author: Uuid },
     Comment { post: Uuid, author: Uuid },
+}
+
+impl Target {
+    fn post_and_author(self) -> (Uuid, Uuid) {
+        match self {
+            Target::Post { post, author } | Target::Comment { post, author } => (post, author),
+        }
+    }
+}
+
+/// Most reaction changes written in one transaction.
+const MAX_REACTIONS_PER_COMMIT: usize = 512;
+
+/// A change to one member's reaction, waiting for its transaction.
+#[derive(Debug)]
+pub(crate) struct Change {
+    member: MemberId,
+    target: Target,
+    target_id: Uuid,
+    /// The new kind, or none to remove it.
+    kind: Option<ReactionKind>,
+    /// The notice to the author, written if the reaction is new.
+    notice: Option<crate::entity::notification::ActiveModel>,
+}
+
+/// What a change did.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Applied {
+    changed: bool,
+    inserted: bool,
+}
+
+/// Reaction changes waiting for the next transaction, and whether one is
+/// being written (see [`Network::react`]).
+#[derive(Debug, Default)]
+pub(crate) struct ReactionWrites {
+    waiting: Vec<(
+        Change,
+        tokio::sync::oneshot::Sender<Result<Applied, String>>,
+    )>,
+    writing: bool,
+}
+
+/// One change, with the statements it would run alone: the row and its
+/// count change together, each conditional on the row as read.
+async fn apply_reaction(
+    tx: &impl ConnectionTrait,
+    change: Change,
+    now: i64,
+) -> Result<Applied, StoreError> {
+    let Change {
+        member,
+        target,
+        target_id,
+        kind,
+        notice,
+    } = change;
+    let (post_id, _) = target.post_and_author();
+    let Some(kind) = kind else {
+        let Some(old) = reaction::Entity::find_by_id((target_id, member.0))
+            .one(tx)
+            .await?
+        else {
+            return Ok(Applied {
+                changed: false,
+                inserted: false,
+            });
+        };
+        let res = reaction::Entity::delete_many()
+            .filter(reaction::Column::TargetId.eq(target_id))
+            .filter(reaction::Column::MemberId.eq(member.0))
+            .filter(reaction::Column::Kind.eq(old.kind.as_str()))
+            .exec(tx)
+            .await?;
+        if res.rows_affected == 1
+            && let Some(kind) = ReactionKind::from_key(&old.kind)
+        {
+            bump(tx, target, target_id, kind, -1).await?;
+        }
+        return Ok(Applied {
+            changed: res.rows_affected == 1,
+            inserted: false,
+        });
+    };
+    let inserted = reaction::Entity::insert(reaction::ActiveModel {
+        target_id: Set(target_id),
+        member_id: Set(member.0),
+        post_id: Set(post_id),
+        kind: Set(kind.key().into()),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([reaction::Column::TargetId, reaction::Column::MemberId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(tx)
+    .await?;
+    if inserted == 1 {
+        bump(tx, target, target_id, kind, 1).await?;
+        if let Some(n) = notice {
+            n.insert(tx).await?;
+        }
+        return Ok(Applied {
+            changed: true,
+            inserted: true,
+        });
+    }
+    let old = reaction::Entity::find_by_id((target_id, member.0))
+        .one(tx)
+        .await?
+        .and_then(|r| ReactionKind::from_key(&r.kind));
+    let changed = match old {
+        Some(old) if old != kind => {
+            let res = reaction::Entity::update_many()
+                .col_expr(reaction::Column::Kind, Expr::value(kind.key()))
+                .filter(reaction::Column::TargetId.eq(target_id))
+                .filter(reaction::Column::MemberId.eq(member.0))
+                .filter(reaction::Column::Kind.eq(old.key()))
+                .exec(tx)
+                .await?;
+            if res.rows_affected == 1 {
+                bump(tx, target, target_id, old, -1).await?;
+                bump(tx, target, target_id, kind, 1).await?;
+            }
+            res.rows_affected == 1
+        }
+        _ => false,
+    };
+    Ok(Applied {
+        changed,
+        inserted: false,
+    })
 }
 
 /// Someone's reaction, as the post's author sees it.
@@ -36,7 +169,7 @@ pub struct Reactor {
 
 impl Network<'_> {
     async fn target(&self, member: MemberId, id: Uuid) -> Result<Target, NetworkError> {
-        if let Some(p) = post::Entity::find_by_id(id).one(&self.store.writer).await? {
+        if let Some(p) = post::Entity::find_by_id(id).one(&self.store.db).await? {
             let p = self.visible_post(Some(member), p.id).await?;
             if p.removed_at.is_some() {
                 return Err(NetworkError::NotFound);
@@ -47,7 +180,7 @@ impl Network<'_> {
             });
         }
         let c = comment::Entity::find_by_id(id)
-            .one(&self.store.writer)
+            .one(&self.store.db)
             .await?
             .ok_or(NetworkError::NotFound)?;
         self.visible_post(Some(member), c.post_id).await?;
@@ -72,57 +205,12 @@ impl Network<'_> {
         kind: ReactionKind,
     ) -> Result<bool, NetworkError> {
         let target = self.target(member, target_id).await?;
-        let post_id = match target {
-            Target::Post { post, .. } | Target::Comment { post, .. } => post,
-        };
-        let tx = self.store.writer.begin().await?;
-        let inserted = reaction::Entity::insert(reaction::ActiveModel {
-            target_id: Set(target_id),
-            member_id: Set(member.0),
-            post_id: Set(post_id),
-            kind: Set(kind.key().into()),
-            created_at: Set(self.store.now_ms()),
-        })
-        .on_conflict(
-            OnConflict::columns([reaction::Column::TargetId, reaction::Column::MemberId])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&tx)
-        .await?;
-        let changed = if inserted == 1 {
-            bump(&tx, target, target_id, kind, 1).await?;
-            true
-        } else {
-            let old = reaction::Entity::find_by_id((target_id, member.0))
-                .one(&tx)
-                .await?
-                .and_then(|r| ReactionKind::from_key(&r.kind));
-            match old {
-                Some(old) if old != kind => {
-                    let res = reaction::Entity::update_many()
-                        .col_expr(reaction::Column::Kind, Expr::value(kind.key()))
-                        .filter(reaction::Column::TargetId.eq(target_id))
-                        .filter(reaction::Column::MemberId.eq(member.0))
-                        .filter(reaction::Column::Kind.eq(old.key()))
-                        .exec(&tx)
-                        .await?;
-                    if res.rows_affected == 1 {
-                        bump(&tx, target, target_id, old, -1).await?;
-                        bump(&tx, target, target_id, kind, 1).await?;
-                    }
-                    res.rows_affected == 1
-                }
-                _ => false,
-            }
-        };
-        tx.commit().await?;
-        if inserted == 1 {
-            let author = match target {
-                Target::Post { author, .. } | Target::Comment { author, .. } => author,
-            };
-            let comment = matches!(target, Target::Comment { .. }).then_some(target_id);
-            self.notify(
+        let (post_id, author) = target.post_and_author();
+        let comment = matches!(target, Target::Comment { .. }).then_some(target_id);
+        // Worked out before the write, so the notice (if the reaction is
+        // new) goes in the same transaction.
+        let notice = self
+            .notice_for(
                 MemberId(author),
                 member,
                 NoticeKind::Reaction,
@@ -130,33 +218,126 @@ impl Network<'_> {
                 comment,
             )
             .await?;
+        let to = notice.is_some().then_some(author);
+        let applied = self
+            .write_reaction(Change {
+                member,
+                target,
+                target_id,
+                kind: Some(kind),
+                notice,
+            })
+            .await?;
+        if applied.inserted
+            && let Some(to) = to
+        {
+            self.signal([to], super::LiveEvent::Notification);
         }
-        Ok(changed)
+        Ok(applied.changed)
     }
 
     /// Removes the member's reaction. Returns whether there was one.
     pub async fn unreact(&self, member: MemberId, target_id: Uuid) -> Result<bool, NetworkError> {
         let target = self.target(member, target_id).await?;
-        let tx = self.store.writer.begin().await?;
-        let Some(old) = reaction::Entity::find_by_id((target_id, member.0))
-            .one(&tx)
-            .await?
-        else {
-            return Ok(false);
-        };
-        let res = reaction::Entity::delete_many()
-            .filter(reaction::Column::TargetId.eq(target_id))
-            .filter(reaction::Column::MemberId.eq(member.0))
-            .filter(reaction::Column::Kind.eq(old.kind.as_str()))
-            .exec(&tx)
+        let applied = self
+            .write_reaction(Change {
+                member,
+                target,
+                target_id,
+                kind: None,
+                notice: None,
+            })
             .await?;
-        if res.rows_affected == 1
-            && let Some(kind) = ReactionKind::from_key(&old.kind)
-        {
-            bump(&tx, target, target_id, kind, -1).await?;
+        Ok(applied.changed)
+    }
+
+    /// Queues a change and waits for the transaction it is committed in.
+    /// Changes that arrive while one transaction is being written go
+    /// together in the next (group commit): one commit, and on SQLite one
+    /// sync, for many reactions, which is what lets one popular post take
+    /// thousands a second. Each change runs in its own savepoint with the
+    /// same conditional statements as alone, so one that fails leaves the
+    /// others' counts exact.
+    async fn write_reaction(&self, change: Change) -> Result<Applied, NetworkError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let lead = {
+            let mut q = self
+                .store
+                .reaction_writes
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            q.waiting.push((change, reply));
+            !std::mem::replace(&mut q.writing, true)
+        };
+        if lead {
+            // On its own task, so that a request that goes away cannot
+            // leave the others waiting.
+            let store = self.store.clone();
+            tokio::spawn(async move { store.network().write_reactions().await });
+        }
+        let failed =
+            |e: String| NetworkError::Store(StoreError::Database(sea_orm::DbErr::Custom(e)));
+        answer
+            .await
+            .map_err(|_| failed("the reaction's transaction went away".into()))?
+            .map_err(failed)
+    }
+
+    /// Writes queued reaction changes, a transaction at a time, until none
+    /// are waiting.
+    async fn write_reactions(&self) {
+        loop {
+            let batch = {
+                let mut q = self
+                    .store
+                    .reaction_writes
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if q.waiting.is_empty() {
+                    q.writing = false;
+                    return;
+                }
+                let n = q.waiting.len().min(MAX_REACTIONS_PER_COMMIT);
+                q.waiting.drain(..n).collect::<Vec<_>>()
+            };
+            let (changes, replies): (Vec<Change>, Vec<_>) = batch.into_iter().unzip();
+            match self.apply_reactions(changes).await {
+                Ok(results) => {
+                    for (reply, r) in replies.into_iter().zip(results) {
+                        let _ = reply.send(r);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "reaction transaction failed");
+                    for reply in replies {
+                        let _ = reply.send(Err(e.to_string()));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn apply_reactions(
+        &self,
+        changes: Vec<Change>,
+    ) -> Result<Vec<Result<Applied, String>>, StoreError> {
+        let tx = self.store.writer.begin().await?;
+        let mut out = Vec::with_capacity(changes.len());
+        for change in changes {
+            let sp = tx.begin().await?;
+            match apply_reaction(&sp, change, self.store.now_ms()).await {
+                Ok(a) => {
+                    sp.commit().await?;
+                    out.push(Ok(a));
+                }
+                Err(e) => {
+                    sp.rollback().await?;
+                    out.push(Err(e.to_string()));
+                }
+            }
         }
         tx.commit().await?;
-        Ok(res.rows_affected == 1)
+        Ok(out)
     }
 
     /// The member's reaction on one post or comment.

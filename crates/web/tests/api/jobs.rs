@@ -82,11 +82,12 @@ async fn the_scheduled_purge_removes_expired_sessions() {
     worker
         .ensure_schedules()
         .await
-        .expect("scheduling twice queues one job");
-    assert_eq!(app.store.jobs().pending().await.expect("count"), 1);
+        .expect("scheduling twice queues each job once");
+    // The scrubber and the timeline trim.
+    assert_eq!(app.store.jobs().pending().await.expect("count"), 2);
     app.clock.advance(chrono::Duration::days(31));
     let bo = app.sign_up("bo@example.org", "Bo").await;
-    assert_eq!(worker.run_due().await.expect("run"), 1);
+    assert_eq!(worker.run_due().await.expect("run"), 2);
     use sea_orm::{EntityTrait, PaginatorTrait};
     let left = lyceum_store::entity::session::Entity::find()
         .count(&app.store.db)

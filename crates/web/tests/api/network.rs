@@ -587,6 +587,79 @@ async fn reactions_are_one_per_person_with_exact_counts() {
 }
 
 #[tokio::test]
+async fn reactions_sent_at_once_are_written_together_and_counted_exactly() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let mut people = Vec::new();
+    for i in 0..8 {
+        people.push(member(&app, &format!("fan{i}"), &format!("Fan {i}")).await);
+    }
+    let id = post(&app, &ada, "Everyone at once", "members").await;
+    let kinds = ["like", "celebrate", "love", "insightful", "curious"];
+    // Each member changes their reaction four times in a row, the last
+    // three of them take it away again; all members at the same time, so
+    // their changes share transactions.
+    let turns = people.iter().enumerate().map(|(i, c)| {
+        let (app, id) = (&app, &id);
+        async move {
+            for k in 0..4 {
+                let (s, _) = send(
+                    app,
+                    c,
+                    Method::PUT,
+                    &format!("/api/v1/posts/{id}/reaction"),
+                    Some(json!({"kind": kinds[(i + k) % 5]})),
+                )
+                .await;
+                assert_eq!(s, StatusCode::NO_CONTENT);
+            }
+            if i % 4 == 3 {
+                let (s, _) = send(
+                    app,
+                    c,
+                    Method::DELETE,
+                    &format!("/api/v1/posts/{id}/reaction"),
+                    None,
+                )
+                .await;
+                assert_eq!(s, StatusCode::NO_CONTENT);
+            }
+        }
+    });
+    futures::future::join_all(turns).await;
+    let mut expected =
+        json!({"like": 0, "celebrate": 0, "love": 0, "insightful": 0, "curious": 0, "total": 0});
+    for i in (0..8).filter(|i| i % 4 != 3) {
+        let kind = kinds[(i + 3) % 5];
+        expected[kind] = json!(expected[kind].as_i64().unwrap_or(0) + 1);
+        expected["total"] = json!(expected["total"].as_i64().unwrap_or(0) + 1);
+    }
+    let (_, p) = app
+        .get_json(&people[0], &format!("/api/v1/posts/{id}"))
+        .await;
+    assert_eq!(p["reactions"], expected);
+    let post_id: uuid::Uuid = id.parse().expect("uuid");
+    for kind in kinds {
+        let rows = count(
+            &app,
+            "SELECT COUNT(*) FROM reactions WHERE target_id = $1 AND kind = $2",
+            vec![post_id.into(), kind.into()],
+        )
+        .await;
+        assert_eq!(json!(rows), p["reactions"][kind], "{kind}");
+    }
+    // One notice per member who reacted, however often they changed it.
+    let (_, n) = app.get_json(&ada, "/api/v1/notifications").await;
+    let reactions = n
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .filter(|x| x["kind"] == "reaction")
+        .count();
+    assert_eq!(reactions, 8);
+}
+
+#[tokio::test]
 async fn comments_reply_one_level_and_bad_input_is_refused() {
     let app = spawn_app().await;
     let ada = member(&app, "ada", "Ada").await;
@@ -761,6 +834,220 @@ async fn the_feed_pages_by_cursor_without_repeats() {
     }
     let expected: Vec<String> = (0..45).rev().map(|i| format!("Post number {i}")).collect();
     assert_eq!(seen, expected);
+}
+
+/// Every post body in the member's feed, page by page.
+async fn whole_feed(app: &TestApp, c: &reqwest::Client) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = if cursor.is_empty() {
+            "/api/v1/feed".to_owned()
+        } else {
+            format!("/api/v1/feed?cursor={cursor}")
+        };
+        let (s, page) = app.get_json(c, &path).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        for p in page["posts"].as_array().expect("posts") {
+            seen.push(p["body"].as_str().expect("body").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    seen
+}
+
+/// One number from a query on the main database.
+async fn count(app: &TestApp, sql: &str, values: Vec<sea_orm::Value>) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let backend = app.store.backend();
+    let sql = if app.is_postgres {
+        sql.to_owned()
+    } else {
+        sql.replace('$', "?")
+    };
+    let row = app
+        .store
+        .db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend, sql, values,
+        ))
+        .await
+        .expect("query")
+        .expect("a row");
+    row.try_get_by_index(0).expect("a number")
+}
+
+async fn member_id(app: &TestApp, handle: &str) -> uuid::Uuid {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    lyceum_store::entity::profile::Entity::find()
+        .filter(lyceum_store::entity::profile::Column::Handle.eq(handle))
+        .one(&app.store.db)
+        .await
+        .expect("query")
+        .expect("a profile")
+        .member_id
+}
+
+#[tokio::test]
+async fn a_trimmed_timeline_reads_on_from_the_posts_of_those_followed() {
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "Bo").await;
+    let cy = member(&app, "cyd", "Cy").await;
+    connect(&app, &ada, &bo, "bob").await;
+    let (s, _) = send(&app, &bo, Method::PUT, "/api/v1/follows/cyd", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    for i in 0..45 {
+        match i % 5 {
+            // Cy's posts to connections are not for Bo, who only follows.
+            4 => post(&app, &cy, &format!("Cy to connections {i}"), "connections").await,
+            3 => post(&app, &cy, &format!("Post number {i}"), "members").await,
+            _ => post(&app, &ada, &format!("Post number {i}"), "connections").await,
+        };
+    }
+    let expected: Vec<String> = (0..45)
+        .rev()
+        .filter(|i| i % 5 != 4)
+        .map(|i| format!("Post number {i}"))
+        .collect();
+    assert_eq!(whole_feed(&app, &bo).await, expected);
+
+    let bo_id = member_id(&app, "bob").await;
+    let removed = app.store.trim_timelines_to(5).await.expect("trim");
+    // Bo's 36 entries, Ada's 27 and Cy's 18 go down to 5 each.
+    assert_eq!(removed, 31 + 22 + 13);
+    let held = count(
+        &app,
+        "SELECT COUNT(*) FROM timeline WHERE member_id = $1",
+        vec![bo_id.into()],
+    )
+    .await;
+    assert_eq!(held, 5);
+    // The same feed, in the same order, with nothing twice: five entries
+    // from the timeline, the rest from the posts of those Bo follows.
+    assert_eq!(whole_feed(&app, &bo).await, expected);
+    // Ending the connection takes Ada's posts out of the pulled part too.
+    let (s, _) = send(&app, &bo, Method::DELETE, "/api/v1/connections/ada", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let only_cy: Vec<String> = (0..45)
+        .rev()
+        .filter(|i| i % 5 == 3)
+        .map(|i| format!("Post number {i}"))
+        .collect();
+    assert_eq!(whole_feed(&app, &bo).await, only_cy);
+}
+
+#[tokio::test]
+async fn a_post_to_a_large_audience_reaches_every_follower_after_the_answer() {
+    use lyceum_store::network::{FANOUT_INLINE, FANOUT_JOB};
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "Bo").await;
+    let (s, _) = send(&app, &bo, Method::PUT, "/api/v1/follows/ada", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // More followers than one transaction takes: rows only, as a timeline
+    // needs no account behind it.
+    let ada_id = member_id(&app, "ada").await;
+    let extra = FANOUT_INLINE as usize + 200;
+    for chunk in (0..extra).collect::<Vec<_>>().chunks(250) {
+        let mut sql =
+            String::from("INSERT INTO follows (follower_id, followee_id, created_at) VALUES ");
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        for (n, _) in chunk.iter().enumerate() {
+            if n > 0 {
+                sql.push_str(", ");
+            }
+            let b = values.len();
+            if app.is_postgres {
+                sql.push_str(&format!("(${}, ${}, ${})", b + 1, b + 2, b + 3));
+            } else {
+                sql.push_str("(?, ?, ?)");
+            }
+            values.push(uuid::Uuid::new_v4().into());
+            values.push(ada_id.into());
+            values.push(0i64.into());
+        }
+        app.store
+            .writer
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                app.store.backend(),
+                sql,
+                values,
+            ))
+            .await
+            .expect("followers");
+    }
+    let id = post(&app, &ada, "To everyone who follows me", "members").await;
+    let post_id: uuid::Uuid = id.parse().expect("uuid");
+    let readers = extra as i64 + 2;
+    let written = || {
+        count(
+            &app,
+            "SELECT COUNT(*) FROM timeline WHERE post_id = $1",
+            vec![post_id.into()],
+        )
+    };
+    let mut n = 0;
+    for _ in 0..200 {
+        n = written().await;
+        if n == readers {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(n, readers, "the author, Bo and every other follower");
+    let (_, feed) = app.get_json(&bo, "/api/v1/feed").await;
+    assert_eq!(feed["posts"][0]["body"], "To everyone who follows me");
+    let pending = || {
+        count(
+            &app,
+            "SELECT COUNT(*) FROM jobs WHERE kind = $1",
+            vec![FANOUT_JOB.into()],
+        )
+    };
+    for _ in 0..100 {
+        if pending().await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(pending().await, 0, "the node that wrote it retired the job");
+
+    // Had the node stopped half way, the job finishes the work, skipping
+    // the readers who have the post already.
+    app.store
+        .writer
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            app.store.backend(),
+            if app.is_postgres {
+                "DELETE FROM timeline WHERE post_id = $1 AND member_id NOT IN ($2, $3)"
+            } else {
+                "DELETE FROM timeline WHERE post_id = ? AND member_id NOT IN (?, ?)"
+            },
+            vec![
+                post_id.into(),
+                ada_id.into(),
+                member_id(&app, "bob").await.into(),
+            ],
+        ))
+        .await
+        .expect("delete");
+    assert_eq!(written().await, 2);
+    app.store
+        .jobs()
+        .enqueue(FANOUT_JOB, json!({ "post": post_id }), 0)
+        .await
+        .expect("enqueue");
+    Worker::new(app.store.clone())
+        .run_due()
+        .await
+        .expect("jobs run");
+    assert_eq!(written().await, readers);
+    assert_eq!(pending().await, 0);
 }
 
 #[tokio::test]
