@@ -260,6 +260,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 // Freed pages are overwritten, so erased rows and destroyed
                 // keys do not linger in the file.
                 .pragma("secure_delete", "ON")
+                // Statements with lists of ids take one text per list
+                // length; keep enough prepared that a feed page does not
+                // parse them again.
+                .statement_cache_capacity(1024)
         });
     Ok(Database::connect(opts).await?)
 }

@@ -252,19 +252,25 @@ impl Network<'_> {
     }
 
     /// The latest `n` top-level comments of each post, oldest first.
-    pub(crate) async fn latest_comments(
+    /// The latest `n` top-level comments of each post, not yet checked
+    /// against the viewer: see [`Network::comment_views_with`].
+    pub(crate) async fn latest_comment_rows(
         &self,
-        viewer: Option<MemberId>,
         posts: &[Uuid],
         n: usize,
-    ) -> Result<HashMap<Uuid, Vec<CommentView>>, StoreError> {
+    ) -> Result<Vec<comment::Model>, StoreError> {
         if posts.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Vec::new());
         }
         let marks: Vec<String> = (0..posts.len()).map(|i| format!("${}", i + 2)).collect();
+        // "Top level" is written so that no index can serve it: SQLite
+        // would otherwise walk the `comments_parent` index over every
+        // top-level comment of the site (its statistics do not know that
+        // most are NULL) instead of `comments_post` for these few posts.
         let sql = format!(
             "SELECT * FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rn \
-             FROM comments c WHERE c.parent_id IS NULL AND c.removed_at IS NULL AND c.post_id IN ({})) AS ranked WHERE rn <= $1",
+             FROM comments c WHERE (CASE WHEN c.parent_id IS NULL THEN 1 ELSE 0 END) = 1 AND c.removed_at IS NULL \
+             AND c.post_id IN ({})) AS ranked WHERE rn <= $1",
             marks.join(", ")
         );
         let mut values: Vec<sea_orm::Value> = vec![i64::try_from(n).unwrap_or(2).into()];
@@ -279,12 +285,7 @@ impl Network<'_> {
             models.push(comment::Model::from_query_result(&r, "")?);
         }
         models.sort_by_key(|c| (c.created_at, c.id));
-        let views = self.comment_views(viewer, models, None).await?;
-        let mut out: HashMap<Uuid, Vec<CommentView>> = HashMap::new();
-        for v in views {
-            out.entry(v.post_id).or_default().push(v);
-        }
-        Ok(out)
+        Ok(models)
     }
 
     /// Every comment of a post, oldest first, each with its replies.
@@ -333,6 +334,21 @@ impl Network<'_> {
         let authors: Vec<Uuid> = rows.iter().map(|c| c.author_id).collect();
         let relations = self.relations(viewer, &authors).await?;
         let cards = self.cards_for(&relations, &authors).await?;
+        self.comment_views_with(viewer, rows, post_author, &relations, &cards)
+            .await
+    }
+
+    /// [`Network::comment_views`] with the viewer's relations to the
+    /// comments' authors, and their cards, already known (a feed page
+    /// works them out once for posts and comments together).
+    pub(crate) async fn comment_views_with(
+        &self,
+        viewer: Option<MemberId>,
+        rows: Vec<comment::Model>,
+        post_author: Option<Uuid>,
+        relations: &HashMap<Uuid, Relation>,
+        cards: &HashMap<Uuid, PersonCard>,
+    ) -> Result<Vec<CommentView>, StoreError> {
         let mut out = Vec::with_capacity(rows.len());
         for c in rows {
             if relations.get(&c.author_id) == Some(&Relation::Blocked) {

@@ -34,12 +34,11 @@ pub use posts::*;
 pub use profiles::*;
 pub use reactions::*;
 
-use crate::entity::{block, connection, profile};
+use crate::entity::profile;
 use crate::{Store, StoreError};
 use lyceum_core::domain::datamap::ERASED_AUTHOR;
 use lyceum_core::domain::network::{Audience, Relation, TextError};
 use lyceum_core::domain::{MemberId, SubjectId};
-use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -144,7 +143,9 @@ impl Network<'_> {
             }
             return Ok(out);
         };
-        let others: Vec<Uuid> = owners.iter().copied().filter(|o| *o != viewer.0).collect();
+        let mut others: Vec<Uuid> = owners.iter().copied().filter(|o| *o != viewer.0).collect();
+        others.sort_unstable();
+        others.dedup();
         for o in owners {
             out.insert(*o, Relation::Member);
         }
@@ -152,36 +153,33 @@ impl Network<'_> {
         if others.is_empty() {
             return Ok(out);
         }
-        let connected = connection::Entity::find()
-            .filter(connection::Column::MemberId.eq(viewer.0))
-            .filter(connection::Column::OtherId.is_in(others.clone()))
-            .all(&self.store.db)
+        // Connections and blocks either way in one statement: `kind` 0 is a
+        // connection, 1 a block (which wins).
+        let marks: Vec<String> = (0..others.len()).map(|i| format!("${}", i + 2)).collect();
+        let marks = marks.join(", ");
+        let sql = format!(
+            "SELECT other_id AS id, 0 AS kind FROM connections WHERE member_id = $1 AND other_id IN ({marks}) \
+             UNION ALL SELECT blocked_id, 1 FROM blocks WHERE blocker_id = $1 AND blocked_id IN ({marks}) \
+             UNION ALL SELECT blocker_id, 1 FROM blocks WHERE blocked_id = $1 AND blocker_id IN ({marks})"
+        );
+        let mut values: Vec<sea_orm::Value> = vec![viewer.0.into()];
+        values.extend(others.iter().map(|o| sea_orm::Value::from(*o)));
+        let rows = self
+            .store
+            .db
+            .query_all_raw(statement(self.store.backend(), &sql, values))
             .await?;
-        for c in connected {
-            out.insert(c.other_id, Relation::Connection);
-        }
-        let blocks = block::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(
-                        Condition::all()
-                            .add(block::Column::BlockerId.eq(viewer.0))
-                            .add(block::Column::BlockedId.is_in(others.clone())),
-                    )
-                    .add(
-                        Condition::all()
-                            .add(block::Column::BlockedId.eq(viewer.0))
-                            .add(block::Column::BlockerId.is_in(others)),
-                    ),
-            )
-            .all(&self.store.db)
-            .await?;
-        for b in blocks {
-            let other = if b.blocker_id == viewer.0 {
-                b.blocked_id
+        let mut blocked = Vec::new();
+        for r in rows {
+            let other: Uuid = r.try_get_by_index(0)?;
+            let kind: i32 = r.try_get_by_index(1)?;
+            if kind == 0 {
+                out.insert(other, Relation::Connection);
             } else {
-                b.blocker_id
-            };
+                blocked.push(other);
+            }
+        }
+        for other in blocked {
             out.insert(other, Relation::Blocked);
         }
         Ok(out)

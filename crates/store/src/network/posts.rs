@@ -345,54 +345,66 @@ impl Network<'_> {
         after: Option<Cursor>,
         limit: u64,
     ) -> Result<PostPage, StoreError> {
-        let mut q = timeline::Entity::find().filter(timeline::Column::MemberId.eq(viewer.0));
-        if let Some(c) = after {
-            q = q.filter(
-                Condition::any()
-                    .add(timeline::Column::CreatedAt.lt(c.at))
-                    .add(
-                        Condition::all()
-                            .add(timeline::Column::CreatedAt.eq(c.at))
-                            .add(timeline::Column::PostId.lt(c.id)),
-                    ),
-            );
-        }
-        let rows = q
-            .order_by_desc(timeline::Column::CreatedAt)
-            .order_by_desc(timeline::Column::PostId)
-            .limit(limit + 1)
+        // The timeline's page and its posts in one statement.
+        let (at, id) = after.map_or((i64::MAX, Uuid::max()), |c| (c.at, c.id));
+        let sql = "SELECT p.* FROM timeline t JOIN posts p ON p.id = t.post_id \
+             WHERE t.member_id = $1 AND (t.created_at < $2 OR (t.created_at = $2 AND t.post_id < $3)) \
+             ORDER BY t.created_at DESC, t.post_id DESC LIMIT $4";
+        let mut posts = post::Entity::find()
+            .from_raw_sql(super::statement(
+                self.store.backend(),
+                sql,
+                vec![
+                    viewer.0.into(),
+                    at.into(),
+                    id.into(),
+                    ((limit + 1) as i64).into(),
+                ],
+            ))
             .all(&self.store.db)
             .await?;
-        let mut page: Vec<(i64, Uuid)> = rows.iter().map(|r| (r.created_at, r.post_id)).collect();
-        let mut pulled = Vec::new();
-        if page.len() as u64 <= limit {
+        let mut older = false;
+        if posts.len() as u64 == limit
+            && let Some(last) = posts.last()
+        {
+            // A page that ends where the timeline does (page 50 of a full
+            // one): the next page reads on from the posts themselves.
+            older = self
+                .has_older(
+                    viewer.0,
+                    Cursor {
+                        at: last.created_at,
+                        id: last.id,
+                    },
+                )
+                .await?;
+        } else if (posts.len() as u64) < limit {
             // The timeline ends here (or was trimmed here): go on from the
             // posts of the people the viewer follows.
-            let from = page
+            let from = posts
                 .last()
-                .map(|(at, id)| Cursor { at: *at, id: *id })
+                .map(|p| Cursor {
+                    at: p.created_at,
+                    id: p.id,
+                })
                 .or(after);
-            pulled = self
-                .pull(viewer.0, from, limit + 1 - page.len() as u64)
+            let more = self
+                .pull(viewer.0, from, limit + 1 - posts.len() as u64)
                 .await?;
-            page.extend(pulled.iter().map(|p| (p.created_at, p.id)));
+            posts.extend(more);
         }
-        let more = page.len() as u64 > limit;
-        page.truncate(limit as usize);
-        let next = if more {
-            page.last()
-                .map(|(at, id)| Cursor { at: *at, id: *id }.to_string())
+        let next = if older || posts.len() as u64 > limit {
+            posts.truncate(limit as usize);
+            posts.last().map(|p| {
+                Cursor {
+                    at: p.created_at,
+                    id: p.id,
+                }
+                .to_string()
+            })
         } else {
             None
         };
-        let from_timeline: Vec<Uuid> = rows
-            .iter()
-            .take(limit as usize)
-            .map(|r| r.post_id)
-            .collect();
-        pulled.truncate((limit as usize).saturating_sub(from_timeline.len()));
-        let mut posts = self.posts_by_id(&from_timeline).await?;
-        posts.extend(pulled);
         Ok(PostPage {
             posts: self.hydrate(Some(viewer), posts, 2).await?,
             next,
@@ -569,8 +581,18 @@ impl Network<'_> {
         posts: Vec<post::Model>,
         comments: usize,
     ) -> Result<Vec<PostView>, StoreError> {
-        let authors: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
-        let relations = self.relations(viewer, &authors).await?;
+        // The latest comments are read before the posts are checked, so the
+        // viewer's relations and the cards of authors and commenters are
+        // worked out once, together.
+        let all: Vec<Uuid> = posts.iter().map(|p| p.id).collect();
+        let rows = if comments > 0 {
+            self.latest_comment_rows(&all, comments).await?
+        } else {
+            Vec::new()
+        };
+        let mut people: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
+        people.extend(rows.iter().map(|c| c.author_id));
+        let relations = self.relations(viewer, &people).await?;
         let visible: Vec<post::Model> = posts
             .into_iter()
             .filter(|p| {
@@ -586,13 +608,20 @@ impl Network<'_> {
         if visible.is_empty() {
             return Ok(Vec::new());
         }
-        let cards = self.cards_for(&relations, &authors).await?;
+        let cards = self.cards_for(&relations, &people).await?;
         let ids: Vec<Uuid> = visible.iter().map(|p| p.id).collect();
-        let mut latest = if comments > 0 {
-            self.latest_comments(viewer, &ids, comments).await?
-        } else {
-            HashMap::new()
-        };
+        let shown: std::collections::HashSet<Uuid> = ids.iter().copied().collect();
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|c| shown.contains(&c.post_id))
+            .collect();
+        let mut latest: HashMap<Uuid, Vec<super::CommentView>> = HashMap::new();
+        for v in self
+            .comment_views_with(viewer, rows, None, &relations, &cards)
+            .await?
+        {
+            latest.entry(v.post_id).or_default().push(v);
+        }
         let mut targets = ids.clone();
         targets.extend(latest.values().flatten().map(|c| c.id));
         let mine = match viewer {
