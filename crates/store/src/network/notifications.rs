@@ -146,14 +146,10 @@ impl Network<'_> {
         post_id: Option<Uuid>,
         comment_id: Option<Uuid>,
     ) -> Result<(), StoreError> {
-        if let Some(row) = self
+        let row = self
             .notice_for(to, actor, kind, post_id, comment_id)
-            .await?
-        {
-            row.insert(&self.store.writer).await?;
-            self.signal([to.0], LiveEvent::Notification);
-        }
-        Ok(())
+            .await?;
+        self.write_notice(to, row).await
     }
 
     /// The notice `actor` would send `to`, unless it is their own doing,
@@ -211,7 +207,17 @@ impl Network<'_> {
         kind: NoticeKind,
         about: [Option<Uuid>; 3],
     ) -> Result<(), StoreError> {
-        if let Some(row) = self.notice_row(to, actor, kind, about).await? {
+        let row = self.notice_row(to, actor, kind, about).await?;
+        self.write_notice(to, row).await
+    }
+
+    /// Writes the notice, if there is one, and wakes `to`'s open pages.
+    async fn write_notice(
+        &self,
+        to: MemberId,
+        row: Option<notification::ActiveModel>,
+    ) -> Result<(), StoreError> {
+        if let Some(row) = row {
             row.insert(&self.store.writer).await?;
             self.signal([to.0], LiveEvent::Notification);
         }
