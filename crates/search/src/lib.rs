@@ -2061,45 +2061,11 @@ mod tests {
     #[test]
     fn pages_totals_and_facet_counts_match_a_brute_force_search() {
         // A generated catalog of a few thousand courses, partly replaced
-        // and removed, searched with random words and filters: every
-        // answer equals the brute-force one.
-        let mut rng = Rng(7);
+        // (new words, skills, provider: the side table must forget the old
+        // values), added to and removed from, searched with random words
+        // and filters: every answer equals the brute-force one.
         let index = CourseIndex::new().expect("index");
-        let mut courses: HashMap<Uuid, CourseDoc> = HashMap::new();
-        let first: Vec<CourseDoc> = (0..3000).map(|_| generated(&mut rng)).collect();
-        for c in &first {
-            courses.insert(c.id, c.clone());
-        }
-        index.replace_all(first.clone()).expect("build");
-        // Replace some courses (new words, skills, provider), add some,
-        // remove some: the side table must forget the old values.
-        let mut changed = Vec::new();
-        for c in first.iter().step_by(15) {
-            let mut new = generated(&mut rng);
-            new.id = c.id;
-            changed.push(new);
-        }
-        changed.extend((0..200).map(|_| generated(&mut rng)));
-        for c in &changed {
-            courses.insert(c.id, c.clone());
-        }
-        index.upsert(changed).expect("upsert");
-        for c in first.iter().skip(7).step_by(23) {
-            courses.remove(&c.id);
-            index.remove(c.id).expect("remove");
-        }
-        assert_eq!(index.len(), courses.len());
-        let mut nonempty = 0;
-        for _ in 0..400 {
-            let f = random_filters(&mut rng);
-            let (page, per_page) = (rng.below(4) as u64, 1 + rng.below(15) as u64);
-            let got = index.search(&f, page, per_page).expect("search");
-            let want = brute_force(&index, &courses, &f, page, per_page);
-            assert_eq!(got, want, "filters {f:?}, page {page}, per page {per_page}");
-            if got.total > 0 && !got.ids.is_empty() {
-                nonempty += 1;
-            }
-        }
+        let nonempty = check_random_searches(&index, 7, 400, |_, _| {}, |_, _| {});
         assert!(
             nonempty > 100,
             "the random searches mostly find something ({nonempty})"
@@ -2197,14 +2163,14 @@ mod tests {
     /// Builds the brute-force test's catalog (3,000 generated courses,
     /// partly replaced and removed) with `tweak` applied to each course,
     /// then checks `rounds` random searches (filters changed by `refine`)
-    /// against the brute-force answer.
+    /// against the brute-force answer. Returns how many found something.
     fn check_random_searches(
         index: &CourseIndex,
         seed: u64,
         rounds: usize,
         tweak: impl Fn(&mut Rng, &mut CourseDoc),
         refine: impl Fn(&mut Rng, &mut Filters),
-    ) {
+    ) -> usize {
         let mut rng = Rng(seed);
         let make = |rng: &mut Rng| {
             let mut c = generated(rng);
@@ -2232,6 +2198,8 @@ mod tests {
             courses.remove(&c.id);
             index.remove(c.id).expect("remove");
         }
+        assert_eq!(index.len(), courses.len());
+        let mut nonempty = 0;
         for _ in 0..rounds {
             let mut f = random_filters(&mut rng);
             refine(&mut rng, &mut f);
@@ -2239,7 +2207,11 @@ mod tests {
             let got = index.search(&f, page, per_page).expect("search");
             let want = brute_force(index, &courses, &f, page, per_page);
             assert_eq!(got, want, "filters {f:?}, page {page}, per page {per_page}");
+            if got.total > 0 && !got.ids.is_empty() {
+                nonempty += 1;
+            }
         }
+        nonempty
     }
 
     #[test]
