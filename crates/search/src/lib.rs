@@ -260,8 +260,9 @@ const SKILL_SET_SHARE: usize = 512;
 
 /// A block of 64 documents whose matches, times this, are fewer than its
 /// sets' words is counted match by match: a match costs about as much as
-/// this many popcounts (a row read and a few increments).
-const PER_MATCH_COST: usize = 16;
+/// this many popcounts (a row read, usually a cache miss on a server busy
+/// with other work, and a few increments).
+const PER_MATCH_COST: usize = 64;
 
 /// Skills named in the facet counts: the commonest.
 const TOP_SKILLS: usize = 15;
@@ -1189,14 +1190,24 @@ impl<'a> Tally<'a> {
         if self.threshold.is_some_and(|t| score < t.score) {
             return;
         }
-        let (Some(published), Some(id)) = (self.metas.published.get(n), self.metas.ids.get(n))
-        else {
+        // Then on score and time, before reading the id (each a cache miss
+        // on a large catalog): only a tie on both needs it.
+        let Some(&published) = self.metas.published.get(n) else {
+            return;
+        };
+        if self
+            .threshold
+            .is_some_and(|t| (score, published) < (t.score, t.published))
+        {
+            return;
+        }
+        let Some(&id) = self.metas.ids.get(n) else {
             return;
         };
         let r = Ranked {
             score,
-            published: *published,
-            id: *id,
+            published,
+            id,
         };
         if self.threshold.is_some_and(|t| r <= t) {
             return;

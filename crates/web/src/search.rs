@@ -3,43 +3,85 @@
 //! since it last looked: at once after a catalog write on this node (the
 //! store's catalog version moved), and at least every second otherwise, so
 //! a course published on another node is found within a second too.
+//!
+//! The node also keeps each published course's card (what a result shows)
+//! from the same rows, so a page of results is answered without a database
+//! query.
 
 use crate::AppState;
 use crate::error::AppError;
-use lyceum_core::domain::learning::{Language, Level};
+use lyceum_core::domain::learning::{CourseStatus, Language, Level};
 use lyceum_search::{CourseDoc, CourseIndex, Filters};
-use lyceum_store::learning::{CoursePage, CourseQuery, FacetValue, Facets};
-use std::collections::HashMap;
-use std::sync::Arc;
+use lyceum_store::learning::{CourseCard, CoursePage, CourseQuery, FacetValue, Facets, IndexRow};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+use uuid::Uuid;
 
 /// How long a node trusts its index without asking the database.
 const RECHECK: Duration = Duration::from_secs(1);
 
+/// The providers, as of the catalog's last change.
+pub type Providers = Arc<Vec<lyceum_store::learning::Provider>>;
+
+/// How far the index has read the database (held by the one search that
+/// looks again).
 #[derive(Debug)]
 struct SyncState {
-    /// The store's catalog version when last synced.
-    version: u64,
     /// The newest `updated_at` taken in.
     since_ms: i64,
-    /// When the database was last asked.
-    checked: Option<Instant>,
     /// Courses already taken in at exactly `since_ms`, so the next look
     /// (which asks for `updated_at >= since_ms`) does not redo them.
-    at_since: std::collections::HashSet<uuid::Uuid>,
-    /// The providers, as of the last change.
-    providers: Arc<Vec<lyceum_store::learning::Provider>>,
+    at_since: HashSet<Uuid>,
+}
+
+/// What every search reads before answering.
+#[derive(Debug)]
+struct Seen {
+    /// The store's catalog version when last synced.
+    version: u64,
+    /// When the database was last asked.
+    checked: Option<Instant>,
+    providers: Providers,
 }
 
 /// The catalog index and how far it has caught up.
 #[derive(Debug)]
 pub struct CatalogSearch {
     index: Arc<CourseIndex>,
+    /// Every indexed course's card, without its provider's names (those
+    /// are filled in from the providers when answering). A card goes in
+    /// before its course enters the index and leaves after it left, so
+    /// every course a search finds has one.
+    cards: RwLock<HashMap<Uuid, CourseCard>>,
     sync: tokio::sync::Mutex<SyncState>,
+    seen: RwLock<Seen>,
+}
+
+/// A published course's card, as a result shows it.
+fn card(r: &IndexRow) -> CourseCard {
+    let mut skills = r.skills.clone();
+    skills.sort_unstable();
+    CourseCard {
+        id: r.id,
+        provider_id: r.provider_id,
+        slug: r.slug.clone(),
+        title: r.title.clone(),
+        summary: r.summary.clone(),
+        level: Level::parse(&r.level).unwrap_or(Level::Beginner),
+        language: r.language.clone(),
+        duration_minutes: r.duration_minutes,
+        provider_slug: String::new(),
+        provider_name: String::new(),
+        is_partner: false,
+        skills,
+        status: CourseStatus::Published,
+        published_at: chrono::DateTime::from_timestamp_millis(r.published_at),
+    }
 }
 
 /// A course as the index takes it in.
-fn doc(r: lyceum_store::learning::IndexRow) -> CourseDoc {
+fn doc(r: IndexRow) -> CourseDoc {
     CourseDoc {
         id: r.id,
         title: r.title,
@@ -99,58 +141,85 @@ impl CatalogSearch {
     pub fn new() -> Result<Self, lyceum_search::SearchError> {
         Ok(Self {
             index: Arc::new(CourseIndex::new()?),
+            cards: RwLock::new(HashMap::new()),
             sync: tokio::sync::Mutex::new(SyncState {
-                version: 0,
                 since_ms: i64::MIN,
+                at_since: HashSet::new(),
+            }),
+            seen: RwLock::new(Seen {
+                version: 0,
                 checked: None,
-                at_since: std::collections::HashSet::new(),
                 providers: Arc::new(Vec::new()),
             }),
         })
     }
 
     /// Takes in the courses changed since the last sync, if the store says
-    /// there were writes here or a second has passed.
-    pub async fn sync(
-        &self,
-        state: &AppState,
-    ) -> Result<Arc<Vec<lyceum_store::learning::Provider>>, AppError> {
+    /// there were writes here or a second has passed. The periodic look is
+    /// taken by one search while the others answer from the index as it
+    /// is; after a write on this node every search waits for it, so a
+    /// writer finds what it wrote.
+    pub async fn sync(&self, state: &AppState) -> Result<Providers, AppError> {
         let version = state.store.catalog_version();
-        let mut s = self.sync.lock().await;
-        let fresh = s.checked.is_some_and(|t| t.elapsed() < RECHECK);
-        if s.version == version && fresh {
-            return Ok(s.providers.clone());
+        let (current, checked, providers) = {
+            let seen = self.seen.read().unwrap_or_else(|e| e.into_inner());
+            (
+                seen.version == version,
+                seen.checked,
+                seen.providers.clone(),
+            )
+        };
+        if current && checked.is_some_and(|t| t.elapsed() < RECHECK) {
+            return Ok(providers);
         }
+        // Until the index has been filled once, every search waits for it.
+        let mut s = if current && checked.is_some() {
+            match self.sync.try_lock() {
+                Ok(s) => s,
+                Err(_) => return Ok(providers),
+            }
+        } else {
+            self.sync.lock().await
+        };
+        let seen_version = self.seen.read().unwrap_or_else(|e| e.into_inner()).version;
         let since_ms = s.since_ms;
-        let rows: Vec<_> = state
+        // After a write on this node, take everything at the boundary again
+        // (a course may have changed twice within a millisecond); on the
+        // periodic look, skip what was already taken in.
+        let known = if seen_version == version {
+            std::mem::take(&mut s.at_since)
+        } else {
+            HashSet::new()
+        };
+        let read = state
             .store
             .learning()
-            .index_rows_since(since_ms)
-            .await?
-            .into_iter()
-            // After a write on this node, take everything at the boundary
-            // again (a course may have changed twice within a millisecond);
-            // on the periodic look, skip what was already taken in.
-            .filter(|r| {
-                s.version != version || !(r.updated_at == since_ms && s.at_since.contains(&r.id))
-            })
-            .collect();
-        if rows.is_empty() && s.version == version {
-            s.checked = Some(Instant::now());
-            return Ok(s.providers.clone());
+            .index_rows_since(since_ms, &known)
+            .await;
+        if seen_version == version {
+            s.at_since = known;
+        }
+        let rows = read?;
+        if rows.is_empty() && seen_version == version {
+            let mut seen = self.seen.write().unwrap_or_else(|e| e.into_inner());
+            seen.checked = Some(Instant::now());
+            return Ok(seen.providers.clone());
         }
         let since = rows.iter().map(|r| r.updated_at).max().unwrap_or(since_ms);
-        let at_since: std::collections::HashSet<uuid::Uuid> = rows
+        let at_since: HashSet<Uuid> = rows
             .iter()
             .filter(|r| r.updated_at == since)
             .map(|r| r.id)
             .collect();
         let (published, withdrawn): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.published);
+        self.write_cards()
+            .extend(published.iter().map(|r| (r.id, card(r))));
         let docs: Vec<CourseDoc> = published.into_iter().map(doc).collect();
-        let withdrawn: Vec<uuid::Uuid> = withdrawn.into_iter().map(|r| r.id).collect();
+        let withdrawn: Vec<Uuid> = withdrawn.into_iter().map(|r| r.id).collect();
         let index = self.index.clone();
+        let removed = withdrawn.clone();
         tokio::task::spawn_blocking(move || {
-            for id in withdrawn {
+            for id in removed {
                 index.remove(id)?;
             }
             if docs.is_empty() {
@@ -162,16 +231,25 @@ impl CatalogSearch {
         .await
         .map_err(internal)?
         .map_err(internal)?;
+        {
+            let mut cards = self.write_cards();
+            for id in withdrawn {
+                cards.remove(&id);
+            }
+        }
         if since == since_ms {
             s.at_since.extend(at_since);
         } else {
             s.at_since = at_since;
         }
-        s.version = version;
         s.since_ms = since;
-        s.checked = Some(Instant::now());
-        s.providers = Arc::new(state.store.learning().providers().await?);
-        Ok(s.providers.clone())
+        let providers = Arc::new(state.store.learning().providers().await?);
+        *self.seen.write().unwrap_or_else(|e| e.into_inner()) = Seen {
+            version,
+            checked: Some(Instant::now()),
+            providers: providers.clone(),
+        };
+        Ok(providers)
     }
 
     /// Builds the index again from the database, whole, and swaps it in
@@ -181,26 +259,39 @@ impl CatalogSearch {
     pub async fn rebuild(&self, state: &AppState) -> Result<usize, AppError> {
         let version = state.store.catalog_version();
         let mut s = self.sync.lock().await;
-        let rows = state.store.learning().index_rows_since(i64::MIN).await?;
+        let rows = state
+            .store
+            .learning()
+            .index_rows_since(i64::MIN, &HashSet::new())
+            .await?;
         let since = rows.iter().map(|r| r.updated_at).max().unwrap_or(i64::MIN);
         let at_since = rows
             .iter()
             .filter(|r| r.updated_at == since)
             .map(|r| r.id)
             .collect();
-        let docs: Vec<CourseDoc> = rows.into_iter().filter(|r| r.published).map(doc).collect();
+        let published: Vec<IndexRow> = rows.into_iter().filter(|r| r.published).collect();
+        *self.write_cards() = published.iter().map(|r| (r.id, card(r))).collect();
+        let docs: Vec<CourseDoc> = published.into_iter().map(doc).collect();
         let n = docs.len();
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || index.replace_all(docs))
             .await
             .map_err(internal)?
             .map_err(internal)?;
-        s.version = version;
         s.since_ms = since;
         s.at_since = at_since;
-        s.checked = Some(Instant::now());
-        s.providers = Arc::new(state.store.learning().providers().await?);
+        let providers = Arc::new(state.store.learning().providers().await?);
+        *self.seen.write().unwrap_or_else(|e| e.into_inner()) = Seen {
+            version,
+            checked: Some(Instant::now()),
+            providers,
+        };
         Ok(n)
+    }
+
+    fn write_cards(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Uuid, CourseCard>> {
+        self.cards.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Courses in the index.
@@ -239,17 +330,33 @@ impl CatalogSearch {
             duration: q.duration,
             allowed: q.allowed_providers.clone(),
         };
-        let index = self.index.clone();
         let (page, per_page) = (q.page, q.per_page.clamp(1, 100));
-        let hits = tokio::task::spawn_blocking(move || index.search(&filters, page, per_page))
-            .await
-            .map_err(internal)?
+        // On this thread: a search takes about a millisecond (two at most
+        // over 100,000 courses), less than the two thread switches of
+        // handing it to the blocking pool and back cost under load
+        // (docs/benchmarks.md, "Search over HTTP, 2026-12-07").
+        let hits = self
+            .index
+            .search(&filters, page, per_page)
             .map_err(internal)?;
-        let courses = state.store.learning().cards_for(&hits.ids).await?;
-        let by_id: HashMap<uuid::Uuid, (&str, &str)> = providers
-            .iter()
-            .map(|p| (p.id, (p.slug.as_str(), p.name.as_str())))
-            .collect();
+        let by_id: HashMap<Uuid, &lyceum_store::learning::Provider> =
+            providers.iter().map(|p| (p.id, p)).collect();
+        let courses = {
+            let cards = self.cards.read().unwrap_or_else(|e| e.into_inner());
+            hits.ids
+                .iter()
+                .filter_map(|id| cards.get(id))
+                .map(|c| {
+                    let mut c = c.clone();
+                    if let Some(p) = by_id.get(&c.provider_id) {
+                        c.provider_slug.clone_from(&p.slug);
+                        c.provider_name.clone_from(&p.name);
+                        c.is_partner = p.is_partner;
+                    }
+                    c
+                })
+                .collect()
+        };
         let f = hits.facets;
         let value = |v: String, label: String, count: u64| FacetValue {
             value: v,
@@ -276,8 +383,8 @@ impl CatalogSearch {
                     .providers
                     .into_iter()
                     .filter_map(|(id, n)| {
-                        let (slug, name) = by_id.get(&id)?;
-                        Some(value((*slug).into(), (*name).into(), n))
+                        let p = by_id.get(&id)?;
+                        Some(value(p.slug.clone(), p.name.clone(), n))
                     })
                     .collect(),
                 languages: f

@@ -18,7 +18,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// A course provider.
@@ -73,6 +73,8 @@ pub struct IndexRow {
     pub id: Uuid,
     /// Whether it is in the catalog (others are removed from the index).
     pub published: bool,
+    /// Short name.
+    pub slug: String,
     /// Title.
     pub title: String,
     /// Summary.
@@ -427,14 +429,50 @@ impl Learning<'_> {
     }
 
     /// Courses changed at or after `since_ms` (milliseconds since the
-    /// epoch), in any state, with what the search index needs.
-    pub async fn index_rows_since(&self, since_ms: i64) -> Result<Vec<IndexRow>, StoreError> {
+    /// epoch), in any state, with what the search index needs; of those
+    /// changed at exactly `since_ms`, not the ones in `seen` (already taken
+    /// in). With nothing new, this reads only ids and times.
+    pub async fn index_rows_since(
+        &self,
+        since_ms: i64,
+        seen: &HashSet<Uuid>,
+    ) -> Result<Vec<IndexRow>, StoreError> {
         let db = &self.store.db;
-        let models = course::Entity::find()
-            .filter(course::Column::UpdatedAt.gte(since_ms))
-            .order_by_asc(course::Column::UpdatedAt)
-            .all(db)
-            .await?;
+        let models = if seen.is_empty() {
+            course::Entity::find()
+                .filter(course::Column::UpdatedAt.gte(since_ms))
+                .order_by_asc(course::Column::UpdatedAt)
+                .all(db)
+                .await?
+        } else {
+            let changed: Vec<(Uuid, i64)> = course::Entity::find()
+                .select_only()
+                .column(course::Column::Id)
+                .column(course::Column::UpdatedAt)
+                .filter(course::Column::UpdatedAt.gte(since_ms))
+                .into_tuple()
+                .all(db)
+                .await?;
+            let ids: Vec<Uuid> = changed
+                .into_iter()
+                .filter(|(id, at)| !(*at == since_ms && seen.contains(id)))
+                .map(|(id, _)| id)
+                .collect();
+            let mut models = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                models.extend(
+                    course::Entity::find()
+                        .filter(course::Column::Id.is_in(chunk.to_vec()))
+                        .all(db)
+                        .await?,
+                );
+            }
+            models.sort_by_key(|m| m.updated_at);
+            models
+        };
+        if models.is_empty() {
+            return Ok(Vec::new());
+        }
         let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
         let mut skills: HashMap<Uuid, Vec<String>> = HashMap::new();
         let mut instructors: HashMap<Uuid, Vec<String>> = HashMap::new();
@@ -479,6 +517,7 @@ impl Learning<'_> {
                 provider_name: providers.get(&m.provider_id).cloned().unwrap_or_default(),
                 published: m.status == CourseStatus::Published.key(),
                 id: m.id,
+                slug: m.slug,
                 title: m.title,
                 summary: m.summary,
                 description: m.description,

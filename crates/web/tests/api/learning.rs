@@ -1224,6 +1224,7 @@ async fn a_second_node_shows_catalog_and_review_changes_made_on_the_first() {
     // A catalog change made through the first node.
     let mut changed = course_fixture("s1");
     changed.description = "Now with *pivot tables*.".into();
+    changed.summary = "Budgets, and now pivot tables.".into();
     let own = provider(&app, "own", false).await;
     app.store
         .learning()
@@ -1232,6 +1233,15 @@ async fn a_second_node_shows_catalog_and_review_changes_made_on_the_first() {
         .expect("re-import");
     let html = eventually(&other, page, |b| b.contains("pivot tables")).await;
     assert!(html.contains("Now with <em>pivot tables</em>"), "{html}");
+    // The other node's search finds it, and its card shows the change.
+    let found = eventually(&other, "/api/v1/courses?q=pivot", |b| {
+        b.contains("Budgets, and now pivot tables.")
+    })
+    .await;
+    assert!(
+        found.contains("\"summary\":\"Budgets, and now pivot tables.\""),
+        "{found}"
+    );
 
     // Erasing the reviewer: gone from the other node's answers too.
     erase_me(&app, &ann.client).await;

@@ -115,6 +115,28 @@ async fn provider_staff_import_all_or_nothing_and_see_counts_only() {
         .get_json(&app.client, "/api/v1/courses?provider=codeworks")
         .await;
     assert_eq!(all["total"], 2, "no duplicates");
+    // A result's card shows the course as last imported.
+    let renamed = CATALOG
+        .replace("Python for beginners", "Python from scratch")
+        .replace(
+            r#""teaches": ["Python"]"#,
+            r#""teaches": ["Python", "Automation"]"#,
+        );
+    let (status, body) = import(&app, &staff.client, "application/ld+json", &renamed).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, found) = app.get_json(&app.client, "/api/v1/courses?q=scratch").await;
+    assert_eq!(found["total"], 1, "{found}");
+    let card = &found["courses"][0];
+    assert_eq!(card["title"], "Python from scratch");
+    assert_eq!(card["skills"], json!(["Automation", "Python"]));
+    assert_eq!(
+        (&card["provider"], &card["partner_content"]),
+        (&json!("codeworks"), &json!(true))
+    );
+    let (_, old) = app
+        .get_json(&app.client, "/api/v1/courses?q=beginners")
+        .await;
+    assert_eq!(old["total"], 0, "the old title is gone: {old}");
     let (_, py) = app
         .get_json(&app.client, "/api/v1/courses/python-for-beginners")
         .await;
