@@ -184,6 +184,15 @@ impl DataKey {
     }
 }
 
+/// What tells one sealed value from every other: its format byte and
+/// random nonce. Sealing draws a fresh 192-bit nonce every time, so two
+/// values with the same one are the same sealing of the same text, and a
+/// cache of decrypted values can check that a row still holds what it
+/// decrypted without keeping the ciphertext.
+pub fn sealing_id(sealed: &[u8]) -> Option<[u8; 1 + NONCE_LEN]> {
+    sealed.get(..1 + NONCE_LEN)?.try_into().ok()
+}
+
 fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let cipher = XChaCha20Poly1305::new(key.into());
     let mut nonce = [0u8; NONCE_LEN];

@@ -27,6 +27,9 @@ pub enum Generation {
     /// Course reviews, their reports, and erasures (which take a person's
     /// reviews with them).
     Reviews,
+    /// Profiles: what members' cards show (handle, headline and who may
+    /// see it).
+    Profiles,
     /// Destroyed data keys: a node that sees it change forgets the keys
     /// it holds in memory, so an erasure on one node reaches the others.
     Keys,
@@ -38,6 +41,7 @@ impl Generation {
             Generation::Catalog => "catalog",
             Generation::Reviews => "reviews",
             Generation::Keys => "keys",
+            Generation::Profiles => "profiles",
         }
     }
 }

@@ -110,6 +110,9 @@ pub struct Store {
     pub(crate) reviews: learning::ReviewCache,
     /// This node's reading of the cache generations.
     generations: generations::Generations,
+    /// Cards and texts of the network, decrypted (see
+    /// [`network::NetworkCache`]).
+    pub(crate) network_cache: network::NetworkCache,
     /// Reaction changes waiting to be written together.
     pub(crate) reaction_writes: Arc<std::sync::Mutex<network::ReactionWrites>>,
 }
@@ -139,6 +142,7 @@ impl Store {
             hub: network::Hub::default(),
             reviews: learning::ReviewCache::default(),
             generations: generations::Generations::default(),
+            network_cache: network::NetworkCache::default(),
             reaction_writes: Arc::default(),
         })
     }

@@ -135,7 +135,7 @@ pub(crate) async fn member(state: &AppState, ctx: &Ctx) -> Result<MemberId, AppE
                 .into(),
         )
     })?;
-    state.store.network().ensure_profile(m.id).await?;
+    state.store.network().ensure_profile_exists(m.id).await?;
     Ok(m.id)
 }
 

@@ -90,7 +90,7 @@ impl Network<'_> {
             }
             None => None,
         };
-        self.ensure_profile(author).await?;
+        self.ensure_profile_exists(author).await?;
         let key = self.store.keyring.get(SubjectId(author.0)).await?;
         let id = Uuid::now_v7();
         let tx = self.store.writer.begin().await?;
@@ -349,6 +349,13 @@ impl Network<'_> {
         relations: &HashMap<Uuid, Relation>,
         cards: &HashMap<Uuid, PersonCard>,
     ) -> Result<Vec<CommentView>, StoreError> {
+        let stamp = self.stamp().await?;
+        let cache = &self.store.network_cache;
+        let mut texts = cache.texts(
+            stamp,
+            rows.iter()
+                .map(|c| (c.id, c.author_id, &c.body_ciphertext[..])),
+        );
         let mut out = Vec::with_capacity(rows.len());
         for c in rows {
             if relations.get(&c.author_id) == Some(&Relation::Blocked) {
@@ -383,12 +390,27 @@ impl Network<'_> {
                 Err(e) => return Err(e),
             };
             let mine = viewer.is_some_and(|v| v.0 == c.author_id);
+            let body = match texts.remove(&c.id) {
+                Some(t) => t.text.clone(),
+                None => {
+                    let body = decrypt(&key, BODY_CTX, &c.body_ciphertext)?;
+                    cache.put_text(
+                        stamp,
+                        c.id,
+                        c.author_id,
+                        &c.body_ciphertext,
+                        body.clone(),
+                        Vec::new(),
+                    );
+                    body
+                }
+            };
             out.push(CommentView {
                 id: c.id,
                 post_id: c.post_id,
                 parent_id: c.parent_id,
                 author,
-                body: decrypt(&key, BODY_CTX, &c.body_ciphertext)?,
+                body,
                 created_at: from_ms(c.created_at),
                 edited_at: c.edited_at.map(from_ms),
                 reactions: counts(&[

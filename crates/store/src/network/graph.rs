@@ -87,7 +87,7 @@ impl Network<'_> {
             .one(&self.store.db)
             .await?
             .ok_or(NetworkError::NotFound)?;
-        self.ensure_profile(from).await?;
+        self.ensure_profile_exists(from).await?;
         if let Some(theirs) = self.request_between(to, from, &self.store.writer).await? {
             self.connect(theirs).await?;
             return Ok(RequestOutcome::Connected);

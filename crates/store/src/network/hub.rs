@@ -4,9 +4,11 @@
 //! this node; nobody else costs anything.
 //!
 //! The hub carries no content, only "look again": pages then read what
-//! changed through the same checked paths as any other read. Across
-//! several nodes, the same signals travel over NATS (see docs/operations.md);
-//! on one node this in-process hub is all there is.
+//! changed through the same checked paths as any other read. It is
+//! per node: carrying the same signals across nodes (over NATS, as
+//! DESIGN.md plans) is not built yet, so on several nodes a page hears
+//! live only of what was written through its own node, and finds the
+//! rest when it next reloads.
 
 use serde::Serialize;
 use std::collections::HashMap;

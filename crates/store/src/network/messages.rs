@@ -95,7 +95,7 @@ impl Network<'_> {
                 is_request = true;
             }
         }
-        self.ensure_profile(from).await?;
+        self.ensure_profile_exists(from).await?;
         let mine = self.store.keyring.get(SubjectId(from.0)).await?;
         let theirs = self.store.keyring.get(SubjectId(to.0)).await?;
         let now = self.store.now_ms();

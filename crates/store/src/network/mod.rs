@@ -10,6 +10,7 @@
 //! Everything people write is encrypted under the writer's key, so
 //! erasing a member makes their words unreadable in every copy at once.
 
+mod cache;
 mod comments;
 mod feed;
 mod graph;
@@ -22,6 +23,7 @@ mod posts;
 mod profiles;
 mod reactions;
 
+pub use cache::NetworkCache;
 pub use comments::*;
 pub use feed::*;
 pub use graph::*;
@@ -37,7 +39,7 @@ pub use reactions::*;
 use crate::entity::profile;
 use crate::{Store, StoreError};
 use lyceum_core::domain::datamap::ERASED_AUTHOR;
-use lyceum_core::domain::network::{Audience, Relation, TextError};
+use lyceum_core::domain::network::{Audience, ReactionKind, Relation, TextError};
 use lyceum_core::domain::{MemberId, SubjectId};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 use serde::Serialize;
@@ -130,18 +132,30 @@ pub(crate) const HEADLINE_CTX: &str = "profiles.headline";
 
 impl Network<'_> {
     /// How `viewer` stands to each of `owners`: one query for blocks and
-    /// one for connections, however many owners.
+    /// connections, however many owners.
     pub async fn relations(
         &self,
         viewer: Option<MemberId>,
         owners: &[Uuid],
     ) -> Result<HashMap<Uuid, Relation>, StoreError> {
+        Ok(self.relations_and_reactions(viewer, owners, &[]).await?.0)
+    }
+
+    /// [`Network::relations`], and the viewer's reactions among `targets`,
+    /// in the same statement (a feed page needs both).
+    pub(crate) async fn relations_and_reactions(
+        &self,
+        viewer: Option<MemberId>,
+        owners: &[Uuid],
+        targets: &[Uuid],
+    ) -> Result<(HashMap<Uuid, Relation>, HashMap<Uuid, ReactionKind>), StoreError> {
         let mut out: HashMap<Uuid, Relation> = HashMap::with_capacity(owners.len());
+        let mut reactions = HashMap::new();
         let Some(viewer) = viewer else {
             for o in owners {
                 out.insert(*o, Relation::Anyone);
             }
-            return Ok(out);
+            return Ok((out, reactions));
         };
         let mut others: Vec<Uuid> = owners.iter().copied().filter(|o| *o != viewer.0).collect();
         others.sort_unstable();
@@ -150,39 +164,65 @@ impl Network<'_> {
             out.insert(*o, Relation::Member);
         }
         out.insert(viewer.0, Relation::Myself);
-        if others.is_empty() {
-            return Ok(out);
-        }
-        // Connections and blocks either way in one statement: `kind` 0 is a
-        // connection, 1 a block (which wins).
-        let marks: Vec<String> = (0..others.len()).map(|i| format!("${}", i + 2)).collect();
-        let marks = marks.join(", ");
-        let sql = format!(
-            "SELECT other_id AS id, 0 AS kind FROM connections WHERE member_id = $1 AND other_id IN ({marks}) \
-             UNION ALL SELECT blocked_id, 1 FROM blocks WHERE blocker_id = $1 AND blocked_id IN ({marks}) \
-             UNION ALL SELECT blocker_id, 1 FROM blocks WHERE blocked_id = $1 AND blocker_id IN ({marks})"
-        );
+        let mut parts = Vec::new();
         let mut values: Vec<sea_orm::Value> = vec![viewer.0.into()];
-        values.extend(others.iter().map(|o| sea_orm::Value::from(*o)));
+        let marks = |ids: &[Uuid], values: &mut Vec<sea_orm::Value>| {
+            let from = values.len() + 1;
+            values.extend(ids.iter().map(|o| sea_orm::Value::from(*o)));
+            (from..from + ids.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !others.is_empty() {
+            // Connections and blocks either way: `kind` c is a connection,
+            // b a block (which wins).
+            let m = marks(&others, &mut values);
+            parts.push(format!(
+                "SELECT other_id AS id, 'c' AS kind FROM connections WHERE member_id = $1 AND other_id IN ({m}) \
+                 UNION ALL SELECT blocked_id, 'b' FROM blocks WHERE blocker_id = $1 AND blocked_id IN ({m}) \
+                 UNION ALL SELECT blocker_id, 'b' FROM blocks WHERE blocked_id = $1 AND blocker_id IN ({m})"
+            ));
+        }
+        if !targets.is_empty() {
+            // The viewer's reactions: `kind` is the reaction's.
+            let m = marks(targets, &mut values);
+            parts.push(format!(
+                "SELECT target_id, kind FROM reactions WHERE member_id = $1 AND target_id IN ({m})"
+            ));
+        }
+        if parts.is_empty() {
+            return Ok((out, reactions));
+        }
         let rows = self
             .store
             .db
-            .query_all_raw(statement(self.store.backend(), &sql, values))
+            .query_all_raw(statement(
+                self.store.backend(),
+                &parts.join(" UNION ALL "),
+                values,
+            ))
             .await?;
         let mut blocked = Vec::new();
         for r in rows {
-            let other: Uuid = r.try_get_by_index(0)?;
-            let kind: i32 = r.try_get_by_index(1)?;
-            if kind == 0 {
-                out.insert(other, Relation::Connection);
-            } else {
-                blocked.push(other);
+            let id: Uuid = r.try_get_by_index(0)?;
+            let kind: String = r.try_get_by_index(1)?;
+            match kind.as_str() {
+                "c" => {
+                    out.insert(id, Relation::Connection);
+                }
+                "b" => blocked.push(id),
+                k => {
+                    if let Some(k) = ReactionKind::from_key(k) {
+                        reactions.insert(id, k);
+                    }
+                }
             }
         }
         for other in blocked {
             out.insert(other, Relation::Blocked);
         }
-        Ok(out)
+        Ok((out, reactions))
     }
 
     /// How `viewer` stands to one owner.
@@ -210,7 +250,10 @@ impl Network<'_> {
     }
 
     /// [`Network::cards`] when the viewer's relations to the members are
-    /// already known (hydrating a feed page needs them for both).
+    /// already known (hydrating a feed page needs them for both). What the
+    /// profiles hold comes from this node's cache when it can (see
+    /// [`NetworkCache`]); the headline is shown only where its audience
+    /// admits the viewer, as always.
     pub(crate) async fn cards_for(
         &self,
         relations: &HashMap<Uuid, Relation>,
@@ -219,19 +262,37 @@ impl Network<'_> {
         let mut unique: Vec<Uuid> = ids.to_vec();
         unique.sort_unstable();
         unique.dedup();
-        let profiles = profile::Entity::find()
-            .filter(profile::Column::MemberId.is_in(unique.clone()))
-            .all(&self.store.db)
-            .await?;
-        let mut out = HashMap::with_capacity(unique.len());
-        for p in profiles {
-            let Some(card) = self
-                .card_from(&p, relations.get(&p.member_id).copied())
+        let stamp = self.stamp().await?;
+        let cache = &self.store.network_cache;
+        let mut sources = cache.cards(stamp, &unique);
+        let missing: Vec<Uuid> = unique
+            .iter()
+            .filter(|id| !sources.contains_key(id))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            let profiles = profile::Entity::find()
+                .filter(profile::Column::MemberId.is_in(missing))
+                .all(&self.store.db)
+                .await?;
+            for p in profiles {
+                let source = match self.card_source(&p).await {
+                    Ok(s) => std::sync::Arc::new(s),
+                    Err(StoreError::KeyDestroyed) => continue,
+                    Err(e) => return Err(e),
+                };
+                cache.put_card(stamp, p.member_id, source.clone());
+                sources.insert(p.member_id, source);
+            }
+        }
+        let mut out = HashMap::with_capacity(sources.len());
+        for (id, source) in sources {
+            if let Some(card) = self
+                .card_with(id, &source, relations.get(&id).copied())
                 .await?
-            else {
-                continue;
-            };
-            out.insert(p.member_id, card);
+            {
+                out.insert(id, card);
+            }
         }
         Ok(out)
     }
@@ -241,25 +302,55 @@ impl Network<'_> {
         p: &profile::Model,
         relation: Option<Relation>,
     ) -> Result<Option<PersonCard>, StoreError> {
-        let member = match self.store.accounts().get(MemberId(p.member_id)).await {
+        let source = match self.card_source(p).await {
+            Ok(s) => s,
+            Err(StoreError::KeyDestroyed) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        self.card_with(p.member_id, &source, relation).await
+    }
+
+    /// What a card needs from a profile, decrypted.
+    async fn card_source(&self, p: &profile::Model) -> Result<cache::CardSource, StoreError> {
+        let key = self.store.keyring.get(SubjectId(p.member_id)).await?;
+        Ok(cache::CardSource {
+            handle: p.handle.clone(),
+            headline: decrypt(&key, HEADLINE_CTX, &p.headline_ciphertext)?,
+            headline_audience: audience(&p.vis_headline),
+        })
+    }
+
+    /// The card of a member who still has an account, as someone with
+    /// `relation` to them sees it.
+    async fn card_with(
+        &self,
+        id: Uuid,
+        source: &cache::CardSource,
+        relation: Option<Relation>,
+    ) -> Result<Option<PersonCard>, StoreError> {
+        let member = match self.store.accounts().get(MemberId(id)).await {
             Ok(Some(m)) => m,
             Ok(None) | Err(StoreError::KeyDestroyed) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let relation = relation.unwrap_or(Relation::Anyone);
-        let headline = if audience(&p.vis_headline).admits(relation) {
-            let key = self.store.keyring.get(SubjectId(p.member_id)).await?;
-            let h = decrypt(&key, HEADLINE_CTX, &p.headline_ciphertext)?;
-            (!h.is_empty()).then_some(h)
-        } else {
-            None
-        };
+        let shown = source
+            .headline_audience
+            .admits(relation.unwrap_or(Relation::Anyone));
         Ok(Some(PersonCard {
-            id: p.member_id,
-            handle: p.handle.clone(),
+            id,
+            handle: source.handle.clone(),
             name: member.display_name.as_str().to_owned(),
-            headline,
+            headline: (shown && !source.headline.is_empty()).then(|| source.headline.clone()),
         }))
+    }
+
+    /// The cache generations that this node's [`NetworkCache`] follows.
+    pub(crate) async fn stamp(&self) -> Result<cache::Stamp, StoreError> {
+        use crate::generations::Generation;
+        Ok((
+            self.store.generation(Generation::Profiles).await?,
+            self.store.generation(Generation::Keys).await?,
+        ))
     }
 
     /// Runs a statement written with `$1, $2…` placeholders on either

@@ -225,7 +225,7 @@ impl Network<'_> {
     }
 
     /// The notice row, or none when the member turned its kind off.
-    async fn notice_row(
+    pub(crate) async fn notice_row(
         &self,
         to: MemberId,
         actor: Option<MemberId>,

@@ -120,7 +120,7 @@ impl Network<'_> {
                 "Choose who may see the post: your connections, all members or anyone.".into(),
             ));
         }
-        self.ensure_profile(author).await?;
+        self.ensure_profile_exists(author).await?;
         let key = self.store.keyring.get(SubjectId(author.0)).await?;
         let id = Uuid::now_v7();
         let now = self.store.now_ms();
@@ -592,7 +592,13 @@ impl Network<'_> {
         };
         let mut people: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
         people.extend(rows.iter().map(|c| c.author_id));
-        let relations = self.relations(viewer, &people).await?;
+        // The viewer's reactions are read with the relations, for every
+        // post and comment here; only those of what is shown are used.
+        let mut targets = all.clone();
+        targets.extend(rows.iter().map(|c| c.id));
+        let (relations, mine) = self
+            .relations_and_reactions(viewer, &people, &targets)
+            .await?;
         let visible: Vec<post::Model> = posts
             .into_iter()
             .filter(|p| {
@@ -622,12 +628,6 @@ impl Network<'_> {
         {
             latest.entry(v.post_id).or_default().push(v);
         }
-        let mut targets = ids.clone();
-        targets.extend(latest.values().flatten().map(|c| c.id));
-        let mine = match viewer {
-            Some(v) => self.my_reactions(v, &targets).await?,
-            None => HashMap::new(),
-        };
         for list in latest.values_mut() {
             for c in list.iter_mut() {
                 c.my_reaction = mine.get(&c.id).copied();
@@ -638,6 +638,7 @@ impl Network<'_> {
             let Some(author) = cards.get(&p.author_id).cloned() else {
                 continue;
             };
+            // Also what keeps words cached below from outliving the key.
             let key = match self.store.keyring.get(SubjectId(p.author_id)).await {
                 Ok(k) => k,
                 Err(StoreError::KeyDestroyed) => continue,
@@ -645,16 +646,42 @@ impl Network<'_> {
             };
             keyed.push((p, author, key));
         }
-        let mut images = self
-            .images_of(&keyed.iter().map(|(p, _, k)| (p.id, k)).collect::<Vec<_>>())
-            .await?;
+        let stamp = self.stamp().await?;
+        let cache = &self.store.network_cache;
+        let mut texts = cache.texts(
+            stamp,
+            keyed
+                .iter()
+                .map(|(p, _, _)| (p.id, p.author_id, &p.body_ciphertext[..])),
+        );
+        let missing: Vec<_> = keyed
+            .iter()
+            .filter(|(p, _, _)| !texts.contains_key(&p.id))
+            .map(|(p, _, k)| (p.id, k))
+            .collect();
+        if !missing.is_empty() {
+            let mut images = self.images_of(&missing).await?;
+            for (p, _, key) in &keyed {
+                if texts.contains_key(&p.id) {
+                    continue;
+                }
+                let body = decrypt(key, BODY_CTX, &p.body_ciphertext)?;
+                let images = images.remove(&p.id).unwrap_or_default();
+                let text =
+                    cache.put_text(stamp, p.id, p.author_id, &p.body_ciphertext, body, images);
+                texts.insert(p.id, text);
+            }
+        }
         let mut out = Vec::with_capacity(keyed.len());
-        for (p, author, key) in keyed {
+        for (p, author, _) in keyed {
+            let Some(text) = texts.get(&p.id) else {
+                continue;
+            };
             out.push(PostView {
                 id: p.id,
                 author,
                 audience: audience(&p.audience),
-                body: decrypt(&key, BODY_CTX, &p.body_ciphertext)?,
+                body: text.text.clone(),
                 created_at: from_ms(p.created_at),
                 edited_at: p.edited_at.map(from_ms),
                 reactions: post_counts(&p),
@@ -662,7 +689,7 @@ impl Network<'_> {
                 my_reaction: mine.get(&p.id).copied(),
                 comments: latest.remove(&p.id).unwrap_or_default(),
                 removed: p.removed_at.is_some(),
-                images: images.remove(&p.id).unwrap_or_default(),
+                images: text.images.clone(),
                 erased: false,
             });
         }

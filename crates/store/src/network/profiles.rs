@@ -219,6 +219,16 @@ pub struct ProfileView {
 impl Network<'_> {
     /// The member's profile row, created on first use with every section
     /// private and a handle made from their name.
+    /// [`Network::ensure_profile`] when the row itself is not needed: once
+    /// this node has seen the profile, answered from memory.
+    pub async fn ensure_profile_exists(&self, member: MemberId) -> Result<(), StoreError> {
+        if !self.store.network_cache.has_profile(member.0) {
+            self.ensure_profile(member).await?;
+            self.store.network_cache.put_profile(member.0);
+        }
+        Ok(())
+    }
+
     pub async fn ensure_profile(&self, member: MemberId) -> Result<profile::Model, StoreError> {
         // Every network request passes here: look on the read pool first,
         // so the common case never waits for SQLite's single writer.
@@ -357,6 +367,7 @@ impl Network<'_> {
         a.skills_ciphertext = Set(key.encrypt(SKILLS_CTX, skills.join("\n").as_bytes()));
         a.updated_at = Set(self.store.now_ms());
         a.update(&self.store.writer).await?;
+        self.profile_changed().await?;
         Ok(())
     }
 
@@ -393,6 +404,7 @@ impl Network<'_> {
                 e.into()
             }
         })?;
+        self.profile_changed().await?;
         Ok(handle)
     }
 
@@ -423,7 +435,14 @@ impl Network<'_> {
         a.allow_email_download = Set(s.email_download);
         a.updated_at = Set(self.store.now_ms());
         a.update(&self.store.writer).await?;
-        Ok(())
+        self.profile_changed().await
+    }
+
+    /// Tells every node's card cache that a profile changed.
+    async fn profile_changed(&self) -> Result<(), StoreError> {
+        self.store
+            .bump(crate::generations::Generation::Profiles)
+            .await
     }
 
     /// Adds a position or a course of study.
@@ -461,7 +480,7 @@ impl Network<'_> {
                 "The last year cannot be before the first.".into(),
             ));
         }
-        self.ensure_profile(member).await?;
+        self.ensure_profile_exists(member).await?;
         let key = self.store.keyring.get(SubjectId(member.0)).await?;
         let id = Uuid::now_v7();
         profile_entry::ActiveModel {

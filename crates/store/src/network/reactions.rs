@@ -168,10 +168,12 @@ pub struct Reactor {
 }
 
 impl Network<'_> {
+    /// What a member may react to: a post or comment they may see, whose
+    /// author has not blocked them nor been blocked by them.
     async fn target(&self, member: MemberId, id: Uuid) -> Result<Target, NetworkError> {
         if let Some(p) = post::Entity::find_by_id(id).one(&self.store.db).await? {
-            let p = self.visible_post(Some(member), p.id).await?;
-            if p.removed_at.is_some() {
+            let relation = self.relation(Some(member), p.author_id).await?;
+            if !super::posts::may_see(&p, relation) || p.removed_at.is_some() {
                 return Err(NetworkError::NotFound);
             }
             return Ok(Target::Post {
@@ -208,16 +210,19 @@ impl Network<'_> {
         let (post_id, author) = target.post_and_author();
         let comment = matches!(target, Target::Comment { .. }).then_some(target_id);
         // Worked out before the write, so the notice (if the reaction is
-        // new) goes in the same transaction.
-        let notice = self
-            .notice_for(
+        // new) goes in the same transaction. Neither has blocked the other
+        // (`target` checked both ways), so only the author's settings count.
+        let notice = if author == member.0 {
+            None
+        } else {
+            self.notice_row(
                 MemberId(author),
-                member,
+                Some(member),
                 NoticeKind::Reaction,
-                Some(post_id),
-                comment,
+                [Some(post_id), comment, None],
             )
-            .await?;
+            .await?
+        };
         let to = notice.is_some().then_some(author);
         let applied = self
             .write_reaction(Change {

@@ -1873,3 +1873,148 @@ async fn a_password_change_is_emailed_through_the_ledger_without_any_consent() {
         "nothing left to retry"
     );
 }
+
+/// Ada's feed as read through `base` (either node).
+async fn feed_on(base: &str, c: &reqwest::Client) -> Value {
+    let res = c
+        .get(format!("{base}/api/v1/feed"))
+        .send()
+        .await
+        .expect("feed");
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.expect("json")
+}
+
+/// Reads the feed through `base` until `check` holds (other nodes learn of
+/// some changes within a second), or gives up after ten seconds.
+async fn feed_until(base: &str, c: &reqwest::Client, check: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let feed = feed_on(base, c).await;
+        if check(&feed) || std::time::Instant::now() > deadline {
+            return feed;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn feed_pages_show_edits_profile_changes_and_erasures_on_every_node() {
+    // Each node keeps cards and decrypted words of the feed in memory; a
+    // change made through one node must show on both, and an erased
+    // member's words must leave both nodes' memory.
+    let app = spawn_app().await;
+    let other = app.second_node().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let bo = member(&app, "bob", "Bob").await;
+    connect(&app, &ada, &bo, "bob").await;
+    set_privacy(&app, &bo, &[("headline", "connections")], &[]).await;
+    let id = post(&app, &bo, "Cached-First-Words", "connections").await;
+    let (s, c) = send(
+        &app,
+        &ada,
+        Method::POST,
+        &format!("/api/v1/posts/{id}/comments"),
+        Some(json!({"body": "Ada-First-Comment"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let comment = c["id"].as_str().expect("comment id").to_owned();
+    // Both nodes read the page once, so both hold it.
+    for base in [app.url(""), other.clone()] {
+        let feed = feed_on(base.trim_end_matches('/'), &ada).await;
+        let p = &feed["posts"][0];
+        assert_eq!(p["body"], "Cached-First-Words", "{feed}");
+        assert_eq!(p["author"]["headline"], "Bob's headline", "{feed}");
+        assert_eq!(p["comments"][0]["body"], "Ada-First-Comment", "{feed}");
+    }
+
+    // Edits show on the next read on either node: the cache keeps words
+    // only for the exact sealing the row still holds.
+    let (s, _) = send(
+        &app,
+        &bo,
+        Method::PATCH,
+        &format!("/api/v1/posts/{id}"),
+        Some(json!({"body": "Cached-Second-Words"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = send(
+        &app,
+        &ada,
+        Method::PATCH,
+        &format!("/api/v1/comments/{comment}"),
+        Some(json!({"body": "Ada-Second-Comment"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    for base in [app.url(""), other.clone()] {
+        let feed = feed_on(base.trim_end_matches('/'), &ada).await;
+        let p = &feed["posts"][0];
+        assert_eq!(p["body"], "Cached-Second-Words", "{feed}");
+        assert_eq!(p["comments"][0]["body"], "Ada-Second-Comment", "{feed}");
+    }
+
+    // Bob hides his headline and takes a new handle: at once on this node,
+    // within a second on the other.
+    set_privacy(&app, &bo, &[], &[]).await;
+    let here = feed_on(app.url("").trim_end_matches('/'), &ada).await;
+    assert_eq!(
+        here["posts"][0]["author"]["headline"],
+        Value::Null,
+        "{here}"
+    );
+    let (s, body) = send(
+        &app,
+        &bo,
+        Method::PUT,
+        "/api/v1/me/profile",
+        Some(json!({"handle": "bob-renamed", "headline": "Bob's headline"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let here = feed_on(app.url("").trim_end_matches('/'), &ada).await;
+    assert_eq!(
+        here["posts"][0]["author"]["headline"],
+        Value::Null,
+        "{here}"
+    );
+    assert_eq!(
+        here["posts"][0]["author"]["handle"], "bob-renamed",
+        "{here}"
+    );
+    let there = feed_until(&other, &ada, |f| {
+        f["posts"][0]["author"]["handle"] == "bob-renamed"
+    })
+    .await;
+    assert_eq!(
+        there["posts"][0]["author"]["headline"],
+        Value::Null,
+        "{there}"
+    );
+    assert_eq!(
+        there["posts"][0]["author"]["handle"], "bob-renamed",
+        "{there}"
+    );
+
+    // Bob is erased: his words leave both nodes.
+    let (s, _) = send(
+        &app,
+        &bo,
+        Method::DELETE,
+        "/api/v1/me",
+        Some(json!({"password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    Worker::new(app.store.clone())
+        .run_due()
+        .await
+        .expect("jobs");
+    let gone = |f: &Value| !f.to_string().contains("Cached-Second-Words");
+    let here = feed_on(app.url("").trim_end_matches('/'), &ada).await;
+    assert!(gone(&here), "{here}");
+    let there = feed_until(&other, &ada, gone).await;
+    assert!(gone(&there), "{there}");
+}
