@@ -14,6 +14,7 @@ use lyceum_core::domain::learning::{CourseStatus, Language, Level};
 use lyceum_search::{CourseDoc, CourseIndex, Filters};
 use lyceum_store::learning::{CourseCard, CoursePage, CourseQuery, FacetValue, Facets, IndexRow};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -56,6 +57,8 @@ pub struct CatalogSearch {
     cards: RwLock<HashMap<Uuid, CourseCard>>,
     sync: tokio::sync::Mutex<SyncState>,
     seen: RwLock<Seen>,
+    /// A periodic look is under way.
+    looking: AtomicBool,
 }
 
 /// A published course's card, as a result shows it.
@@ -151,13 +154,14 @@ impl CatalogSearch {
                 checked: None,
                 providers: Arc::new(Vec::new()),
             }),
+            looking: AtomicBool::new(false),
         })
     }
 
     /// Takes in the courses changed since the last sync, if the store says
-    /// there were writes here or a second has passed. The periodic look is
-    /// taken by one search while the others answer from the index as it
-    /// is; after a write on this node every search waits for it, so a
+    /// there were writes here or a second has passed. The periodic look
+    /// runs on a task of its own while searches answer from the index as
+    /// it is; after a write on this node every search waits for it, so a
     /// writer finds what it wrote.
     pub async fn sync(&self, state: &AppState) -> Result<Providers, AppError> {
         let version = state.store.catalog_version();
@@ -172,15 +176,36 @@ impl CatalogSearch {
         if current && checked.is_some_and(|t| t.elapsed() < RECHECK) {
             return Ok(providers);
         }
-        // Until the index has been filled once, every search waits for it.
-        let mut s = if current && checked.is_some() {
-            match self.sync.try_lock() {
-                Ok(s) => s,
-                Err(_) => return Ok(providers),
+        if current && checked.is_some() {
+            // The periodic look runs beside the searches, never inside
+            // one: searches answer from the index as it is, and what
+            // changed elsewhere is taken in within about a second.
+            if !self.looking.swap(true, Ordering::AcqRel) {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let search = state.search.clone();
+                    let s = search.sync.lock().await;
+                    if let Err(e) = search.catch_up(&state, s).await {
+                        tracing::warn!(error = ?e, "the catalog index could not catch up");
+                    }
+                    search.looking.store(false, Ordering::Release);
+                });
             }
-        } else {
-            self.sync.lock().await
-        };
+            return Ok(providers);
+        }
+        // After a write here, and until the index has been filled once,
+        // every search waits for it.
+        let s = self.sync.lock().await;
+        self.catch_up(state, s).await
+    }
+
+    /// Takes in the courses changed since the last look.
+    async fn catch_up(
+        &self,
+        state: &AppState,
+        mut s: tokio::sync::MutexGuard<'_, SyncState>,
+    ) -> Result<Providers, AppError> {
+        let version = state.store.catalog_version();
         let seen_version = self.seen.read().unwrap_or_else(|e| e.into_inner()).version;
         let since_ms = s.since_ms;
         // After a write on this node, take everything at the boundary again
