@@ -1922,7 +1922,7 @@ async fn feed_pages_show_edits_profile_changes_and_erasures_on_every_node() {
     let comment = c["id"].as_str().expect("comment id").to_owned();
     // Both nodes read the page once, so both hold it.
     for base in [app.url(""), other.clone()] {
-        let feed = feed_on(base.trim_end_matches('/'), &ada).await;
+        let feed = feed_on(&base, &ada).await;
         let p = &feed["posts"][0];
         assert_eq!(p["body"], "Cached-First-Words", "{feed}");
         assert_eq!(p["author"]["headline"], "Bob's headline", "{feed}");
@@ -1950,7 +1950,7 @@ async fn feed_pages_show_edits_profile_changes_and_erasures_on_every_node() {
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     for base in [app.url(""), other.clone()] {
-        let feed = feed_on(base.trim_end_matches('/'), &ada).await;
+        let feed = feed_on(&base, &ada).await;
         let p = &feed["posts"][0];
         assert_eq!(p["body"], "Cached-Second-Words", "{feed}");
         assert_eq!(p["comments"][0]["body"], "Ada-Second-Comment", "{feed}");
@@ -1959,7 +1959,7 @@ async fn feed_pages_show_edits_profile_changes_and_erasures_on_every_node() {
     // Bob hides his headline and takes a new handle: at once on this node,
     // within a second on the other.
     set_privacy(&app, &bo, &[], &[]).await;
-    let here = feed_on(app.url("").trim_end_matches('/'), &ada).await;
+    let here = feed_on(&app.url(""), &ada).await;
     assert_eq!(
         here["posts"][0]["author"]["headline"],
         Value::Null,
@@ -1974,7 +1974,7 @@ async fn feed_pages_show_edits_profile_changes_and_erasures_on_every_node() {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let here = feed_on(app.url("").trim_end_matches('/'), &ada).await;
+    let here = feed_on(&app.url(""), &ada).await;
     assert_eq!(
         here["posts"][0]["author"]["headline"],
         Value::Null,
@@ -1999,21 +1999,13 @@ async fn feed_pages_show_edits_profile_changes_and_erasures_on_every_node() {
     );
 
     // Bob is erased: his words leave both nodes.
-    let (s, _) = send(
-        &app,
-        &bo,
-        Method::DELETE,
-        "/api/v1/me",
-        Some(json!({"password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::ACCEPTED);
+    erase_me(&app, &bo).await;
     Worker::new(app.store.clone())
         .run_due()
         .await
         .expect("jobs");
     let gone = |f: &Value| !f.to_string().contains("Cached-Second-Words");
-    let here = feed_on(app.url("").trim_end_matches('/'), &ada).await;
+    let here = feed_on(&app.url(""), &ada).await;
     assert!(gone(&here), "{here}");
     let there = feed_until(&other, &ada, gone).await;
     assert!(gone(&there), "{there}");
