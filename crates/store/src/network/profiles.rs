@@ -217,8 +217,6 @@ pub struct ProfileView {
 }
 
 impl Network<'_> {
-    /// The member's profile row, created on first use with every section
-    /// private and a handle made from their name.
     /// [`Network::ensure_profile`] when the row itself is not needed: once
     /// this node has seen the profile, answered from memory.
     pub async fn ensure_profile_exists(&self, member: MemberId) -> Result<(), StoreError> {
@@ -229,6 +227,8 @@ impl Network<'_> {
         Ok(())
     }
 
+    /// The member's profile row, created on first use with every section
+    /// private and a handle made from their name.
     pub async fn ensure_profile(&self, member: MemberId) -> Result<profile::Model, StoreError> {
         // Every network request passes here: look on the read pool first,
         // so the common case never waits for SQLite's single writer.
