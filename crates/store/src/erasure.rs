@@ -78,6 +78,7 @@ impl Store {
             )
             .exec(&self.writer)
             .await?;
+        self.sessions_ended(None).await?;
         member::Entity::update_many()
             .col_expr(member::Column::Status, Expr::value("closed"))
             .col_expr(member::Column::ClosedAt, Expr::value(now))

@@ -33,6 +33,10 @@ pub enum Generation {
     /// Destroyed data keys: a node that sees it change forgets the keys
     /// it holds in memory, so an erasure on one node reaches the others.
     Keys,
+    /// Ended sessions (signing out, signing out everywhere, erasure): a
+    /// node that sees it change stops trusting the sessions it holds in
+    /// memory.
+    Sessions,
 }
 
 impl Generation {
@@ -42,6 +46,7 @@ impl Generation {
             Generation::Reviews => "reviews",
             Generation::Keys => "keys",
             Generation::Profiles => "profiles",
+            Generation::Sessions => "sessions",
         }
     }
 }

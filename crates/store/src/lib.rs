@@ -113,6 +113,8 @@ pub struct Store {
     /// Cards and texts of the network, decrypted (see
     /// [`network::NetworkCache`]).
     pub(crate) network_cache: network::NetworkCache,
+    /// Recently read sessions (see [`sessions::SessionCache`]).
+    pub(crate) sessions_cache: sessions::SessionCache,
     /// Reaction changes waiting to be written together.
     pub(crate) reaction_writes: Arc<std::sync::Mutex<network::ReactionWrites>>,
 }
@@ -143,6 +145,7 @@ impl Store {
             reviews: learning::ReviewCache::default(),
             generations: generations::Generations::default(),
             network_cache: network::NetworkCache::default(),
+            sessions_cache: sessions::SessionCache::default(),
             reaction_writes: Arc::default(),
         })
     }

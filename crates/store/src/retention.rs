@@ -249,10 +249,14 @@ impl Store {
             self.erase_rows(SubjectId(*id)).await?;
         }
         // Sessions of closed accounts end at closing; make sure of it.
-        session::Entity::delete_many()
+        let ended = session::Entity::delete_many()
             .filter(session::Column::MemberId.is_in(closed.clone()))
             .exec(&self.writer)
-            .await?;
+            .await?
+            .rows_affected;
+        if ended > 0 {
+            self.sessions_ended(None).await?;
+        }
         let (erased_guests, expired_seats) = self.scrub_guests(now).await?;
         let expired_notices = self.network().expire_notices().await?;
         let mut expired_by_operator = 0;

@@ -3,12 +3,14 @@
 //! not let anyone sign in as someone else.
 
 use crate::entity::session;
+use crate::generations::Generation;
 use crate::{Store, StoreError};
 use lyceum_core::domain::{GuestId, MemberId};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// How long a signed-in session lasts at most.
 pub const MEMBER_SESSION_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -84,6 +86,87 @@ fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// How stale `last_seen_at` may get before a request rewrites it. An idle
+/// limit needs a fresher time: within a fifteenth of the limit (a minute
+/// for the default fifteen).
+fn touch_every(s: &Session) -> i64 {
+    s.idle_timeout_ms
+        .map_or(TOUCH_EVERY_MS, |idle| (idle / 15).min(TOUCH_EVERY_MS))
+}
+
+/// Sessions this node read recently, by token hash, so that a request
+/// does not cost a database read before its real work.
+///
+/// An entry is used only while:
+/// - the `sessions` cache generation is the one read before its row
+///   (every way a session ends early bumps it: signing out, signing out
+///   everywhere, erasure, closing), so a session ended on another node is
+///   refused here within [`crate::generations::RECHECK`], and at once on
+///   the node that ended it;
+/// - its `last_seen_at` needs no refresh, which keeps idle limits exact:
+///   a refresh (at most every minute on a shared computer, five minutes
+///   elsewhere) reads the row again, and finds it gone if another node
+///   ended it for idleness;
+/// - it has not expired, and is younger than [`SessionCache::TTL`].
+#[derive(Debug, Default, Clone)]
+pub struct SessionCache {
+    inner: std::sync::Arc<std::sync::Mutex<HashMap<Vec<u8>, Cached>>>,
+}
+
+/// A session, the `sessions` generation read before its row, and when.
+type Cached = (Session, i64, std::time::Instant);
+
+impl SessionCache {
+    /// Longest an entry is trusted, whatever the generations say.
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(300);
+    const MAX: usize = 100_000;
+
+    fn get(&self, stamp: i64, hash: &[u8]) -> Option<Session> {
+        let map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(hash)
+            .filter(|(_, at, t)| *at == stamp && t.elapsed() < Self::TTL)
+            .map(|(s, _, _)| s.clone())
+    }
+
+    fn put(&self, stamp: i64, s: &Session) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX {
+            map.retain(|_, (_, at, t)| *at == stamp && t.elapsed() < Self::TTL);
+            if map.len() >= Self::MAX {
+                map.clear();
+            }
+        }
+        map.insert(
+            s.token_hash.clone(),
+            (s.clone(), stamp, std::time::Instant::now()),
+        );
+    }
+
+    fn forget(&self, hash: &[u8]) {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(hash);
+    }
+
+    fn clear(&self) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+impl Store {
+    /// Records that sessions ended before their time: this node forgets
+    /// `one` (or all it holds), and every node stops trusting what it
+    /// holds when it next reads the generations.
+    pub(crate) async fn sessions_ended(&self, one: Option<&[u8]>) -> Result<(), StoreError> {
+        match one {
+            Some(hash) => self.sessions_cache.forget(hash),
+            None => self.sessions_cache.clear(),
+        }
+        self.bump(Generation::Sessions).await
+    }
 }
 
 /// The row key for a cookie token.
@@ -166,18 +249,35 @@ impl<'a> Sessions<'a> {
 
     /// The live session for a cookie token, if any. Refreshes
     /// `last_seen_at` at most every few minutes.
+    ///
+    /// A session read in the last few minutes is answered from this node's
+    /// memory (see [`SessionCache`]) unless it is due for its
+    /// `last_seen_at` refresh, which reads the row again.
     pub async fn find(&self, token: &str) -> Result<Option<Session>, StoreError> {
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
         let now = self.store.now_ms();
-        let Some(row) = session::Entity::find_by_id(hash_token(token))
+        let hash = hash_token(token);
+        // Read before the row, so a row read just before it was deleted
+        // carries an older stamp than the deletion's and is not trusted.
+        let stamp = self.store.generation(Generation::Sessions).await?;
+        let cache = &self.store.sessions_cache;
+        if let Some(s) = cache.get(stamp, &hash)
+            && now < s.expires_at
+            && now - s.last_seen_at <= touch_every(&s)
+        {
+            return Ok(Some(s));
+        }
+        let Some(row) = session::Entity::find_by_id(hash.clone())
             .one(&self.store.db)
             .await?
         else {
+            cache.forget(&hash);
             return Ok(None);
         };
         if row.expires_at <= now {
+            cache.forget(&hash);
             return Ok(None);
         }
         if let Some(idle) = row.idle_timeout_ms
@@ -188,7 +288,7 @@ impl<'a> Sessions<'a> {
             self.delete(&row.token_hash).await?;
             return Ok(None);
         }
-        let s = Session {
+        let mut s = Session {
             token_hash: row.token_hash,
             member_id: row.member_id.map(MemberId),
             guest_id: row.guest_id.map(GuestId),
@@ -198,18 +298,15 @@ impl<'a> Sessions<'a> {
             expires_at: row.expires_at,
             last_seen_at: row.last_seen_at,
         };
-        // An idle limit needs a fresher last-seen time: within a fifteenth
-        // of the limit (a minute for the default fifteen).
-        let touch_every = s
-            .idle_timeout_ms
-            .map_or(TOUCH_EVERY_MS, |idle| (idle / 15).min(TOUCH_EVERY_MS));
-        if now - s.last_seen_at > touch_every {
+        if now - s.last_seen_at > touch_every(&s) {
             session::Entity::update_many()
                 .col_expr(session::Column::LastSeenAt, Expr::value(now))
                 .filter(session::Column::TokenHash.eq(s.token_hash.clone()))
                 .exec(&self.store.writer)
                 .await?;
+            s.last_seen_at = now;
         }
+        cache.put(stamp, &s);
         Ok(Some(s))
     }
 
@@ -219,12 +316,12 @@ impl<'a> Sessions<'a> {
         self.store.now_ms() - session.last_seen_at
     }
 
-    /// Ends one session.
+    /// Ends one session, on every node (see [`SessionCache`]).
     pub async fn delete(&self, token_hash: &[u8]) -> Result<(), StoreError> {
         session::Entity::delete_by_id(token_hash.to_vec())
             .exec(&self.store.writer)
             .await?;
-        Ok(())
+        self.store.sessions_ended(Some(token_hash)).await
     }
 
     /// Ends every session of a member, optionally keeping one.
@@ -237,7 +334,9 @@ impl<'a> Sessions<'a> {
         if let Some(keep) = except {
             q = q.filter(session::Column::TokenHash.ne(keep.to_vec()));
         }
-        Ok(q.exec(&self.store.writer).await?.rows_affected)
+        let ended = q.exec(&self.store.writer).await?.rows_affected;
+        self.store.sessions_ended(None).await?;
+        Ok(ended)
     }
 
     /// Deletes expired sessions; run by the job queue.

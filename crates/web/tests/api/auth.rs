@@ -122,6 +122,99 @@ async fn sign_out_everywhere_ends_every_session() {
     );
 }
 
+/// `GET /api/v1/me` through `base` with a cookie.
+async fn me_on(base: &str, cookie: &str) -> StatusCode {
+    reqwest::Client::new()
+        .get(format!("{base}/api/v1/me"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("request")
+        .status()
+}
+
+/// Asks `base` until the cookie is refused, for at most ten seconds.
+async fn refused_within(base: &str, cookie: &str) -> StatusCode {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let s = me_on(base, cookie).await;
+        if s == StatusCode::UNAUTHORIZED || std::time::Instant::now() > deadline {
+            return s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Signs in through the API and returns the session cookie.
+async fn signed_in_cookie(app: &TestApp, email: &str) -> String {
+    let (s, headers, _) = app
+        .post_json(
+            &client(),
+            "/api/v1/auth/signin",
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    set_cookies(&headers)
+        .into_iter()
+        .next()
+        .expect("cookie set")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_session_ended_on_one_node_is_refused_on_every_node() {
+    // Each node keeps the sessions it read in memory; signing out, or out
+    // everywhere, through one node must end the session on both: at once
+    // on that node, within a second on the other.
+    let app = spawn_app().await;
+    let other = app.second_node().await;
+    app.sign_up("ann@example.org", "Ann").await;
+    let here = app.url("");
+    let laptop = signed_in_cookie(&app, "ann@example.org").await;
+    let phone = signed_in_cookie(&app, "ann@example.org").await;
+    for cookie in [&laptop, &phone] {
+        for base in [&here, &other] {
+            assert_eq!(me_on(base, cookie).await, StatusCode::OK);
+        }
+    }
+
+    let res = reqwest::Client::new()
+        .post(format!("{here}/api/v1/auth/signout"))
+        .header("cookie", &laptop)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(me_on(&here, &laptop).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused_within(&other, &laptop).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // The other session lives on, on both nodes.
+    assert_eq!(me_on(&here, &phone).await, StatusCode::OK);
+    assert_eq!(me_on(&other, &phone).await, StatusCode::OK);
+
+    // Signing out everywhere through the other node.
+    let res = reqwest::Client::new()
+        .post(format!("{other}/api/v1/auth/signout-everywhere"))
+        .header("cookie", &phone)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("sign out everywhere");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(me_on(&other, &phone).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused_within(&here, &phone).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
     // A wrong current password is refused; a right one changes it and signs out the other computer.
