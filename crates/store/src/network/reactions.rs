@@ -322,15 +322,39 @@ impl Network<'_> {
         }
     }
 
+    /// Writes a batch in one transaction: as whole sets where it can (see
+    /// [`apply_together`]), and one change at a time, each in its own
+    /// savepoint, for whatever the sets could not take or when they fail.
     async fn apply_reactions(
         &self,
         changes: Vec<Change>,
     ) -> Result<Vec<Result<Applied, String>>, StoreError> {
         let tx = self.store.writer.begin().await?;
-        let mut out = Vec::with_capacity(changes.len());
-        for change in changes {
+        let now = self.store.now_ms();
+        let together = if changes.len() > 1 {
             let sp = tx.begin().await?;
-            match apply_reaction(&sp, change, self.store.now_ms()).await {
+            match apply_together(&sp, self.store.backend(), &changes, now).await {
+                Ok(done) => {
+                    sp.commit().await?;
+                    done
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "reactions written one at a time");
+                    sp.rollback().await?;
+                    vec![None; changes.len()]
+                }
+            }
+        } else {
+            vec![None; changes.len()]
+        };
+        let mut out = Vec::with_capacity(changes.len());
+        for (change, done) in changes.into_iter().zip(together) {
+            if let Some(a) = done {
+                out.push(Ok(a));
+                continue;
+            }
+            let sp = tx.begin().await?;
+            match apply_reaction(&sp, change, now).await {
                 Ok(a) => {
                     sp.commit().await?;
                     out.push(Ok(a));
@@ -513,6 +537,210 @@ impl Network<'_> {
 
 /// Posts or comments recounted per transaction after an erasure.
 const RECOUNT_PER_TRANSACTION: usize = 25;
+
+/// Writes a batch of changes as sets: one read of the rows they touch,
+/// then one insert, the updates and deletes grouped by target (and kind),
+/// one count update per target and one insert of notices, whatever the
+/// batch's size. Each change's outcome is what it would have been applied
+/// alone, in order, to the rows as read.
+///
+/// The rows read are locked on PostgreSQL (SQLite has one writer), so only
+/// a missing row can change under the batch: if another node inserts it
+/// first, the insert skips it and that member's changes come back as
+/// `None`, to be written one at a time after.
+async fn apply_together(
+    tx: &impl ConnectionTrait,
+    backend: sea_orm::DbBackend,
+    changes: &[Change],
+    now: i64,
+) -> Result<Vec<Option<Applied>>, StoreError> {
+    type Pair = (Uuid, Uuid);
+    let mut targets: Vec<Uuid> = changes.iter().map(|c| c.target_id).collect();
+    let mut members: Vec<Uuid> = changes.iter().map(|c| c.member.0).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    members.sort_unstable();
+    members.dedup();
+    let mut q = reaction::Entity::find()
+        .filter(reaction::Column::TargetId.is_in(targets))
+        .filter(reaction::Column::MemberId.is_in(members));
+    if backend == sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    let wanted: std::collections::HashSet<Pair> =
+        changes.iter().map(|c| (c.target_id, c.member.0)).collect();
+    let mut first: HashMap<Pair, Option<ReactionKind>> =
+        wanted.iter().map(|p| (*p, None)).collect();
+    for r in q.all(tx).await? {
+        let pair = (r.target_id, r.member_id);
+        if wanted.contains(&pair) {
+            first.insert(pair, ReactionKind::from_key(&r.kind));
+        }
+    }
+    // Each change against the state the ones before it left.
+    let mut state = first.clone();
+    let mut applied = Vec::with_capacity(changes.len());
+    for c in changes {
+        let now_kind = state.entry((c.target_id, c.member.0)).or_default();
+        let a = match (*now_kind, c.kind) {
+            (None, Some(_)) => Applied {
+                changed: true,
+                inserted: true,
+            },
+            (Some(old), Some(new)) => Applied {
+                changed: old != new,
+                inserted: false,
+            },
+            (Some(_), None) => Applied {
+                changed: true,
+                inserted: false,
+            },
+            (None, None) => Applied {
+                changed: false,
+                inserted: false,
+            },
+        };
+        *now_kind = c.kind;
+        applied.push(a);
+    }
+    // Where each pair started and ended, and what the pair is on.
+    let mut on: HashMap<Pair, &Change> = HashMap::new();
+    for c in changes {
+        on.insert((c.target_id, c.member.0), c);
+    }
+    let mut pairs: Vec<Pair> = on.keys().copied().collect();
+    pairs.sort_unstable();
+    let new_rows: Vec<(Pair, ReactionKind)> = pairs
+        .iter()
+        .filter(|p| first[*p].is_none())
+        .filter_map(|p| Some((*p, state[p]?)))
+        .collect();
+    let mut lost: std::collections::HashSet<Pair> = std::collections::HashSet::new();
+    if !new_rows.is_empty() {
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(new_rows.len() * 5);
+        let mut rows = Vec::with_capacity(new_rows.len());
+        for (i, ((target, member), kind)) in new_rows.iter().enumerate() {
+            let (post, _) = on[&(*target, *member)].target.post_and_author();
+            let n = i * 5;
+            rows.push(format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            ));
+            values.extend([
+                (*target).into(),
+                (*member).into(),
+                post.into(),
+                kind.key().into(),
+                now.into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO reactions (target_id, member_id, post_id, kind, created_at) VALUES {} \
+             ON CONFLICT (target_id, member_id) DO NOTHING RETURNING target_id, member_id",
+            rows.join(", ")
+        );
+        let mut written = std::collections::HashSet::new();
+        for r in tx
+            .query_all_raw(super::statement(backend, &sql, values))
+            .await?
+        {
+            written.insert((
+                r.try_get::<Uuid>("", "target_id")?,
+                r.try_get::<Uuid>("", "member_id")?,
+            ));
+        }
+        lost.extend(
+            new_rows
+                .iter()
+                .map(|(p, _)| *p)
+                .filter(|p| !written.contains(p)),
+        );
+    }
+    // Updates grouped by target and new kind, deletes by target.
+    let mut updates: HashMap<(Uuid, ReactionKind), Vec<Uuid>> = HashMap::new();
+    let mut deletes: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut deltas: HashMap<Uuid, (Target, [i32; 5])> = HashMap::new();
+    for p in pairs.iter().filter(|p| !lost.contains(*p)) {
+        let (from, to) = (first[p], state[p]);
+        if from == to {
+            continue;
+        }
+        match (from, to) {
+            (Some(_), Some(k)) => updates.entry((p.0, k)).or_default().push(p.1),
+            (Some(_), None) => deletes.entry(p.0).or_default().push(p.1),
+            _ => {}
+        }
+        let d = &mut deltas.entry(p.0).or_insert((on[p].target, [0; 5])).1;
+        if let Some(k) = from {
+            d[kind_index(k)] -= 1;
+        }
+        if let Some(k) = to {
+            d[kind_index(k)] += 1;
+        }
+    }
+    for ((target, kind), who) in updates {
+        reaction::Entity::update_many()
+            .col_expr(reaction::Column::Kind, Expr::value(kind.key()))
+            .filter(reaction::Column::TargetId.eq(target))
+            .filter(reaction::Column::MemberId.is_in(who))
+            .exec(tx)
+            .await?;
+    }
+    for (target, who) in deletes {
+        reaction::Entity::delete_many()
+            .filter(reaction::Column::TargetId.eq(target))
+            .filter(reaction::Column::MemberId.is_in(who))
+            .exec(tx)
+            .await?;
+    }
+    for (id, (target, d)) in deltas {
+        if d == [0; 5] {
+            continue;
+        }
+        let table = match target {
+            Target::Post { .. } => "posts",
+            Target::Comment { .. } => "comments",
+        };
+        let sets: Vec<String> = ReactionKind::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{k}_count = {k}_count + ${}", i + 1, k = k.key()))
+            .collect();
+        let sql = format!("UPDATE {table} SET {} WHERE id = $6", sets.join(", "));
+        let mut values: Vec<sea_orm::Value> = d.iter().map(|n| (*n).into()).collect();
+        values.push(id.into());
+        tx.execute_raw(super::statement(backend, &sql, values))
+            .await?;
+    }
+    let notices: Vec<_> = changes
+        .iter()
+        .zip(&applied)
+        .filter(|(c, a)| a.inserted && !lost.contains(&(c.target_id, c.member.0)))
+        .filter_map(|(c, _)| c.notice.clone())
+        .collect();
+    if !notices.is_empty() {
+        crate::entity::notification::Entity::insert_many(notices)
+            .exec_without_returning(tx)
+            .await?;
+    }
+    Ok(changes
+        .iter()
+        .zip(applied)
+        .map(|(c, a)| (!lost.contains(&(c.target_id, c.member.0))).then_some(a))
+        .collect())
+}
+
+/// A kind's place in [`ReactionKind::ALL`], and so in a count array.
+fn kind_index(kind: ReactionKind) -> usize {
+    ReactionKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(0)
+}
 
 async fn bump(
     tx: &impl ConnectionTrait,

@@ -660,6 +660,91 @@ async fn reactions_sent_at_once_are_written_together_and_counted_exactly() {
 }
 
 #[tokio::test]
+async fn one_members_changes_sent_at_once_leave_one_reaction_and_exact_counts() {
+    // Reactions that arrive together are written as sets; a member who
+    // sends several changes at once (two tabs, a double click) must end
+    // with at most one reaction per post or comment, and every count must
+    // equal the rows, whatever order the changes were taken in.
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let mut people = Vec::new();
+    for i in 0..6 {
+        people.push(member(&app, &format!("fan{i}"), &format!("Fan {i}")).await);
+    }
+    let id = post(&app, &ada, "Two tabs at once", "members").await;
+    let (s, c) = send(
+        &app,
+        &ada,
+        Method::POST,
+        &format!("/api/v1/posts/{id}/comments"),
+        Some(json!({"body": "A comment to react to"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let comment = c["id"].as_str().expect("comment id").to_owned();
+    let kinds = ["like", "celebrate", "love", "insightful", "curious"];
+    let mut requests = Vec::new();
+    for round in 0..3 {
+        for (i, c) in people.iter().enumerate() {
+            for target in [format!("posts/{id}"), format!("comments/{comment}")] {
+                let (method, body) = if (i + round) % 4 == 3 {
+                    (Method::DELETE, None)
+                } else {
+                    (Method::PUT, Some(json!({"kind": kinds[(i + round) % 5]})))
+                };
+                let app = &app;
+                requests.push(async move {
+                    let removal = method == Method::DELETE;
+                    let (s, b) =
+                        send(app, c, method, &format!("/api/v1/{target}/reaction"), body).await;
+                    // A removal taken before the member's first reaction
+                    // finds nothing to remove.
+                    let nothing = removal && s == StatusCode::NOT_FOUND;
+                    assert!(s == StatusCode::NO_CONTENT || nothing, "{s} {b}");
+                });
+            }
+        }
+    }
+    futures::future::join_all(requests).await;
+    for (table, target) in [("posts", id.as_str()), ("comments", comment.as_str())] {
+        let target: uuid::Uuid = target.parse().expect("uuid");
+        let rows = count(
+            &app,
+            "SELECT COUNT(*) FROM reactions WHERE target_id = $1",
+            vec![target.into()],
+        )
+        .await;
+        assert!(
+            rows <= 6,
+            "{table}: one reaction per member at most, found {rows}"
+        );
+        let most = count(
+            &app,
+            "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM reactions \
+             WHERE target_id = $1 GROUP BY member_id) AS per",
+            vec![target.into()],
+        )
+        .await;
+        assert!(most <= 1, "{table}: a member has {most} reactions");
+        for kind in kinds {
+            let rows = count(
+                &app,
+                "SELECT COUNT(*) FROM reactions WHERE target_id = $1 AND kind = $2",
+                vec![target.into(), kind.into()],
+            )
+            .await;
+            let counted = count(
+                &app,
+                &format!("SELECT CAST({kind}_count AS BIGINT) FROM {table} WHERE id = $1"),
+                vec![target.into()],
+            )
+            .await;
+            assert_eq!(rows, counted, "{table} {kind}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn comments_reply_one_level_and_bad_input_is_refused() {
     let app = spawn_app().await;
     let ada = member(&app, "ada", "Ada").await;
