@@ -235,7 +235,24 @@ impl Network<'_> {
         if kind.can_turn_off() && !self.notice_enabled(to, kind).await? {
             return Ok(None);
         }
-        Ok(Some(notification::ActiveModel {
+        Ok(Some(self.notice_model(
+            to,
+            actor,
+            kind,
+            [post_id, comment_id, course_id],
+        )))
+    }
+
+    /// The notice row, whatever the member's settings: for a writer that
+    /// checks them in its own transaction (see [`muted`]).
+    pub(crate) fn notice_model(
+        &self,
+        to: MemberId,
+        actor: Option<MemberId>,
+        kind: NoticeKind,
+        [post_id, comment_id, course_id]: [Option<Uuid>; 3],
+    ) -> notification::ActiveModel {
+        notification::ActiveModel {
             id: Set(Uuid::now_v7()),
             member_id: Set(to.0),
             actor_id: Set(actor.map(|a| a.0)),
@@ -245,7 +262,7 @@ impl Network<'_> {
             course_id: Set(course_id),
             created_at: Set(self.store.now_ms()),
             read_at: Set(None),
-        }))
+        }
     }
 
     async fn notice_enabled(&self, member: MemberId, kind: NoticeKind) -> Result<bool, StoreError> {
@@ -395,4 +412,27 @@ impl Network<'_> {
             .await?
             .rows_affected)
     }
+}
+
+/// Which of `members` turned notices of `kind` off, read in the caller's
+/// transaction, so a setting changed just before a write is honoured.
+pub(crate) async fn muted(
+    conn: &impl sea_orm::ConnectionTrait,
+    kind: NoticeKind,
+    members: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>, StoreError> {
+    if !kind.can_turn_off() || members.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    Ok(notification_setting::Entity::find()
+        .select_only()
+        .column(notification_setting::Column::MemberId)
+        .filter(notification_setting::Column::Kind.eq(kind.key()))
+        .filter(notification_setting::Column::IsEnabled.eq(false))
+        .filter(notification_setting::Column::MemberId.is_in(members.to_vec()))
+        .into_tuple::<Uuid>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
 }

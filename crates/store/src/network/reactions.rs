@@ -44,8 +44,10 @@ pub(crate) struct Change {
     target_id: Uuid,
     /// The new kind, or none to remove it.
     kind: Option<ReactionKind>,
-    /// The notice to the author, written if the reaction is new.
-    notice: Option<crate::entity::notification::ActiveModel>,
+    /// The notice to the author and who that is, written if the reaction
+    /// is new and the author has reaction notices on (checked in the
+    /// write's transaction).
+    notice: Option<(Uuid, crate::entity::notification::ActiveModel)>,
 }
 
 /// What a change did.
@@ -53,6 +55,8 @@ pub(crate) struct Change {
 pub(crate) struct Applied {
     changed: bool,
     inserted: bool,
+    /// Whether a notice was written.
+    noticed: bool,
 }
 
 /// Reaction changes waiting for the next transaction, and whether one is
@@ -89,6 +93,7 @@ async fn apply_reaction(
             return Ok(Applied {
                 changed: false,
                 inserted: false,
+                noticed: false,
             });
         };
         let res = reaction::Entity::delete_many()
@@ -105,6 +110,7 @@ async fn apply_reaction(
         return Ok(Applied {
             changed: res.rows_affected == 1,
             inserted: false,
+            noticed: false,
         });
     };
     let inserted = reaction::Entity::insert(reaction::ActiveModel {
@@ -123,12 +129,19 @@ async fn apply_reaction(
     .await?;
     if inserted == 1 {
         bump(tx, target, target_id, kind, 1).await?;
-        if let Some(n) = notice {
+        let mut noticed = false;
+        if let Some((to, n)) = notice
+            && !super::notifications::muted(tx, NoticeKind::Reaction, &[to])
+                .await?
+                .contains(&to)
+        {
             n.insert(tx).await?;
+            noticed = true;
         }
         return Ok(Applied {
             changed: true,
             inserted: true,
+            noticed,
         });
     }
     let old = reaction::Entity::find_by_id((target_id, member.0))
@@ -155,6 +168,7 @@ async fn apply_reaction(
     Ok(Applied {
         changed,
         inserted: false,
+        noticed: false,
     })
 }
 
@@ -209,21 +223,19 @@ impl Network<'_> {
         let target = self.target(member, target_id).await?;
         let (post_id, author) = target.post_and_author();
         let comment = matches!(target, Target::Comment { .. }).then_some(target_id);
-        // Worked out before the write, so the notice (if the reaction is
-        // new) goes in the same transaction. Neither has blocked the other
-        // (`target` checked both ways), so only the author's settings count.
-        let notice = if author == member.0 {
-            None
-        } else {
-            self.notice_row(
+        // Made before the write, so the notice (if the reaction is new)
+        // goes in the same transaction, which also checks the author's
+        // settings. Neither has blocked the other (`target` checked both
+        // ways), so only those settings count.
+        let notice = (author != member.0).then(|| {
+            let n = self.notice_model(
                 MemberId(author),
                 Some(member),
                 NoticeKind::Reaction,
                 [Some(post_id), comment, None],
-            )
-            .await?
-        };
-        let to = notice.is_some().then_some(author);
+            );
+            (author, n)
+        });
         let applied = self
             .write_reaction(Change {
                 member,
@@ -233,10 +245,8 @@ impl Network<'_> {
                 notice,
             })
             .await?;
-        if applied.inserted
-            && let Some(to) = to
-        {
-            self.signal([to], super::LiveEvent::Notification);
+        if applied.noticed {
+            self.signal([author], super::LiveEvent::Notification);
         }
         Ok(applied.changed)
     }
@@ -586,18 +596,22 @@ async fn apply_together(
             (None, Some(_)) => Applied {
                 changed: true,
                 inserted: true,
+                noticed: false,
             },
             (Some(old), Some(new)) => Applied {
                 changed: old != new,
                 inserted: false,
+                noticed: false,
             },
             (Some(_), None) => Applied {
                 changed: true,
                 inserted: false,
+                noticed: false,
             },
             (None, None) => Applied {
                 changed: false,
                 inserted: false,
+                noticed: false,
             },
         };
         *now_kind = c.kind;
@@ -716,12 +730,28 @@ async fn apply_together(
         tx.execute_raw(super::statement(backend, &sql, values))
             .await?;
     }
-    let notices: Vec<_> = changes
+    // Notices of new reactions, to authors who have them on.
+    let mut recipients: Vec<Uuid> = changes
         .iter()
         .zip(&applied)
-        .filter(|(c, a)| a.inserted && !lost.contains(&(c.target_id, c.member.0)))
-        .filter_map(|(c, _)| c.notice.clone())
+        .filter(|(_, a)| a.inserted)
+        .filter_map(|(c, _)| c.notice.as_ref().map(|(to, _)| *to))
         .collect();
+    recipients.sort_unstable();
+    recipients.dedup();
+    let muted = super::notifications::muted(tx, NoticeKind::Reaction, &recipients).await?;
+    let mut notices = Vec::new();
+    for (c, a) in changes.iter().zip(applied.iter_mut()) {
+        if !a.inserted || lost.contains(&(c.target_id, c.member.0)) {
+            continue;
+        }
+        if let Some((to, n)) = &c.notice
+            && !muted.contains(to)
+        {
+            notices.push(n.clone());
+            a.noticed = true;
+        }
+    }
     if !notices.is_empty() {
         crate::entity::notification::Entity::insert_many(notices)
             .exec_without_returning(tx)

@@ -659,6 +659,68 @@ async fn reactions_sent_at_once_are_written_together_and_counted_exactly() {
     assert_eq!(reactions, 8);
 }
 
+/// How many reaction notices a member has.
+async fn reaction_notices(app: &TestApp, c: &reqwest::Client) -> usize {
+    let (_, n) = app.get_json(c, "/api/v1/notifications").await;
+    n.as_array()
+        .expect("notifications")
+        .iter()
+        .filter(|x| x["kind"] == "reaction")
+        .count()
+}
+
+#[tokio::test]
+async fn an_author_who_turned_reaction_notices_off_gets_none_alone_or_in_a_crowd() {
+    // The author's setting is checked in the reaction's own transaction,
+    // for a reaction written alone and for reactions written together.
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let mut people = Vec::new();
+    for i in 0..5 {
+        people.push(member(&app, &format!("fan{i}"), &format!("Fan {i}")).await);
+    }
+    let id = post(&app, &ada, "Quiet please", "members").await;
+    let all_but_reactions = json!({"enabled": ["connection_request", "connection_accepted",
+        "follow", "comment", "reply", "mention", "new_course"]});
+    let res = ada
+        .put(app.url("/api/v1/notifications/settings"))
+        .json(&all_but_reactions)
+        .send()
+        .await
+        .expect("settings");
+    assert!(res.status().is_success());
+    let react = |c: &reqwest::Client, kind: &'static str| {
+        let (app, id, c) = (&app, id.clone(), c.clone());
+        async move {
+            let (s, b) = send(
+                app,
+                &c,
+                Method::PUT,
+                &format!("/api/v1/posts/{id}/reaction"),
+                Some(json!({"kind": kind})),
+            )
+            .await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+        }
+    };
+    react(&people[0], "like").await;
+    futures::future::join_all(people[1..4].iter().map(|c| react(c, "love"))).await;
+    assert_eq!(reaction_notices(&app, &ada).await, 0);
+    let (_, p) = app.get_json(&ada, &format!("/api/v1/posts/{id}")).await;
+    assert_eq!(p["reactions"]["total"], 4, "the reactions themselves count");
+
+    // Turned on again, the next reaction is told.
+    let res = ada
+        .put(app.url("/api/v1/notifications/settings"))
+        .json(&json!({"enabled": ["reaction"]}))
+        .send()
+        .await
+        .expect("settings");
+    assert!(res.status().is_success());
+    react(&people[4], "curious").await;
+    assert_eq!(reaction_notices(&app, &ada).await, 1);
+}
+
 #[tokio::test]
 async fn one_members_changes_sent_at_once_leave_one_reaction_and_exact_counts() {
     // Reactions that arrive together are written as sets; a member who
