@@ -133,6 +133,18 @@ async fn me_on(base: &str, cookie: &str) -> StatusCode {
         .status()
 }
 
+/// POSTs an empty JSON body to `path` through `base` with a cookie.
+async fn post_on(base: &str, cookie: &str, path: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .header("cookie", cookie)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("request")
+        .status()
+}
+
 /// Asks `base` until the cookie is refused, for at most ten seconds.
 async fn refused_within(base: &str, cookie: &str) -> StatusCode {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -182,14 +194,10 @@ async fn a_session_ended_on_one_node_is_refused_on_every_node() {
         }
     }
 
-    let res = reqwest::Client::new()
-        .post(format!("{here}/api/v1/auth/signout"))
-        .header("cookie", &laptop)
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("sign out");
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        post_on(&here, &laptop, "/api/v1/auth/signout").await,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(me_on(&here, &laptop).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
         refused_within(&other, &laptop).await,
@@ -200,14 +208,10 @@ async fn a_session_ended_on_one_node_is_refused_on_every_node() {
     assert_eq!(me_on(&other, &phone).await, StatusCode::OK);
 
     // Signing out everywhere through the other node.
-    let res = reqwest::Client::new()
-        .post(format!("{other}/api/v1/auth/signout-everywhere"))
-        .header("cookie", &phone)
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("sign out everywhere");
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        post_on(&other, &phone, "/api/v1/auth/signout-everywhere").await,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(me_on(&other, &phone).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
         refused_within(&here, &phone).await,

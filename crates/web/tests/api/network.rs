@@ -649,14 +649,7 @@ async fn reactions_sent_at_once_are_written_together_and_counted_exactly() {
         assert_eq!(json!(rows), p["reactions"][kind], "{kind}");
     }
     // One notice per member who reacted, however often they changed it.
-    let (_, n) = app.get_json(&ada, "/api/v1/notifications").await;
-    let reactions = n
-        .as_array()
-        .expect("notifications")
-        .iter()
-        .filter(|x| x["kind"] == "reaction")
-        .count();
-    assert_eq!(reactions, 8);
+    assert_eq!(reaction_notices(&app, &ada).await, 8);
 }
 
 /// How many reaction notices a member has.
