@@ -3,10 +3,14 @@
 //! p50/p99/max latency per endpoint.
 //!
 //! Open loop means requests are sent on a fixed schedule whether or not
-//! earlier ones have finished, and each latency is measured from the time
-//! the request *should* have been sent. A slow server therefore shows up
-//! as high latency instead of silently lowering the offered rate (the
-//! "coordinated omission" that closed-loop tools suffer from).
+//! earlier ones have finished, so a slow server shows up as high latency
+//! instead of silently lowering the offered rate (the "coordinated
+//! omission" that closed-loop tools suffer from). Each latency is counted
+//! from when the request leaves; how late the timer let it leave is
+//! reported on its own.
+//!
+//! `--clients N` is the closed loop, for the one-client figures: N
+//! clients each send the next request as soon as the last is answered.
 //!
 //! Run it against a server started with rate limits off (see
 //! docs/benchmarks.md); `bench/run.sh` does the whole sequence.
@@ -173,6 +177,11 @@ enum Cmd {
         /// checked against its reaction rows afterwards.
         #[arg(long)]
         database: Option<String>,
+        /// Closed loop instead: this many clients, each sending its next
+        /// request as soon as the last is answered (`--rate` is then
+        /// ignored). `--clients 1` is one person using the service alone.
+        #[arg(long)]
+        clients: Option<usize>,
     },
 }
 
@@ -348,11 +357,17 @@ async fn main() -> anyhow::Result<()> {
             members,
             max_in_flight,
             database,
+            clients,
         } => {
+            let pace = match clients {
+                Some(n) => Pace::Closed(n.max(1)),
+                None if rate > 0 => Pace::Open(rate),
+                None => bail!("--rate must be at least 1"),
+            };
             run(
                 &cli.base,
                 workload,
-                rate,
+                pace,
                 Duration::from_secs(duration),
                 members,
                 max_in_flight,
@@ -656,16 +671,96 @@ struct Outcome {
     reader: bool,
 }
 
+/// How requests are sent.
+#[derive(Debug, Clone, Copy)]
+enum Pace {
+    /// This many a second on a fixed schedule (open loop).
+    Open(u64),
+    /// This many clients, each sending its next request when the last is
+    /// answered (closed loop).
+    Closed(usize),
+}
+
+/// What one workload requests, shared by the tasks that send it.
+struct Target {
+    workload: Workload,
+    base: String,
+    url: String,
+    method: reqwest::Method,
+    paths: Arc<Vec<String>>,
+    viral: Option<uuid::Uuid>,
+    cookies: Arc<Vec<String>>,
+    members: usize,
+}
+
+impl Target {
+    /// The `n`th request of the run, and whether it is a reader's.
+    fn request(&self, c: &reqwest::Client, n: usize) -> (reqwest::RequestBuilder, bool) {
+        let (base, cookies, members) = (&self.base, &self.cookies, self.members);
+        let url = if self.paths.is_empty() {
+            self.url.clone()
+        } else {
+            format!("{base}{}", self.paths[n % self.paths.len()])
+        };
+        // One request in five on the viral post is someone reading it.
+        let reader = matches!(self.workload, Workload::ViralPost) && n % 5 == 4;
+        let (method, url) = match self.viral {
+            Some(post) if reader => (reqwest::Method::GET, format!("{base}/api/v1/posts/{post}")),
+            _ => (self.method.clone(), url),
+        };
+        let mut req = c.request(method, &url);
+        match self.workload {
+            Workload::Signin => {
+                req = req.json(&json!({"email": email(n % members.max(1)), "password": PASSWORD}));
+            }
+            Workload::AuthPage
+            | Workload::AuthApi
+            | Workload::Feed
+            | Workload::FeedDeep
+            | Workload::FeedPage => {
+                req = req.header("cookie", &cookies[n % cookies.len()]);
+            }
+            Workload::ViralPost if reader => {
+                req = req.header("cookie", &cookies[n % cookies.len()]);
+            }
+            Workload::ViralPost => {
+                // Each member's turn comes round every `cookies.len()`
+                // requests, with the next kind.
+                let kind = REACTION_KINDS[(n / cookies.len()) % REACTION_KINDS.len()];
+                req = req
+                    .header("cookie", &cookies[n % cookies.len()])
+                    .json(&json!({ "kind": kind }));
+            }
+            Workload::Health | Workload::CoursePage | Workload::CatalogSearch => {}
+            Workload::PatronSignin => {
+                req = req.json(&json!({"card": card(n % members.max(1)), "pin": "1234"}));
+            }
+        }
+        (req, reader)
+    }
+}
+
+/// Sends a request and reads its whole answer: whether it succeeded.
+async fn send(req: reqwest::RequestBuilder) -> bool {
+    match req.send().await {
+        Ok(res) => {
+            let ok = res.status().is_success();
+            let _ = res.bytes().await;
+            ok
+        }
+        Err(_) => false,
+    }
+}
+
 async fn run(
     base: &str,
     workload: Workload,
-    rate: u64,
+    pace: Pace,
     duration: Duration,
     members: usize,
     max_in_flight: usize,
     database: Option<&str>,
 ) -> anyhow::Result<()> {
-    anyhow::ensure!(rate > 0, "--rate must be at least 1");
     let c = client()?;
     let mut cookies = match workload {
         Workload::AuthPage
@@ -697,6 +792,10 @@ async fn run(
     };
     let cookies = Arc::new(cookies);
     let paths = Arc::new(paths);
+    let offered = match pace {
+        Pace::Open(rate) => format!("{rate}/s"),
+        Pace::Closed(n) => format!("{n} closed"),
+    };
     let (path, method) = match workload {
         Workload::Signin => ("/api/v1/auth/signin", reqwest::Method::POST),
         Workload::AuthPage => ("/me", reqwest::Method::GET),
@@ -716,93 +815,86 @@ async fn run(
     let url = format!("{base}{path}");
     let warmup = Duration::from_secs(2);
     let total = warmup + duration;
-    let interval = Duration::from_nanos(1_000_000_000 / rate);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Outcome>();
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(max_in_flight));
+    let target = Arc::new(Target {
+        workload,
+        base: base.to_owned(),
+        url,
+        method,
+        paths,
+        viral,
+        cookies: cookies.clone(),
+        members,
+    });
     let start = Instant::now();
     let mut dropped = 0u64;
-    let mut i: u64 = 0;
-    loop {
-        let due = start + interval * i as u32;
-        if due.duration_since(start) >= total {
-            break;
+    if let Pace::Closed(clients) = pace {
+        // Each client sends its next request as soon as the last one is
+        // answered, as one person (or `wrk -c1`) would.
+        for k in 0..clients {
+            let (c, tx, target) = (c.clone(), tx.clone(), target.clone());
+            tokio::spawn(async move {
+                let mut n = k;
+                loop {
+                    let sent = Instant::now();
+                    let since = sent.duration_since(start);
+                    if since >= total {
+                        break;
+                    }
+                    let (req, reader) = target.request(&c, n);
+                    let ok = send(req).await;
+                    if since >= warmup {
+                        let _ = tx.send(Outcome {
+                            latency_us: sent.elapsed().as_micros() as u64,
+                            late_us: 0,
+                            ok,
+                            reader,
+                        });
+                    }
+                    n += clients;
+                }
+            });
         }
-        tokio::time::sleep_until(due.into()).await;
-        // Tokio's timer wakes up to a millisecond after `due`: latency is
-        // counted from when the request really leaves, and that lateness
-        // (which would otherwise add up to a millisecond to every request)
-        // is reported on its own.
-        let sent = Instant::now();
-        let measured = due.duration_since(start) >= warmup;
-        let Ok(permit) = in_flight.clone().try_acquire_owned() else {
-            if measured {
-                dropped += 1;
+    } else if let Pace::Open(rate) = pace {
+        let interval = Duration::from_nanos(1_000_000_000 / rate);
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(max_in_flight));
+        let mut i: u64 = 0;
+        loop {
+            let due = start + interval * i as u32;
+            if due.duration_since(start) >= total {
+                break;
             }
-            i += 1;
-            continue;
-        };
-        let n = i as usize;
-        let url = if paths.is_empty() {
-            url.clone()
-        } else {
-            format!("{base}{}", paths[n % paths.len()])
-        };
-        // One request in five on the viral post is someone reading it.
-        let reader = matches!(workload, Workload::ViralPost) && n % 5 == 4;
-        let (method, url) = match viral {
-            Some(post) if reader => (reqwest::Method::GET, format!("{base}/api/v1/posts/{post}")),
-            _ => (method.clone(), url),
-        };
-        let (c, tx, cookies) = (c.clone(), tx.clone(), cookies.clone());
-        tokio::spawn(async move {
-            let mut req = c.request(method, &url);
-            match workload {
-                Workload::Signin => {
-                    req = req
-                        .json(&json!({"email": email(n % members.max(1)), "password": PASSWORD}));
+            tokio::time::sleep_until(due.into()).await;
+            // Tokio's timer wakes up to a millisecond after `due`: latency
+            // is counted from when the request really leaves, and that
+            // lateness (which would otherwise add up to a millisecond to
+            // every request) is reported on its own.
+            let sent = Instant::now();
+            let measured = due.duration_since(start) >= warmup;
+            let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+                if measured {
+                    dropped += 1;
                 }
-                Workload::AuthPage
-                | Workload::AuthApi
-                | Workload::Feed
-                | Workload::FeedDeep
-                | Workload::FeedPage => {
-                    req = req.header("cookie", &cookies[n % cookies.len()]);
-                }
-                Workload::ViralPost if reader => {
-                    req = req.header("cookie", &cookies[n % cookies.len()]);
-                }
-                Workload::ViralPost => {
-                    // Each member's turn comes round every `cookies.len()`
-                    // requests, with the next kind.
-                    let kind = REACTION_KINDS[(n / cookies.len()) % REACTION_KINDS.len()];
-                    req = req
-                        .header("cookie", &cookies[n % cookies.len()])
-                        .json(&json!({ "kind": kind }));
-                }
-                Workload::Health | Workload::CoursePage | Workload::CatalogSearch => {}
-                Workload::PatronSignin => {
-                    req = req.json(&json!({"card": card(n % members.max(1)), "pin": "1234"}));
-                }
-            }
-            let ok = match req.send().await {
-                Ok(res) => {
-                    let ok = res.status().is_success();
-                    let _ = res.bytes().await;
-                    ok
-                }
-                Err(_) => false,
+                i += 1;
+                continue;
             };
-            drop(permit);
-            if measured {
-                let _ = tx.send(Outcome {
-                    latency_us: sent.elapsed().as_micros() as u64,
-                    late_us: sent.duration_since(due).as_micros() as u64,
-                    ok,
-                    reader,
-                });
-            }
-        });
-        i += 1;
+            let (c, tx, target) = (c.clone(), tx.clone(), target.clone());
+            let n = i as usize;
+            tokio::spawn(async move {
+                let (req, reader) = target.request(&c, n);
+                let ok = send(req).await;
+                drop(permit);
+                if measured {
+                    let _ = tx.send(Outcome {
+                        latency_us: sent.elapsed().as_micros() as u64,
+                        late_us: sent.duration_since(due).as_micros() as u64,
+                        ok,
+                        reader,
+                    });
+                }
+            });
+            i += 1;
+        }
     }
     drop(tx);
     let mut lat = Vec::new();
@@ -835,7 +927,7 @@ async fn run(
         lat[idx] as f64 / 1000.0
     };
     println!(
-        "{:<10} {:<22} offered {:>6}/s  achieved {:>8.1}/s  ok {:>7}  errors {:>5}  dropped {:>6}  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  (sent late p99 {:.2} ms)",
+        "{:<10} {:<22} offered {:>8}  achieved {:>8.1}/s  ok {:>7}  errors {:>5}  dropped {:>6}  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  (sent late p99 {:.2} ms)",
         format!("{workload:?}").to_lowercase(),
         format!(
             "{} {}",
@@ -846,7 +938,7 @@ async fn run(
             },
             path
         ),
-        rate,
+        offered,
         lat.len() as f64 / elapsed,
         lat.len(),
         errors,
