@@ -251,7 +251,6 @@ impl Network<'_> {
         Ok(())
     }
 
-    /// The latest `n` top-level comments of each post, oldest first.
     /// The latest `n` top-level comments of each post, not yet checked
     /// against the viewer: see [`Network::comment_views_with`].
     pub(crate) async fn latest_comment_rows(
@@ -289,10 +288,13 @@ impl Network<'_> {
     }
 
     /// Every comment of a post, oldest first, each with its replies.
+    /// `post_author` is the post's author where the caller has read it
+    /// (none for a tombstone's, which has no author).
     pub(crate) async fn thread(
         &self,
         viewer: Option<MemberId>,
         post_id: Uuid,
+        post_author: Option<Uuid>,
     ) -> Result<Vec<CommentView>, StoreError> {
         let rows = comment::Entity::find()
             .filter(comment::Column::PostId.eq(post_id))
@@ -301,10 +303,6 @@ impl Network<'_> {
             .order_by_asc(comment::Column::Id)
             .all(&self.store.db)
             .await?;
-        let post_author = post::Entity::find_by_id(post_id)
-            .one(&self.store.db)
-            .await?
-            .map(|p| p.author_id);
         let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
         let mine = match viewer {
             Some(v) => self.my_reactions(v, &ids).await?,

@@ -19,8 +19,8 @@ use lyceum_core::domain::network::{
 use lyceum_core::domain::{MemberId, SubjectId};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -268,34 +268,79 @@ impl Network<'_> {
         Ok(())
     }
 
+    /// A post and how the viewer stands to its author, in one statement:
+    /// none if there is no such post. Nothing is checked yet.
+    pub(crate) async fn post_and_relation(
+        &self,
+        viewer: Option<MemberId>,
+        id: Uuid,
+    ) -> Result<Option<(post::Model, Relation)>, StoreError> {
+        let Some(v) = viewer else {
+            return Ok(post::Entity::find_by_id(id)
+                .one(&self.store.db)
+                .await?
+                .map(|p| (p, Relation::Anyone)));
+        };
+        // The same relation as `Network::relations`: a block either way
+        // wins over a connection.
+        let sql = "SELECT p.*, \
+             EXISTS (SELECT 1 FROM connections WHERE member_id = $2 AND other_id = p.author_id) AS rel_connected, \
+             EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2 AND blocked_id = p.author_id) \
+             OR EXISTS (SELECT 1 FROM blocks WHERE blocker_id = p.author_id AND blocked_id = $2) AS rel_blocked \
+             FROM posts p WHERE p.id = $1";
+        let Some(row) = self
+            .store
+            .db
+            .query_one_raw(super::statement(
+                self.store.backend(),
+                sql,
+                vec![id.into(), v.0.into()],
+            ))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let p = post::Model::from_query_result(&row, "")?;
+        let relation = if p.author_id == v.0 {
+            Relation::Myself
+        } else if row.try_get::<bool>("", "rel_blocked")? {
+            Relation::Blocked
+        } else if row.try_get::<bool>("", "rel_connected")? {
+            Relation::Connection
+        } else {
+            Relation::Member
+        };
+        Ok(Some((p, relation)))
+    }
+
     /// A post the viewer may see, or [`NetworkError::NotFound`].
     pub(crate) async fn visible_post(
         &self,
         viewer: Option<MemberId>,
         id: Uuid,
     ) -> Result<post::Model, NetworkError> {
-        let p = post::Entity::find_by_id(id)
-            .one(&self.store.db)
-            .await?
-            .ok_or(NetworkError::NotFound)?;
-        let relation = self.relation(viewer, p.author_id).await?;
-        if !may_see(&p, relation) {
-            return Err(NetworkError::NotFound);
+        match self.post_and_relation(viewer, id).await? {
+            Some((p, relation)) if may_see(&p, relation) => Ok(p),
+            _ => Err(NetworkError::NotFound),
         }
-        Ok(p)
     }
 
     /// One post with every comment and reply, as the viewer may see it.
     pub async fn post(&self, viewer: Option<MemberId>, id: Uuid) -> Result<PostView, NetworkError> {
-        if let Some(p) = post::Entity::find_by_id(id).one(&self.store.db).await?
-            && p.author_id == ERASED_AUTHOR
-        {
+        let (p, relation) = self
+            .post_and_relation(viewer, id)
+            .await?
+            .ok_or(NetworkError::NotFound)?;
+        if p.author_id == ERASED_AUTHOR {
             return self.tombstone(viewer, p).await;
         }
-        let p = self.visible_post(viewer, id).await?;
+        if !may_see(&p, relation) {
+            return Err(NetworkError::NotFound);
+        }
+        let author = p.author_id;
         let mut views = self.hydrate(viewer, vec![p], 0).await?;
         let mut view = views.pop().ok_or(NetworkError::NotFound)?;
-        view.comments = self.thread(viewer, id).await?;
+        view.comments = self.thread(viewer, id, Some(author)).await?;
         Ok(view)
     }
 
@@ -331,7 +376,7 @@ impl Network<'_> {
             reactions: post_counts(&p),
             comment_count: u32::try_from(p.comment_count.max(0)).unwrap_or(0),
             my_reaction: None,
-            comments: self.thread(viewer, p.id).await?,
+            comments: self.thread(viewer, p.id, None).await?,
             removed: false,
             images: Vec::new(),
             erased: true,

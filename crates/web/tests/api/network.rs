@@ -351,8 +351,10 @@ async fn a_post_reaches_exactly_its_audience_through_every_endpoint() {
     let follower = member(&app, "follower", "Follower").await;
     let other = member(&app, "other", "Other Member").await;
     let blocked = member(&app, "blocked", "Blocked").await;
+    let blocker = member(&app, "blocker", "Blocker").await;
     connect(&app, &author, &conn, "conn").await;
     connect(&app, &author, &blocked, "blocked").await;
+    connect(&app, &author, &blocker, "blocker").await;
     let (s, _) = send(&app, &follower, Method::PUT, "/api/v1/follows/author", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     // The author makes their profile public so that visitors can reach it.
@@ -371,15 +373,19 @@ async fn a_post_reaches_exactly_its_audience_through_every_endpoint() {
     }
     let (s, _) = send(&app, &author, Method::PUT, "/api/v1/blocks/blocked", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
+    // A block works both ways: who blocked the author sees nothing either.
+    let (s, _) = send(&app, &blocker, Method::PUT, "/api/v1/blocks/author", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
 
     let anon = client();
     // viewer, relation, may see [connections, members, public]
-    let viewers: [(&str, &reqwest::Client, [bool; 3]); 6] = [
+    let viewers: [(&str, &reqwest::Client, [bool; 3]); 7] = [
         ("author", &author, [true, true, true]),
         ("connection", &conn, [true, true, true]),
         ("follower", &follower, [false, true, true]),
         ("member", &other, [false, true, true]),
         ("blocked", &blocked, [false, false, false]),
+        ("blocker", &blocker, [false, false, false]),
         ("anonymous", &anon, [false, false, true]),
     ];
     for (who, c, expect) in viewers {
