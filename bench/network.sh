@@ -49,9 +49,12 @@ read -r line <&3
 base=${line#listening on }
 echo "server: $base  pid $pid"
 d=${DURATION:-15}
-# One client: a request at a time, well below what the server can take.
-$load --base "$base" run --workload feed --rate 50 --duration "$d"
-$load --base "$base" run --workload feed-deep --rate 50 --duration "$d"
+# One client: each request sent when the last is answered; then one every
+# 20 ms, which adds the cost of waking idle cores to each.
+for w in feed feed-deep; do
+  $load --base "$base" run --workload "$w" --clients 1 --duration "$d"
+  $load --base "$base" run --workload "$w" --rate 50 --duration "$d"
+done
 for rate in ${FEED_RATE:-1000 2000 3000}; do
   $load --base "$base" run --workload feed --rate "$rate" --duration "$d"
   $load --base "$base" run --workload feed-deep --rate "$rate" --duration "$d"

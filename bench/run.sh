@@ -62,6 +62,7 @@ $load --base "$base2" run --workload catalog-search --rate "${SEARCH_RATE:-500}"
 # restarted to time a full index build from the database.
 $load --base "$base" seed-courses --count "${COURSES:-100000}" --email op@load.test --password "bench operator password"
 $load --base "$base" run --workload catalog-search --rate 1 --duration 5 >/dev/null
+$load --base "$base" run --workload catalog-search --clients 1 --duration "${DURATION:-15}"
 for rate in ${SEARCH_RATE_BIG:-1000 2000}; do
   $load --base "$base" run --workload catalog-search --rate "$rate" --duration "${DURATION:-15}"
 done
