@@ -268,25 +268,31 @@ impl Network<'_> {
         Ok(())
     }
 
-    /// A post and how the viewer stands to its author, in one statement:
-    /// none if there is no such post. Nothing is checked yet.
-    pub(crate) async fn post_and_relation(
+    /// A post, how the viewer stands to its author and the viewer's
+    /// reaction on it, in one statement: none if there is no such post.
+    /// Nothing is checked yet.
+    pub(crate) async fn read_post(
         &self,
         viewer: Option<MemberId>,
         id: Uuid,
-    ) -> Result<Option<(post::Model, Relation)>, StoreError> {
+    ) -> Result<Option<PostRead>, StoreError> {
         let Some(v) = viewer else {
             return Ok(post::Entity::find_by_id(id)
                 .one(&self.store.db)
                 .await?
-                .map(|p| (p, Relation::Anyone)));
+                .map(|post| PostRead {
+                    post,
+                    relation: Relation::Anyone,
+                    mine: None,
+                }));
         };
         // The same relation as `Network::relations`: a block either way
         // wins over a connection.
         let sql = "SELECT p.*, \
              EXISTS (SELECT 1 FROM connections WHERE member_id = $2 AND other_id = p.author_id) AS rel_connected, \
              EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2 AND blocked_id = p.author_id) \
-             OR EXISTS (SELECT 1 FROM blocks WHERE blocker_id = p.author_id AND blocked_id = $2) AS rel_blocked \
+             OR EXISTS (SELECT 1 FROM blocks WHERE blocker_id = p.author_id AND blocked_id = $2) AS rel_blocked, \
+             (SELECT kind FROM reactions WHERE target_id = p.id AND member_id = $2) AS my_kind \
              FROM posts p WHERE p.id = $1";
         let Some(row) = self
             .store
@@ -300,8 +306,8 @@ impl Network<'_> {
         else {
             return Ok(None);
         };
-        let p = post::Model::from_query_result(&row, "")?;
-        let relation = if p.author_id == v.0 {
+        let post = post::Model::from_query_result(&row, "")?;
+        let relation = if post.author_id == v.0 {
             Relation::Myself
         } else if row.try_get::<bool>("", "rel_blocked")? {
             Relation::Blocked
@@ -310,7 +316,14 @@ impl Network<'_> {
         } else {
             Relation::Member
         };
-        Ok(Some((p, relation)))
+        let mine = row
+            .try_get::<Option<String>>("", "my_kind")?
+            .and_then(|k| ReactionKind::from_key(&k));
+        Ok(Some(PostRead {
+            post,
+            relation,
+            mine,
+        }))
     }
 
     /// A post the viewer may see, or [`NetworkError::NotFound`].
@@ -319,16 +332,20 @@ impl Network<'_> {
         viewer: Option<MemberId>,
         id: Uuid,
     ) -> Result<post::Model, NetworkError> {
-        match self.post_and_relation(viewer, id).await? {
-            Some((p, relation)) if may_see(&p, relation) => Ok(p),
+        match self.read_post(viewer, id).await? {
+            Some(r) if may_see(&r.post, r.relation) => Ok(r.post),
             _ => Err(NetworkError::NotFound),
         }
     }
 
     /// One post with every comment and reply, as the viewer may see it.
     pub async fn post(&self, viewer: Option<MemberId>, id: Uuid) -> Result<PostView, NetworkError> {
-        let (p, relation) = self
-            .post_and_relation(viewer, id)
+        let PostRead {
+            post: p,
+            relation,
+            mine,
+        } = self
+            .read_post(viewer, id)
             .await?
             .ok_or(NetworkError::NotFound)?;
         if p.author_id == ERASED_AUTHOR {
@@ -337,8 +354,13 @@ impl Network<'_> {
         if !may_see(&p, relation) {
             return Err(NetworkError::NotFound);
         }
+        // Everything the page's post needs was read with it.
         let author = p.author_id;
-        let mut views = self.hydrate(viewer, vec![p], 0).await?;
+        let relations = HashMap::from([(author, relation)]);
+        let mine: HashMap<Uuid, ReactionKind> = mine.map(|k| (id, k)).into_iter().collect();
+        let mut views = self
+            .assemble(viewer, vec![p], Vec::new(), &[author], &relations, &mine)
+            .await?;
         let mut view = views.pop().ok_or(NetworkError::NotFound)?;
         view.comments = self.thread(viewer, id, Some(author)).await?;
         Ok(view)
@@ -639,11 +661,27 @@ impl Network<'_> {
         people.extend(rows.iter().map(|c| c.author_id));
         // The viewer's reactions are read with the relations, for every
         // post and comment here; only those of what is shown are used.
-        let mut targets = all.clone();
+        let mut targets = all;
         targets.extend(rows.iter().map(|c| c.id));
         let (relations, mine) = self
             .relations_and_reactions(viewer, &people, &targets)
             .await?;
+        self.assemble(viewer, posts, rows, &people, &relations, &mine)
+            .await
+    }
+
+    /// Posts as the viewer sees them, from what [`Network::hydrate`] reads:
+    /// their latest comments' rows, and the viewer's relations to `people`
+    /// (the authors of both) and reactions on them.
+    async fn assemble(
+        &self,
+        viewer: Option<MemberId>,
+        posts: Vec<post::Model>,
+        rows: Vec<comment::Model>,
+        people: &[Uuid],
+        relations: &HashMap<Uuid, Relation>,
+        mine: &HashMap<Uuid, ReactionKind>,
+    ) -> Result<Vec<PostView>, StoreError> {
         let visible: Vec<post::Model> = posts
             .into_iter()
             .filter(|p| {
@@ -659,7 +697,7 @@ impl Network<'_> {
         if visible.is_empty() {
             return Ok(Vec::new());
         }
-        let cards = self.cards_for(&relations, &people).await?;
+        let cards = self.cards_for(relations, people).await?;
         let ids: Vec<Uuid> = visible.iter().map(|p| p.id).collect();
         let shown: std::collections::HashSet<Uuid> = ids.iter().copied().collect();
         let rows: Vec<_> = rows
@@ -668,7 +706,7 @@ impl Network<'_> {
             .collect();
         let mut latest: HashMap<Uuid, Vec<super::CommentView>> = HashMap::new();
         for v in self
-            .comment_views_with(viewer, rows, None, &relations, &cards)
+            .comment_views_with(viewer, rows, None, relations, &cards)
             .await?
         {
             latest.entry(v.post_id).or_default().push(v);
@@ -752,6 +790,15 @@ pub(crate) fn may_see(p: &post::Model, relation: Relation) -> bool {
         return true;
     }
     p.removed_at.is_none() && audience(&p.audience).admits(relation)
+}
+
+/// A post as [`Network::read_post`] finds it, for one viewer.
+pub(crate) struct PostRead {
+    pub(crate) post: post::Model,
+    /// How the viewer stands to its author.
+    pub(crate) relation: Relation,
+    /// The viewer's reaction on it.
+    pub(crate) mine: Option<ReactionKind>,
 }
 
 /// A post's reaction counts, in [`ReactionKind::ALL`] order.

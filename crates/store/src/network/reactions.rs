@@ -185,7 +185,10 @@ impl Network<'_> {
     /// What a member may react to: a post or comment they may see, whose
     /// author has not blocked them nor been blocked by them.
     async fn target(&self, member: MemberId, id: Uuid) -> Result<Target, NetworkError> {
-        if let Some((p, relation)) = self.post_and_relation(Some(member), id).await? {
+        if let Some(super::posts::PostRead {
+            post: p, relation, ..
+        }) = self.read_post(Some(member), id).await?
+        {
             if !super::posts::may_see(&p, relation) || p.removed_at.is_some() {
                 return Err(NetworkError::NotFound);
             }

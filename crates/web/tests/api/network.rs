@@ -550,6 +550,13 @@ async fn reactions_are_one_per_person_with_exact_counts() {
         p["reactions"],
         json!({"like": 0, "celebrate": 0, "love": 2, "insightful": 1, "curious": 1, "total": 4})
     );
+    // Each reader's page shows their own reaction as it now is.
+    for (who, mine) in [(0, json!("love")), (1, Value::Null)] {
+        let (_, p) = app
+            .get_json(&people[who].0, &format!("/api/v1/posts/{id}"))
+            .await;
+        assert_eq!(p["my_reaction"], mine, "person {who}");
+    }
     // Unknown kinds are refused.
     let (s, v) = send(
         &app,
