@@ -24,6 +24,15 @@ pub(crate) async fn send(
     (status, res.json::<Value>().await.unwrap_or(Value::Null))
 }
 
+/// Members `fan0`, `fan1`… to react together.
+async fn fans(app: &TestApp, n: usize) -> Vec<reqwest::Client> {
+    let mut people = Vec::with_capacity(n);
+    for i in 0..n {
+        people.push(member(app, &format!("fan{i}"), &format!("Fan {i}")).await);
+    }
+    people
+}
+
 /// A member with a chosen handle.
 pub(crate) async fn member(app: &TestApp, handle: &str, name: &str) -> reqwest::Client {
     let m = app.sign_up(&format!("{handle}@example.org"), name).await;
@@ -603,10 +612,7 @@ async fn reactions_are_one_per_person_with_exact_counts() {
 async fn reactions_sent_at_once_are_written_together_and_counted_exactly() {
     let app = spawn_app().await;
     let ada = member(&app, "ada", "Ada").await;
-    let mut people = Vec::new();
-    for i in 0..8 {
-        people.push(member(&app, &format!("fan{i}"), &format!("Fan {i}")).await);
-    }
+    let people = fans(&app, 8).await;
     let id = post(&app, &ada, "Everyone at once", "members").await;
     let kinds = ["like", "celebrate", "love", "insightful", "curious"];
     // Each member changes their reaction four times in a row, the last
@@ -681,20 +687,13 @@ async fn an_author_who_turned_reaction_notices_off_gets_none_alone_or_in_a_crowd
     // for a reaction written alone and for reactions written together.
     let app = spawn_app().await;
     let ada = member(&app, "ada", "Ada").await;
-    let mut people = Vec::new();
-    for i in 0..5 {
-        people.push(member(&app, &format!("fan{i}"), &format!("Fan {i}")).await);
-    }
+    let people = fans(&app, 5).await;
     let id = post(&app, &ada, "Quiet please", "members").await;
+    const SETTINGS: &str = "/api/v1/notifications/settings";
     let all_but_reactions = json!({"enabled": ["connection_request", "connection_accepted",
         "follow", "comment", "reply", "mention", "new_course"]});
-    let res = ada
-        .put(app.url("/api/v1/notifications/settings"))
-        .json(&all_but_reactions)
-        .send()
-        .await
-        .expect("settings");
-    assert!(res.status().is_success());
+    let (s, b) = send(&app, &ada, Method::PUT, SETTINGS, Some(all_but_reactions)).await;
+    assert!(s.is_success(), "{b}");
     let react = |c: &reqwest::Client, kind: &'static str| {
         let (app, id, c) = (&app, id.clone(), c.clone());
         async move {
@@ -716,13 +715,9 @@ async fn an_author_who_turned_reaction_notices_off_gets_none_alone_or_in_a_crowd
     assert_eq!(p["reactions"]["total"], 4, "the reactions themselves count");
 
     // Turned on again, the next reaction is told.
-    let res = ada
-        .put(app.url("/api/v1/notifications/settings"))
-        .json(&json!({"enabled": ["reaction"]}))
-        .send()
-        .await
-        .expect("settings");
-    assert!(res.status().is_success());
+    let on = json!({"enabled": ["reaction"]});
+    let (s, b) = send(&app, &ada, Method::PUT, SETTINGS, Some(on)).await;
+    assert!(s.is_success(), "{b}");
     react(&people[4], "curious").await;
     assert_eq!(reaction_notices(&app, &ada).await, 1);
 }
@@ -735,10 +730,7 @@ async fn one_members_changes_sent_at_once_leave_one_reaction_and_exact_counts() 
     // equal the rows, whatever order the changes were taken in.
     let app = spawn_app().await;
     let ada = member(&app, "ada", "Ada").await;
-    let mut people = Vec::new();
-    for i in 0..6 {
-        people.push(member(&app, &format!("fan{i}"), &format!("Fan {i}")).await);
-    }
+    let people = fans(&app, 6).await;
     let id = post(&app, &ada, "Two tabs at once", "members").await;
     let (s, c) = send(
         &app,
