@@ -251,40 +251,49 @@ impl Network<'_> {
         Ok(())
     }
 
-    /// The latest `n` top-level comments of each post, not yet checked
-    /// against the viewer: see [`Network::comment_views_with`].
+    /// The latest `n` top-level comments of each post, each with the
+    /// viewer's relation to its author and reaction on it (see
+    /// [`super::posts::viewer_columns`]), not yet checked against the
+    /// viewer: see [`Network::comment_views_with`].
     pub(crate) async fn latest_comment_rows(
         &self,
+        viewer: Option<MemberId>,
         posts: &[Uuid],
         n: usize,
-    ) -> Result<Vec<comment::Model>, StoreError> {
+    ) -> Result<Vec<(comment::Model, Relation, Option<ReactionKind>)>, StoreError> {
         if posts.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<String> = (0..posts.len()).map(|i| format!("${}", i + 2)).collect();
+        let marks: Vec<String> = (0..posts.len()).map(|i| format!("${}", i + 3)).collect();
         // "Top level" is written so that no index can serve it: SQLite
         // would otherwise walk the `comments_parent` index over every
         // top-level comment of the site (its statistics do not know that
         // most are NULL) instead of `comments_post` for these few posts.
         let sql = format!(
-            "SELECT * FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rn \
+            "SELECT ranked.*, {} FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rn \
              FROM comments c WHERE (CASE WHEN c.parent_id IS NULL THEN 1 ELSE 0 END) = 1 AND c.removed_at IS NULL \
              AND c.post_id IN ({})) AS ranked WHERE rn <= $1",
+            super::posts::viewer_columns(2, "ranked"),
             marks.join(", ")
         );
-        let mut values: Vec<sea_orm::Value> = vec![i64::try_from(n).unwrap_or(2).into()];
+        let mut values: Vec<sea_orm::Value> = vec![
+            i64::try_from(n).unwrap_or(2).into(),
+            viewer.map(|v| v.0).into(),
+        ];
         values.extend(posts.iter().map(|p| sea_orm::Value::from(*p)));
         let rows = self
             .store
             .db
             .query_all_raw(statement(self.store.backend(), &sql, values))
             .await?;
-        let mut models = Vec::with_capacity(rows.len());
+        let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            models.push(comment::Model::from_query_result(&r, "")?);
+            let c = comment::Model::from_query_result(&r, "")?;
+            let (relation, mine) = super::posts::seen(&r, viewer, c.author_id)?;
+            out.push((c, relation, mine));
         }
-        models.sort_by_key(|c| (c.created_at, c.id));
-        Ok(models)
+        out.sort_by_key(|(c, _, _)| (c.created_at, c.id));
+        Ok(out)
     }
 
     /// Every comment of a post, oldest first, each with its replies.

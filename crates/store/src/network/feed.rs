@@ -18,9 +18,11 @@
 //!   reader is connected to or follows, newest first, from where the
 //!   timeline ended. The same audience check applies to both.
 
+use super::posts::{PostRead, post_reads, viewer_columns};
 use super::{LiveEvent, Network};
 use crate::entity::{post, timeline};
 use crate::{Store, StoreError};
+use lyceum_core::domain::MemberId;
 use lyceum_core::domain::network::Audience;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -270,7 +272,7 @@ impl Network<'_> {
         viewer: Uuid,
         before: Option<super::Cursor>,
         limit: u64,
-    ) -> Result<Vec<post::Model>, StoreError> {
+    ) -> Result<Vec<PostRead>, StoreError> {
         let (at, id) = match before {
             Some(c) => (c.at, c.id),
             None => (
@@ -278,18 +280,23 @@ impl Network<'_> {
                 Uuid::max(),
             ),
         };
-        let sql = "SELECT * FROM posts WHERE author_id IN \
+        let sql = format!(
+            "SELECT p.*, {} FROM posts p WHERE p.author_id IN \
              (SELECT $1 UNION SELECT other_id FROM connections WHERE member_id = $1 \
               UNION SELECT followee_id FROM follows WHERE follower_id = $1) \
-             AND created_at >= $5 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
-             ORDER BY created_at DESC, id DESC LIMIT $4";
+             AND p.created_at >= $5 AND (p.created_at < $2 OR (p.created_at = $2 AND p.id < $3)) \
+             ORDER BY p.created_at DESC, p.id DESC LIMIT $4",
+            viewer_columns(1, "p")
+        );
         let mut span = PULL_FIRST_SPAN_MS;
         loop {
             let from = at.saturating_sub(span);
-            let rows = post::Entity::find()
-                .from_raw_sql(super::statement(
+            let rows = self
+                .store
+                .db
+                .query_all_raw(super::statement(
                     self.store.backend(),
-                    sql,
+                    &sql,
                     vec![
                         viewer.into(),
                         at.into(),
@@ -298,10 +305,9 @@ impl Network<'_> {
                         from.into(),
                     ],
                 ))
-                .all(&self.store.db)
                 .await?;
             if rows.len() as u64 >= limit || from <= 0 {
-                return Ok(rows);
+                return post_reads(rows, Some(MemberId(viewer)));
             }
             span = span.saturating_mul(8);
         }

@@ -286,20 +286,16 @@ impl Network<'_> {
                     mine: None,
                 }));
         };
-        // The same relation as `Network::relations`: a block either way
-        // wins over a connection.
-        let sql = "SELECT p.*, \
-             EXISTS (SELECT 1 FROM connections WHERE member_id = $2 AND other_id = p.author_id) AS rel_connected, \
-             EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2 AND blocked_id = p.author_id) \
-             OR EXISTS (SELECT 1 FROM blocks WHERE blocker_id = p.author_id AND blocked_id = $2) AS rel_blocked, \
-             (SELECT kind FROM reactions WHERE target_id = p.id AND member_id = $2) AS my_kind \
-             FROM posts p WHERE p.id = $1";
+        let sql = format!(
+            "SELECT p.*, {} FROM posts p WHERE p.id = $1",
+            viewer_columns(2, "p")
+        );
         let Some(row) = self
             .store
             .db
             .query_one_raw(super::statement(
                 self.store.backend(),
-                sql,
+                &sql,
                 vec![id.into(), v.0.into()],
             ))
             .await?
@@ -307,18 +303,7 @@ impl Network<'_> {
             return Ok(None);
         };
         let post = post::Model::from_query_result(&row, "")?;
-        let relation = if post.author_id == v.0 {
-            Relation::Myself
-        } else if row.try_get::<bool>("", "rel_blocked")? {
-            Relation::Blocked
-        } else if row.try_get::<bool>("", "rel_connected")? {
-            Relation::Connection
-        } else {
-            Relation::Member
-        };
-        let mine = row
-            .try_get::<Option<String>>("", "my_kind")?
-            .and_then(|k| ReactionKind::from_key(&k));
+        let (relation, mine) = seen(&row, viewer, post.author_id)?;
         Ok(Some(PostRead {
             post,
             relation,
@@ -414,13 +399,20 @@ impl Network<'_> {
     ) -> Result<PostPage, StoreError> {
         // The timeline's page and its posts in one statement.
         let (at, id) = after.map_or((i64::MAX, Uuid::max()), |c| (c.at, c.id));
-        let sql = "SELECT p.* FROM timeline t JOIN posts p ON p.id = t.post_id \
+        // The reader's relation to each author and reaction on each post
+        // come with it.
+        let sql = format!(
+            "SELECT p.*, {} FROM timeline t JOIN posts p ON p.id = t.post_id \
              WHERE t.member_id = $1 AND (t.created_at < $2 OR (t.created_at = $2 AND t.post_id < $3)) \
-             ORDER BY t.created_at DESC, t.post_id DESC LIMIT $4";
-        let mut posts = post::Entity::find()
-            .from_raw_sql(super::statement(
+             ORDER BY t.created_at DESC, t.post_id DESC LIMIT $4",
+            viewer_columns(1, "p")
+        );
+        let rows = self
+            .store
+            .db
+            .query_all_raw(super::statement(
                 self.store.backend(),
-                sql,
+                &sql,
                 vec![
                     viewer.0.into(),
                     at.into(),
@@ -428,52 +420,45 @@ impl Network<'_> {
                     ((limit + 1) as i64).into(),
                 ],
             ))
-            .all(&self.store.db)
             .await?;
-        let mut older = false;
+        let mut posts = post_reads(rows, Some(viewer))?;
+        let cursor = |r: &PostRead| Cursor {
+            at: r.post.created_at,
+            id: r.post.id,
+        };
         if posts.len() as u64 == limit
-            && let Some(last) = posts.last()
+            && let Some(last) = posts.last().map(cursor)
         {
             // A page that ends where the timeline does (page 50 of a full
-            // one): the next page reads on from the posts themselves.
-            older = self
-                .has_older(
-                    viewer.0,
-                    Cursor {
-                        at: last.created_at,
-                        id: last.id,
-                    },
-                )
-                .await?;
-        } else if (posts.len() as u64) < limit {
+            // one): the next page reads on from the posts themselves, so ask
+            // whether there are any, on another connection while this page
+            // is put together.
+            let (older, posts) = tokio::join!(
+                self.has_older(viewer.0, last),
+                self.hydrate_read(Some(viewer), posts, 2)
+            );
+            return Ok(PostPage {
+                posts: posts?,
+                next: older?.then(|| last.to_string()),
+            });
+        }
+        if (posts.len() as u64) < limit {
             // The timeline ends here (or was trimmed here): go on from the
             // posts of the people the viewer follows.
-            let from = posts
-                .last()
-                .map(|p| Cursor {
-                    at: p.created_at,
-                    id: p.id,
-                })
-                .or(after);
+            let from = posts.last().map(cursor).or(after);
             let more = self
                 .pull(viewer.0, from, limit + 1 - posts.len() as u64)
                 .await?;
             posts.extend(more);
         }
-        let next = if older || posts.len() as u64 > limit {
+        let next = if posts.len() as u64 > limit {
             posts.truncate(limit as usize);
-            posts.last().map(|p| {
-                Cursor {
-                    at: p.created_at,
-                    id: p.id,
-                }
-                .to_string()
-            })
+            posts.last().map(|r| cursor(r).to_string())
         } else {
             None
         };
         Ok(PostPage {
-            posts: self.hydrate(Some(viewer), posts, 2).await?,
+            posts: self.hydrate_read(Some(viewer), posts, 2).await?,
             next,
         })
     }
@@ -648,29 +633,64 @@ impl Network<'_> {
         posts: Vec<post::Model>,
         comments: usize,
     ) -> Result<Vec<PostView>, StoreError> {
-        // The latest comments are read before the posts are checked, so the
-        // viewer's relations and the cards of authors and commenters are
-        // worked out once, together.
-        let all: Vec<Uuid> = posts.iter().map(|p| p.id).collect();
-        let rows = if comments > 0 {
-            self.latest_comment_rows(&all, comments).await?
+        let authors: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
+        let ids: Vec<Uuid> = posts.iter().map(|p| p.id).collect();
+        let (relations, mine) = self.relations_and_reactions(viewer, &authors, &ids).await?;
+        let reads = posts
+            .into_iter()
+            .map(|post| PostRead {
+                relation: relations
+                    .get(&post.author_id)
+                    .copied()
+                    .unwrap_or(Relation::Anyone),
+                mine: mine.get(&post.id).copied(),
+                post,
+            })
+            .collect();
+        self.hydrate_read(viewer, reads, comments).await
+    }
+
+    /// [`Network::hydrate`] for posts read with the viewer's relation to
+    /// their authors and reactions on them ([`viewer_columns`]). The latest
+    /// comments are read the same way, so a page is one more statement.
+    pub(crate) async fn hydrate_read(
+        &self,
+        viewer: Option<MemberId>,
+        posts: Vec<PostRead>,
+        comments: usize,
+    ) -> Result<Vec<PostView>, StoreError> {
+        let all: Vec<Uuid> = posts.iter().map(|r| r.post.id).collect();
+        let latest = if comments > 0 {
+            self.latest_comment_rows(viewer, &all, comments).await?
         } else {
             Vec::new()
         };
-        let mut people: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
-        people.extend(rows.iter().map(|c| c.author_id));
-        // The viewer's reactions are read with the relations, for every
-        // post and comment here; only those of what is shown are used.
-        let mut targets = all;
-        targets.extend(rows.iter().map(|c| c.id));
-        let (relations, mine) = self
-            .relations_and_reactions(viewer, &people, &targets)
-            .await?;
-        self.assemble(viewer, posts, rows, &people, &relations, &mine)
+        let mut people = Vec::with_capacity(posts.len() + latest.len());
+        let mut relations = HashMap::with_capacity(posts.len() + latest.len());
+        let mut mine = HashMap::new();
+        let mut models = Vec::with_capacity(posts.len());
+        for r in posts {
+            people.push(r.post.author_id);
+            relations.insert(r.post.author_id, r.relation);
+            if let Some(k) = r.mine {
+                mine.insert(r.post.id, k);
+            }
+            models.push(r.post);
+        }
+        let mut rows = Vec::with_capacity(latest.len());
+        for (c, relation, kind) in latest {
+            people.push(c.author_id);
+            relations.insert(c.author_id, relation);
+            if let Some(k) = kind {
+                mine.insert(c.id, k);
+            }
+            rows.push(c);
+        }
+        self.assemble(viewer, models, rows, &people, &relations, &mine)
             .await
     }
 
-    /// Posts as the viewer sees them, from what [`Network::hydrate`] reads:
+    /// Posts as the viewer sees them, from what [`Network::hydrate_read`] reads:
     /// their latest comments' rows, and the viewer's relations to `people`
     /// (the authors of both) and reactions on them.
     async fn assemble(
@@ -799,6 +819,63 @@ pub(crate) struct PostRead {
     pub(crate) relation: Relation,
     /// The viewer's reaction on it.
     pub(crate) mine: Option<ReactionKind>,
+}
+
+/// Columns that tell how the viewer (parameter `$v`) stands to the author
+/// of the row aliased `row`, and the viewer's reaction on it, so that a
+/// page reads them with its posts and comments instead of in a statement
+/// of their own. The same relation as [`Network::relations`]: a block
+/// either way wins over a connection. [`seen`] reads them back.
+pub(crate) fn viewer_columns(v: usize, row: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM connections WHERE member_id = ${v} AND other_id = {row}.author_id) AS rel_connected, \
+         (EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ${v} AND blocked_id = {row}.author_id) \
+         OR EXISTS (SELECT 1 FROM blocks WHERE blocker_id = {row}.author_id AND blocked_id = ${v})) AS rel_blocked, \
+         (SELECT kind FROM reactions WHERE target_id = {row}.id AND member_id = ${v}) AS my_kind"
+    )
+}
+
+/// What [`viewer_columns`] say about a row by `author`: nothing for a
+/// viewer who is not signed in.
+pub(crate) fn seen(
+    row: &sea_orm::QueryResult,
+    viewer: Option<MemberId>,
+    author: Uuid,
+) -> Result<(Relation, Option<ReactionKind>), StoreError> {
+    let Some(v) = viewer else {
+        return Ok((Relation::Anyone, None));
+    };
+    let relation = if author == v.0 {
+        Relation::Myself
+    } else if row.try_get::<bool>("", "rel_blocked")? {
+        Relation::Blocked
+    } else if row.try_get::<bool>("", "rel_connected")? {
+        Relation::Connection
+    } else {
+        Relation::Member
+    };
+    let mine = row
+        .try_get::<Option<String>>("", "my_kind")?
+        .and_then(|k| ReactionKind::from_key(&k));
+    Ok((relation, mine))
+}
+
+/// Posts read with [`viewer_columns`].
+pub(crate) fn post_reads(
+    rows: Vec<sea_orm::QueryResult>,
+    viewer: Option<MemberId>,
+) -> Result<Vec<PostRead>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let post = post::Model::from_query_result(row, "")?;
+            let (relation, mine) = seen(row, viewer, post.author_id)?;
+            Ok(PostRead {
+                post,
+                relation,
+                mine,
+            })
+        })
+        .collect()
 }
 
 /// A post's reaction counts, in [`ReactionKind::ALL`] order.

@@ -862,6 +862,49 @@ async fn comments_reply_one_level_and_bad_input_is_refused() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, p) = app.get_json(&bo, &format!("/api/v1/posts/{id}")).await;
     assert_eq!(p["comments"][0]["reactions"]["celebrate"], 1);
+    // On feed pages the latest comments carry each reader's own reaction,
+    // and leave out the comments of someone the reader blocked.
+    let cy = member(&app, "cyd", "Cyd").await;
+    connect(&app, &ada, &cy, "cyd").await;
+    let (s, _) = send(
+        &app,
+        &cy,
+        Method::POST,
+        &format!("/api/v1/posts/{id}/comments"),
+        Some(json!({"body": "Or Persuasion"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = send(&app, &bo, Method::PUT, "/api/v1/blocks/cyd", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let latest = |feed: &Value| -> Vec<(String, Value)> {
+        feed["posts"]
+            .as_array()
+            .expect("posts")
+            .iter()
+            .find(|p| p["id"] == id.as_str())
+            .expect("the post is in the feed")["comments"]
+            .as_array()
+            .expect("comments")
+            .iter()
+            .map(|c| {
+                (
+                    c["body"].as_str().unwrap_or_default().to_owned(),
+                    c["my_reaction"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (_, feed) = app.get_json(&ada, "/api/v1/feed").await;
+    assert_eq!(
+        latest(&feed),
+        [
+            ("Middlemarch".to_owned(), json!("celebrate")),
+            ("Or Persuasion".to_owned(), Value::Null)
+        ]
+    );
+    let (_, feed) = app.get_json(&bo, "/api/v1/feed").await;
+    assert_eq!(latest(&feed), [("Middlemarch".to_owned(), Value::Null)]);
     let (_, n) = app.get_json(&bo, "/api/v1/notifications").await;
     assert!(
         n.as_array()
@@ -886,7 +929,7 @@ async fn comments_reply_one_level_and_bad_input_is_refused() {
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, p) = app.get_json(&ada, &format!("/api/v1/posts/{id}")).await;
-    assert_eq!(p["comment_count"], 0);
+    assert_eq!(p["comment_count"], 1, "Cyd's comment is left");
 
     let long = "x".repeat(3_001);
     let (s, v) = send(
