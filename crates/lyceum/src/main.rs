@@ -13,9 +13,10 @@ mod mail;
 /// mimalloc instead of the C library's allocator: a request allocates and
 /// frees many small values (rows, strings, JSON) on several threads, where
 /// glibc's malloc spent about a tenth of the server's time under load.
-/// Its `override` feature (Cargo.toml) makes it the C `malloc` and `free`
-/// of the whole process too, so SQLite's own allocations (every statement
-/// and row) go through it as well rather than through glibc's.
+/// SQLite's own allocations stay with the C library's `malloc`: routing
+/// them through mimalloc too (its `override` feature) gained nothing
+/// measurable once statements stopped being planned again on every
+/// execution, and kept 50 to 80 MB more resident (docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
