@@ -265,6 +265,8 @@ impl Network<'_> {
             return Ok(Vec::new());
         }
         let marks: Vec<String> = (0..posts.len()).map(|i| format!("${}", i + 3)).collect();
+        // Oldest first, sorted by the database: SQLite then has every row
+        // before it returns the first, so they reach this task together.
         // "Top level" is written so that no index can serve it: SQLite
         // would otherwise walk the `comments_parent` index over every
         // top-level comment of the site (its statistics do not know that
@@ -272,7 +274,7 @@ impl Network<'_> {
         let sql = format!(
             "SELECT ranked.*, {} FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rn \
              FROM comments c WHERE (CASE WHEN c.parent_id IS NULL THEN 1 ELSE 0 END) = 1 AND c.removed_at IS NULL \
-             AND c.post_id IN ({})) AS ranked WHERE rn <= $1",
+             AND c.post_id IN ({})) AS ranked WHERE rn <= $1 ORDER BY created_at, id",
             super::posts::viewer_columns(2, "ranked"),
             marks.join(", ")
         );
@@ -292,7 +294,6 @@ impl Network<'_> {
             let (relation, mine) = super::posts::seen(&r, viewer, c.author_id)?;
             out.push((c, relation, mine));
         }
-        out.sort_by_key(|(c, _, _)| (c.created_at, c.id));
         Ok(out)
     }
 

@@ -400,11 +400,13 @@ impl Network<'_> {
         // The timeline's page and its posts in one statement.
         let (at, id) = after.map_or((i64::MAX, Uuid::max()), |c| (c.at, c.id));
         // The reader's relation to each author and reaction on each post
-        // come with it.
+        // come with it. The outer ORDER BY (the same order) makes SQLite
+        // finish the page before it returns the first row, so its rows
+        // reach this task together rather than one wake-up each.
         let sql = format!(
-            "SELECT p.*, {} FROM timeline t JOIN posts p ON p.id = t.post_id \
+            "SELECT * FROM (SELECT p.*, {} FROM timeline t JOIN posts p ON p.id = t.post_id \
              WHERE t.member_id = $1 AND (t.created_at < $2 OR (t.created_at = $2 AND t.post_id < $3)) \
-             ORDER BY t.created_at DESC, t.post_id DESC LIMIT $4",
+             ORDER BY t.created_at DESC, t.post_id DESC LIMIT $4) AS page ORDER BY created_at DESC, id DESC",
             viewer_columns(1, "p")
         );
         let rows = self
