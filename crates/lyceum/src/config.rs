@@ -27,6 +27,9 @@ pub struct Config {
     pub instance_key: Option<String>,
     /// Database pool size.
     pub max_connections: u32,
+    /// Megabytes of the SQLite database each connection reads through a
+    /// memory map (0, the default: none). See docs/operations.md.
+    pub sqlite_mmap_mb: u64,
     /// Log filter (`info`, `warn`, `lyceum_web=debug`, …).
     pub log: String,
     /// HTTP settings.
@@ -57,6 +60,7 @@ impl Default for Config {
             keyring_url: None,
             instance_key: None,
             max_connections: 8,
+            sqlite_mmap_mb: 0,
             log: "info".into(),
             web: lyceum_web::WebConfig::default(),
             retention: lyceum_store::retention::RetentionConfig::default(),
@@ -173,6 +177,7 @@ impl Config {
             database_url,
             keyring_url,
             max_connections: self.max_connections.max(1),
+            sqlite_mmap_bytes: self.sqlite_mmap_mb.saturating_mul(1 << 20),
         })
     }
 

@@ -80,6 +80,10 @@ pub struct StoreConfig {
     pub keyring_url: String,
     /// Largest pool size.
     pub max_connections: u32,
+    /// How much of the main SQLite file each connection reads through a
+    /// memory map instead of copying pages into its own cache (0: none).
+    /// See docs/operations.md, "SQLite's memory map".
+    pub sqlite_mmap_bytes: u64,
 }
 
 /// The storage handle the rest of Lyceum holds: cheap to clone.
@@ -126,12 +130,19 @@ impl Store {
         instance_key: InstanceKey,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StoreError> {
-        let db = connect(&config.database_url, config.max_connections).await?;
+        let db = connect_mapped(
+            &config.database_url,
+            config.max_connections,
+            config.sqlite_mmap_bytes,
+        )
+        .await?;
         let keyring_db = connect(&config.keyring_url, config.max_connections).await?;
         migration::Migrator::up(&db, None).await?;
         migration::KeyringMigrator::up(&keyring_db, None).await?;
         let writer = match db.get_database_backend() {
-            DbBackend::Sqlite => connect(&config.database_url, 1).await?,
+            DbBackend::Sqlite => {
+                connect_mapped(&config.database_url, 1, config.sqlite_mmap_bytes).await?
+            }
             _ => db.clone(),
         };
         Ok(Self {
@@ -244,6 +255,16 @@ impl Store {
 
 /// Opens a pool on either engine with the settings each needs.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, StoreError> {
+    connect_mapped(url, max_connections, 0).await
+}
+
+/// [`connect`], with SQLite reading the first `mmap_bytes` of the file
+/// through a memory map (`PRAGMA mmap_size`; PostgreSQL ignores it).
+pub async fn connect_mapped(
+    url: &str,
+    max_connections: u32,
+    mmap_bytes: u64,
+) -> Result<DatabaseConnection, StoreError> {
     use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections)
@@ -258,7 +279,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         // process; the cost is one fsync per write transaction, which the
         // benchmarks account for. busy_timeout turns writer contention into
         // a short wait instead of an error.
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
@@ -271,6 +292,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 // length; keep enough prepared that a feed page does not
                 // parse them again.
                 .statement_cache_capacity(1024)
+                .pragma("mmap_size", mmap_bytes.to_string())
         });
     Ok(Database::connect(opts).await?)
 }

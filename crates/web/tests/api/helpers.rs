@@ -172,6 +172,7 @@ async fn spawn(
                 database_url: with_database(&admin_url, &main),
                 keyring_url: with_database(&admin_url, &keyring),
                 max_connections: 5,
+                sqlite_mmap_bytes: 0,
             };
             (
                 config,
@@ -186,6 +187,9 @@ async fn spawn(
                 database_url: lyceum_store::sqlite_url(&data_dir.path().join("lyceum.db")),
                 keyring_url: lyceum_store::sqlite_url(&data_dir.path().join("keyring.db")),
                 max_connections: 5,
+                // Reads through the memory map as an operator may set it,
+                // so every test also runs on that path.
+                sqlite_mmap_bytes: 64 << 20,
             },
             None,
         ),

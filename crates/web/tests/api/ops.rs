@@ -41,3 +41,34 @@ async fn the_openapi_document_is_3_1_and_lists_the_auth_operations() {
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 }
+
+#[tokio::test]
+async fn the_sqlite_memory_map_setting_reaches_every_connection() {
+    // An operator's `sqlite_mmap_mb` is what each reader and the writer
+    // use (the test store sets 64 MB); PostgreSQL has no such setting.
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = spawn_app().await;
+    if app.is_postgres {
+        return;
+    }
+    let store = &app.store;
+    // A transaction holds its connection, so holding as many as the pool
+    // has (five readers, one writer) reads the setting on each of them.
+    for (name, db, size) in [("reader", &store.db, 5), ("writer", &store.writer, 1)] {
+        let mut held = Vec::new();
+        for _ in 0..size {
+            let tx = db.begin().await.expect("a connection");
+            let row = tx
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    "PRAGMA mmap_size",
+                ))
+                .await
+                .expect("pragma")
+                .expect("a row");
+            let mapped: i64 = row.try_get_by_index(0).expect("a number");
+            assert_eq!(mapped, 64 << 20, "{name}");
+            held.push(tx);
+        }
+    }
+}
