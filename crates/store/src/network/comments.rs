@@ -260,23 +260,17 @@ impl Network<'_> {
         viewer: Option<MemberId>,
         posts: &[Uuid],
         n: usize,
-    ) -> Result<Vec<(comment::Model, Relation, Option<ReactionKind>)>, StoreError> {
+    ) -> Result<Vec<LatestComment>, StoreError> {
         if posts.is_empty() {
             return Ok(Vec::new());
         }
         let marks: Vec<String> = (0..posts.len()).map(|i| format!("${}", i + 3)).collect();
         // Oldest first, sorted by the database: SQLite then has every row
         // before it returns the first, so they reach this task together.
-        // "Top level" is written so that no index can serve it: SQLite
-        // would otherwise walk the `comments_parent` index over every
-        // top-level comment of the site (its statistics do not know that
-        // most are NULL) instead of `comments_post` for these few posts.
         let sql = format!(
-            "SELECT ranked.*, {} FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rn \
-             FROM comments c WHERE (CASE WHEN c.parent_id IS NULL THEN 1 ELSE 0 END) = 1 AND c.removed_at IS NULL \
-             AND c.post_id IN ({})) AS ranked WHERE rn <= $1 ORDER BY created_at, id",
+            "SELECT ranked.*, {} FROM ({}) AS ranked WHERE rn <= $1 ORDER BY created_at, id",
             super::posts::viewer_columns(2, "ranked"),
-            marks.join(", ")
+            ranked_comments(&marks.join(", "))
         );
         let mut values: Vec<sea_orm::Value> = vec![
             i64::try_from(n).unwrap_or(2).into(),
@@ -288,13 +282,7 @@ impl Network<'_> {
             .db
             .query_all_raw(statement(self.store.backend(), &sql, values))
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let c = comment::Model::from_query_result(&r, "")?;
-            let (relation, mine) = super::posts::seen(&r, viewer, c.author_id)?;
-            out.push((c, relation, mine));
-        }
-        Ok(out)
+        rows.iter().map(|r| latest_comment(r, viewer)).collect()
     }
 
     /// Every comment of a post, oldest first, each with its replies.
@@ -438,4 +426,32 @@ impl Network<'_> {
         }
         Ok(out)
     }
+}
+
+/// A post's latest comment as [`Network::latest_comment_rows`] reads it:
+/// the row, the viewer's relation to its author and reaction on it.
+pub(crate) type LatestComment = (comment::Model, Relation, Option<ReactionKind>);
+
+/// Top-level comments, not removed, of the posts in `posts` (an SQL list
+/// or subquery), numbered newest first within each post as `rn`.
+/// "Top level" is written so that no index can serve it: SQLite would
+/// otherwise walk the `comments_parent` index over every top-level comment
+/// of the site (its statistics do not know that most are NULL) instead of
+/// `comments_post` for these few posts.
+pub(crate) fn ranked_comments(posts: &str) -> String {
+    format!(
+        "SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rn \
+         FROM comments c WHERE (CASE WHEN c.parent_id IS NULL THEN 1 ELSE 0 END) = 1 \
+         AND c.removed_at IS NULL AND c.post_id IN ({posts})"
+    )
+}
+
+/// A row of [`ranked_comments`] read with the viewer's columns.
+pub(crate) fn latest_comment(
+    row: &sea_orm::QueryResult,
+    viewer: Option<MemberId>,
+) -> Result<LatestComment, StoreError> {
+    let c = comment::Model::from_query_result(row, "")?;
+    let (relation, mine) = super::posts::seen(row, viewer, c.author_id)?;
+    Ok((c, relation, mine))
 }

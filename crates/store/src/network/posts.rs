@@ -397,17 +397,29 @@ impl Network<'_> {
         after: Option<Cursor>,
         limit: u64,
     ) -> Result<PostPage, StoreError> {
-        // The timeline's page and its posts in one statement.
+        // The timeline's page, its posts and their latest comments in one
+        // statement; with each, the reader's relation to its author and
+        // reaction on it. Posts and comments share the columns they have
+        // in common, each side's own are NULL on the other's rows (a
+        // comment is the row with a `post_id`). Sorting the whole answer
+        // makes SQLite finish it before it returns the first row, so the
+        // rows reach this task together rather than one wake-up each.
         let (at, id) = after.map_or((i64::MAX, Uuid::max()), |c| (c.at, c.id));
-        // The reader's relation to each author and reaction on each post
-        // come with it. The outer ORDER BY (the same order) makes SQLite
-        // finish the page before it returns the first row, so its rows
-        // reach this task together rather than one wake-up each.
+        let shared = "id, author_id, body_ciphertext, created_at, edited_at, removed_at, \
+             like_count, celebrate_count, love_count, insightful_count, curious_count";
         let sql = format!(
-            "SELECT * FROM (SELECT p.*, {} FROM timeline t JOIN posts p ON p.id = t.post_id \
+            "WITH page AS (SELECT p.*, {posts_seen} FROM timeline t JOIN posts p ON p.id = t.post_id \
              WHERE t.member_id = $1 AND (t.created_at < $2 OR (t.created_at = $2 AND t.post_id < $3)) \
-             ORDER BY t.created_at DESC, t.post_id DESC LIMIT $4) AS page ORDER BY created_at DESC, id DESC",
-            viewer_columns(1, "p")
+             ORDER BY t.created_at DESC, t.post_id DESC LIMIT $4), \
+             shown AS (SELECT id FROM page ORDER BY created_at DESC, id DESC LIMIT $5), \
+             latest AS ({ranked}) \
+             SELECT {shared}, audience, comment_count, NULL AS post_id, NULL AS parent_id, \
+             NULL AS reply_count, rel_connected, rel_blocked, my_kind FROM page \
+             UNION ALL SELECT {shared}, NULL, NULL, post_id, parent_id, reply_count, {comments_seen} \
+             FROM latest l WHERE rn <= $6 ORDER BY created_at, id",
+            posts_seen = viewer_columns(1, "p"),
+            ranked = super::comments::ranked_comments("SELECT id FROM shown"),
+            comments_seen = viewer_columns(1, "l"),
         );
         let rows = self
             .store
@@ -420,10 +432,22 @@ impl Network<'_> {
                     at.into(),
                     id.into(),
                     ((limit + 1) as i64).into(),
+                    (limit as i64).into(),
+                    (FEED_COMMENTS as i64).into(),
                 ],
             ))
             .await?;
-        let mut posts = post_reads(rows, Some(viewer))?;
+        let mut posts = Vec::with_capacity(rows.len());
+        let mut latest = Vec::new();
+        for row in &rows {
+            if row.try_get::<Option<Uuid>>("", "post_id")?.is_some() {
+                latest.push(super::comments::latest_comment(row, Some(viewer))?);
+            } else {
+                posts.push(post_read(row, Some(viewer))?);
+            }
+        }
+        // Oldest first, like the comments: the feed is newest first.
+        posts.reverse();
         let cursor = |r: &PostRead| Cursor {
             at: r.post.created_at,
             id: r.post.id,
@@ -437,7 +461,7 @@ impl Network<'_> {
             // is put together.
             let (older, posts) = tokio::join!(
                 self.has_older(viewer.0, last),
-                self.hydrate_read(Some(viewer), posts, 2)
+                self.hydrate_with(Some(viewer), posts, latest)
             );
             return Ok(PostPage {
                 posts: posts?,
@@ -446,11 +470,17 @@ impl Network<'_> {
         }
         if (posts.len() as u64) < limit {
             // The timeline ends here (or was trimmed here): go on from the
-            // posts of the people the viewer follows.
+            // posts of the people the viewer follows, and read their
+            // comments too.
             let from = posts.last().map(cursor).or(after);
             let more = self
                 .pull(viewer.0, from, limit + 1 - posts.len() as u64)
                 .await?;
+            let ids: Vec<Uuid> = more.iter().map(|r| r.post.id).collect();
+            latest.extend(
+                self.latest_comment_rows(Some(viewer), &ids, FEED_COMMENTS)
+                    .await?,
+            );
             posts.extend(more);
         }
         let next = if posts.len() as u64 > limit {
@@ -460,7 +490,7 @@ impl Network<'_> {
             None
         };
         Ok(PostPage {
-            posts: self.hydrate_read(Some(viewer), posts, 2).await?,
+            posts: self.hydrate_with(Some(viewer), posts, latest).await?,
             next,
         })
     }
@@ -538,7 +568,7 @@ impl Network<'_> {
             None
         };
         Ok(PostPage {
-            posts: self.hydrate(viewer, rows, 2).await?,
+            posts: self.hydrate(viewer, rows, FEED_COMMENTS).await?,
             next,
         })
     }
@@ -579,7 +609,7 @@ impl Network<'_> {
             let exhausted = (rows.len() as u64) < batch;
             let ids: Vec<Uuid> = rows.iter().map(|r| r.post_id).collect();
             let posts = self.posts_by_id(&ids).await?;
-            for view in self.hydrate(viewer, posts, 2).await? {
+            for view in self.hydrate(viewer, posts, FEED_COMMENTS).await? {
                 if (out.len() as u64) < limit {
                     cursor = Some(Cursor {
                         at: view.created_at.timestamp_millis(),
@@ -667,6 +697,18 @@ impl Network<'_> {
         } else {
             Vec::new()
         };
+        self.hydrate_with(viewer, posts, latest).await
+    }
+
+    /// [`Network::hydrate_read`] with the posts' latest comments already
+    /// read ([`Network::latest_comment_rows`]); comments on other posts are
+    /// left out.
+    async fn hydrate_with(
+        &self,
+        viewer: Option<MemberId>,
+        posts: Vec<PostRead>,
+        latest: Vec<super::comments::LatestComment>,
+    ) -> Result<Vec<PostView>, StoreError> {
         let mut people = Vec::with_capacity(posts.len() + latest.len());
         let mut relations = HashMap::with_capacity(posts.len() + latest.len());
         let mut mine = HashMap::new();
@@ -814,6 +856,9 @@ pub(crate) fn may_see(p: &post::Model, relation: Relation) -> bool {
     p.removed_at.is_none() && audience(&p.audience).admits(relation)
 }
 
+/// How many of each post's latest comments a page of posts shows.
+pub(crate) const FEED_COMMENTS: usize = 2;
+
 /// A post as [`Network::read_post`] finds it, for one viewer.
 pub(crate) struct PostRead {
     pub(crate) post: post::Model,
@@ -867,17 +912,18 @@ pub(crate) fn post_reads(
     rows: Vec<sea_orm::QueryResult>,
     viewer: Option<MemberId>,
 ) -> Result<Vec<PostRead>, StoreError> {
-    rows.iter()
-        .map(|row| {
-            let post = post::Model::from_query_result(row, "")?;
-            let (relation, mine) = seen(row, viewer, post.author_id)?;
-            Ok(PostRead {
-                post,
-                relation,
-                mine,
-            })
-        })
-        .collect()
+    rows.iter().map(|row| post_read(row, viewer)).collect()
+}
+
+/// A post read with [`viewer_columns`].
+fn post_read(row: &sea_orm::QueryResult, viewer: Option<MemberId>) -> Result<PostRead, StoreError> {
+    let post = post::Model::from_query_result(row, "")?;
+    let (relation, mine) = seen(row, viewer, post.author_id)?;
+    Ok(PostRead {
+        post,
+        relation,
+        mine,
+    })
 }
 
 /// A post's reaction counts, in [`ReactionKind::ALL`] order.

@@ -1026,6 +1026,19 @@ async fn the_feed_pages_by_cursor_without_repeats() {
 
 /// Every post body in the member's feed, page by page.
 async fn whole_feed(app: &TestApp, c: &reqwest::Client) -> Vec<String> {
+    whole_feed_with_comments(app, c)
+        .await
+        .into_iter()
+        .map(|(body, _)| body)
+        .collect()
+}
+
+/// Every post of the member's feed, page by page: its text, and the texts
+/// of the latest comments shown under it.
+async fn whole_feed_with_comments(
+    app: &TestApp,
+    c: &reqwest::Client,
+) -> Vec<(String, Vec<String>)> {
     let mut seen = Vec::new();
     let mut cursor = String::new();
     loop {
@@ -1037,7 +1050,13 @@ async fn whole_feed(app: &TestApp, c: &reqwest::Client) -> Vec<String> {
         let (s, page) = app.get_json(c, &path).await;
         assert_eq!(s, StatusCode::OK, "{page}");
         for p in page["posts"].as_array().expect("posts") {
-            seen.push(p["body"].as_str().expect("body").to_owned());
+            let comments = p["comments"]
+                .as_array()
+                .expect("comments")
+                .iter()
+                .map(|c| c["body"].as_str().expect("body").to_owned())
+                .collect();
+            seen.push((p["body"].as_str().expect("body").to_owned(), comments));
         }
         match page["next_cursor"].as_str() {
             Some(c) => cursor = c.to_owned(),
@@ -1088,20 +1107,62 @@ async fn a_trimmed_timeline_reads_on_from_the_posts_of_those_followed() {
     connect(&app, &ada, &bo, "bob").await;
     let (s, _) = send(&app, &bo, Method::PUT, "/api/v1/follows/cyd", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
+    let mut ids = Vec::new();
     for i in 0..45 {
-        match i % 5 {
+        ids.push(match i % 5 {
             // Cy's posts to connections are not for Bo, who only follows.
             4 => post(&app, &cy, &format!("Cy to connections {i}"), "connections").await,
             3 => post(&app, &cy, &format!("Post number {i}"), "members").await,
             _ => post(&app, &ada, &format!("Post number {i}"), "connections").await,
-        };
+        });
     }
+    // Comments on the newest post and on the oldest (which, trimmed, comes
+    // from the pull): each shows its latest two top-level comments, oldest
+    // first, and no replies.
+    let mut latest = std::collections::HashMap::new();
+    for (i, who) in [(43, &cy), (0, &ada)] {
+        let mut shown = Vec::new();
+        for n in 1..=3 {
+            let body = format!("Comment {n} on {i}");
+            let (s, c) = send(
+                &app,
+                who,
+                Method::POST,
+                &format!("/api/v1/posts/{}/comments", ids[i]),
+                Some(json!({"body": body})),
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{c}");
+            let (s, r) = send(
+                &app,
+                who,
+                Method::POST,
+                &format!("/api/v1/posts/{}/comments", ids[i]),
+                Some(json!({"body": format!("Reply {n} on {i}"), "parent_id": c["id"]})),
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{r}");
+            shown.push(body);
+        }
+        shown.remove(0);
+        latest.insert(format!("Post number {i}"), shown);
+    }
+    let with_comments = |feed: Vec<(String, Vec<String>)>| {
+        for (body, comments) in &feed {
+            let expected = latest.get(body).cloned().unwrap_or_default();
+            assert_eq!(comments, &expected, "under {body}");
+        }
+        feed.into_iter().map(|(body, _)| body).collect::<Vec<_>>()
+    };
     let expected: Vec<String> = (0..45)
         .rev()
         .filter(|i| i % 5 != 4)
         .map(|i| format!("Post number {i}"))
         .collect();
-    assert_eq!(whole_feed(&app, &bo).await, expected);
+    assert_eq!(
+        with_comments(whole_feed_with_comments(&app, &bo).await),
+        expected
+    );
 
     let bo_id = member_id(&app, "bob").await;
     let removed = app.store.trim_timelines_to(5).await.expect("trim");
@@ -1116,7 +1177,10 @@ async fn a_trimmed_timeline_reads_on_from_the_posts_of_those_followed() {
     assert_eq!(held, 5);
     // The same feed, in the same order, with nothing twice: five entries
     // from the timeline, the rest from the posts of those Bo follows.
-    assert_eq!(whole_feed(&app, &bo).await, expected);
+    assert_eq!(
+        with_comments(whole_feed_with_comments(&app, &bo).await),
+        expected
+    );
     // Ending the connection takes Ada's posts out of the pulled part too.
     let (s, _) = send(&app, &bo, Method::DELETE, "/api/v1/connections/ada", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
