@@ -446,7 +446,8 @@ impl Network<'_> {
                 posts.push(post_read(row, Some(viewer))?);
             }
         }
-        // Oldest first, like the comments: the feed is newest first.
+        // The rows came oldest first (comments want that order); the feed
+        // is newest first.
         posts.reverse();
         let cursor = |r: &PostRead| Cursor {
             at: r.post.created_at,
