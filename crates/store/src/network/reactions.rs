@@ -1,7 +1,9 @@
 //! Reactions: one per person per post or comment, of five kinds. The
 //! reaction row and its count change in one transaction, and each change
 //! is conditional on the row being as it was read, so counts stay exact
-//! however requests interleave.
+//! however requests interleave. Whether the member may react there (they
+//! may see the post or comment, and neither has blocked the other) is
+//! checked in the same transaction, for a whole batch at once.
 
 use super::{Network, NetworkError, NoticeKind, PersonCard};
 use crate::StoreError;
@@ -36,9 +38,28 @@ impl Target {
 /// Most reaction changes written in one transaction.
 const MAX_REACTIONS_PER_COMMIT: usize = 512;
 
-/// A change to one member's reaction, waiting for its transaction.
+/// A change to one member's reaction as asked for, waiting for its
+/// transaction, which first checks that the member may react there.
 #[derive(Debug)]
-pub(crate) struct Change {
+pub(crate) struct Ask {
+    member: MemberId,
+    target_id: Uuid,
+    /// The new kind, or none to remove it.
+    kind: Option<ReactionKind>,
+}
+
+/// Why an asked-for change was not written.
+#[derive(Debug, Clone)]
+pub(crate) enum Refusal {
+    /// No such post or comment, or not one the member may react to.
+    NotFound,
+    /// The database failed.
+    Failed(String),
+}
+
+/// A change to one member's reaction on a target they may react to.
+#[derive(Debug)]
+struct Change {
     member: MemberId,
     target: Target,
     target_id: Uuid,
@@ -55,18 +76,15 @@ pub(crate) struct Change {
 pub(crate) struct Applied {
     changed: bool,
     inserted: bool,
-    /// Whether a notice was written.
-    noticed: bool,
+    /// Whom a notice was written to, if anyone.
+    notified: Option<Uuid>,
 }
 
 /// Reaction changes waiting for the next transaction, and whether one is
 /// being written (see [`Network::react`]).
 #[derive(Debug, Default)]
 pub(crate) struct ReactionWrites {
-    waiting: Vec<(
-        Change,
-        tokio::sync::oneshot::Sender<Result<Applied, String>>,
-    )>,
+    waiting: Vec<(Ask, tokio::sync::oneshot::Sender<Result<Applied, Refusal>>)>,
     writing: bool,
 }
 
@@ -93,7 +111,7 @@ async fn apply_reaction(
             return Ok(Applied {
                 changed: false,
                 inserted: false,
-                noticed: false,
+                notified: None,
             });
         };
         let res = reaction::Entity::delete_many()
@@ -110,7 +128,7 @@ async fn apply_reaction(
         return Ok(Applied {
             changed: res.rows_affected == 1,
             inserted: false,
-            noticed: false,
+            notified: None,
         });
     };
     let inserted = reaction::Entity::insert(reaction::ActiveModel {
@@ -129,19 +147,19 @@ async fn apply_reaction(
     .await?;
     if inserted == 1 {
         bump(tx, target, target_id, kind, 1).await?;
-        let mut noticed = false;
+        let mut notified = None;
         if let Some((to, n)) = notice
             && !super::notifications::muted(tx, NoticeKind::Reaction, &[to])
                 .await?
                 .contains(&to)
         {
             n.insert(tx).await?;
-            noticed = true;
+            notified = Some(to);
         }
         return Ok(Applied {
             changed: true,
             inserted: true,
-            noticed,
+            notified,
         });
     }
     let old = reaction::Entity::find_by_id((target_id, member.0))
@@ -168,7 +186,7 @@ async fn apply_reaction(
     Ok(Applied {
         changed,
         inserted: false,
-        noticed: false,
+        notified: None,
     })
 }
 
@@ -182,38 +200,6 @@ pub struct Reactor {
 }
 
 impl Network<'_> {
-    /// What a member may react to: a post or comment they may see, whose
-    /// author has not blocked them nor been blocked by them.
-    async fn target(&self, member: MemberId, id: Uuid) -> Result<Target, NetworkError> {
-        if let Some(super::posts::PostRead {
-            post: p, relation, ..
-        }) = self.read_post(Some(member), id).await?
-        {
-            if !super::posts::may_see(&p, relation) || p.removed_at.is_some() {
-                return Err(NetworkError::NotFound);
-            }
-            return Ok(Target::Post {
-                post: p.id,
-                author: p.author_id,
-            });
-        }
-        let c = comment::Entity::find_by_id(id)
-            .one(&self.store.db)
-            .await?
-            .ok_or(NetworkError::NotFound)?;
-        self.visible_post(Some(member), c.post_id).await?;
-        if c.removed_at.is_some()
-            || c.author_id == ERASED_AUTHOR
-            || self.relation(Some(member), c.author_id).await? == Relation::Blocked
-        {
-            return Err(NetworkError::NotFound);
-        }
-        Ok(Target::Comment {
-            post: c.post_id,
-            author: c.author_id,
-        })
-    }
-
     /// Sets the member's reaction on a post or comment they may see:
     /// adds it, or changes its kind. Returns whether anything changed.
     pub async fn react(
@@ -222,47 +208,23 @@ impl Network<'_> {
         target_id: Uuid,
         kind: ReactionKind,
     ) -> Result<bool, NetworkError> {
-        let target = self.target(member, target_id).await?;
-        let (post_id, author) = target.post_and_author();
-        let comment = matches!(target, Target::Comment { .. }).then_some(target_id);
-        // Made before the write, so the notice (if the reaction is new)
-        // goes in the same transaction, which also checks the author's
-        // settings. Neither has blocked the other (`target` checked both
-        // ways), so only those settings count.
-        let notice = (author != member.0).then(|| {
-            let n = self.notice_model(
-                MemberId(author),
-                Some(member),
-                NoticeKind::Reaction,
-                [Some(post_id), comment, None],
-            );
-            (author, n)
-        });
         let applied = self
-            .write_reaction(Change {
+            .write_reaction(Ask {
                 member,
-                target,
                 target_id,
                 kind: Some(kind),
-                notice,
             })
             .await?;
-        if applied.noticed {
-            self.signal([author], super::LiveEvent::Notification);
-        }
         Ok(applied.changed)
     }
 
     /// Removes the member's reaction. Returns whether there was one.
     pub async fn unreact(&self, member: MemberId, target_id: Uuid) -> Result<bool, NetworkError> {
-        let target = self.target(member, target_id).await?;
         let applied = self
-            .write_reaction(Change {
+            .write_reaction(Ask {
                 member,
-                target,
                 target_id,
                 kind: None,
-                notice: None,
             })
             .await?;
         Ok(applied.changed)
@@ -272,10 +234,13 @@ impl Network<'_> {
     /// Changes that arrive while one transaction is being written go
     /// together in the next (group commit): one commit, and on SQLite one
     /// sync, for many reactions, which is what lets one popular post take
-    /// thousands a second. Each change runs in its own savepoint with the
-    /// same conditional statements as alone, so one that fails leaves the
+    /// thousands a second. The transaction checks, for the whole batch in
+    /// a few statements, that each member may react where they asked (see
+    /// [`may_react`]), so a reaction request sends no statement of its
+    /// own. Each change runs in its own savepoint with the same
+    /// conditional statements as alone, so one that fails leaves the
     /// others' counts exact.
-    async fn write_reaction(&self, change: Change) -> Result<Applied, NetworkError> {
+    async fn write_reaction(&self, ask: Ask) -> Result<Applied, NetworkError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let lead = {
             let mut q = self
@@ -283,7 +248,7 @@ impl Network<'_> {
                 .reaction_writes
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            q.waiting.push((change, reply));
+            q.waiting.push((ask, reply));
             !std::mem::replace(&mut q.writing, true)
         };
         if lead {
@@ -294,10 +259,12 @@ impl Network<'_> {
         }
         let failed =
             |e: String| NetworkError::Store(StoreError::Database(sea_orm::DbErr::Custom(e)));
-        answer
-            .await
-            .map_err(|_| failed("the reaction's transaction went away".into()))?
-            .map_err(failed)
+        match answer.await {
+            Ok(Ok(applied)) => Ok(applied),
+            Ok(Err(Refusal::NotFound)) => Err(NetworkError::NotFound),
+            Ok(Err(Refusal::Failed(e))) => Err(failed(e)),
+            Err(_) => Err(failed("the reaction's transaction went away".into())),
+        }
     }
 
     /// Writes queued reaction changes, a transaction at a time, until none
@@ -317,9 +284,15 @@ impl Network<'_> {
                 let n = q.waiting.len().min(MAX_REACTIONS_PER_COMMIT);
                 q.waiting.drain(..n).collect::<Vec<_>>()
             };
-            let (changes, replies): (Vec<Change>, Vec<_>) = batch.into_iter().unzip();
-            match self.apply_reactions(changes).await {
+            let (asks, replies): (Vec<Ask>, Vec<_>) = batch.into_iter().unzip();
+            match self.apply_reactions(asks).await {
                 Ok(results) => {
+                    // Committed: the authors noticed can look.
+                    let notified = results
+                        .iter()
+                        .filter_map(|r| r.as_ref().ok()?.notified)
+                        .collect::<std::collections::BTreeSet<_>>();
+                    self.signal(notified, super::LiveEvent::Notification);
                     for (reply, r) in replies.into_iter().zip(results) {
                         let _ = reply.send(r);
                     }
@@ -327,22 +300,38 @@ impl Network<'_> {
                 Err(e) => {
                     tracing::warn!(error = %e, "reaction transaction failed");
                     for reply in replies {
-                        let _ = reply.send(Err(e.to_string()));
+                        let _ = reply.send(Err(Refusal::Failed(e.to_string())));
                     }
                 }
             }
         }
     }
 
-    /// Writes a batch in one transaction: as whole sets where it can (see
-    /// [`apply_together`]), and one change at a time, each in its own
-    /// savepoint, for whatever the sets could not take or when they fail.
+    /// Writes a batch in one transaction: first which of the asked-for
+    /// changes the members may make (see [`may_react`]), then those as
+    /// whole sets where it can (see [`apply_together`]), and one change at
+    /// a time, each in its own savepoint, for whatever the sets could not
+    /// take or when they fail. The answers are in the order asked.
     async fn apply_reactions(
         &self,
-        changes: Vec<Change>,
-    ) -> Result<Vec<Result<Applied, String>>, StoreError> {
+        asks: Vec<Ask>,
+    ) -> Result<Vec<Result<Applied, Refusal>>, StoreError> {
         let tx = self.store.writer.begin().await?;
         let now = self.store.now_ms();
+        let targets = may_react(&tx, self.store.backend(), &asks).await?;
+        let mut answers: Vec<Result<Applied, Refusal>> = Vec::with_capacity(asks.len());
+        let mut changes = Vec::with_capacity(asks.len());
+        let mut slots = Vec::with_capacity(asks.len());
+        for (ask, target) in asks.into_iter().zip(targets) {
+            let Some(target) = target else {
+                answers.push(Err(Refusal::NotFound));
+                continue;
+            };
+            slots.push(answers.len());
+            // A placeholder, replaced by the change's outcome below.
+            answers.push(Err(Refusal::NotFound));
+            changes.push(self.change(ask, target));
+        }
         let together = if changes.len() > 1 {
             let sp = tx.begin().await?;
             match apply_together(&sp, self.store.backend(), &changes, now).await {
@@ -359,26 +348,57 @@ impl Network<'_> {
         } else {
             vec![None; changes.len()]
         };
-        let mut out = Vec::with_capacity(changes.len());
-        for (change, done) in changes.into_iter().zip(together) {
-            if let Some(a) = done {
-                out.push(Ok(a));
-                continue;
-            }
-            let sp = tx.begin().await?;
-            match apply_reaction(&sp, change, now).await {
-                Ok(a) => {
-                    sp.commit().await?;
-                    out.push(Ok(a));
+        for ((change, done), slot) in changes.into_iter().zip(together).zip(slots) {
+            answers[slot] = match done {
+                Some(a) => Ok(a),
+                None => {
+                    let sp = tx.begin().await?;
+                    match apply_reaction(&sp, change, now).await {
+                        Ok(a) => {
+                            sp.commit().await?;
+                            Ok(a)
+                        }
+                        Err(e) => {
+                            sp.rollback().await?;
+                            Err(Refusal::Failed(e.to_string()))
+                        }
+                    }
                 }
-                Err(e) => {
-                    sp.rollback().await?;
-                    out.push(Err(e.to_string()));
-                }
-            }
+            };
         }
         tx.commit().await?;
-        Ok(out)
+        Ok(answers)
+    }
+
+    /// The change an ask makes on a target the member may react to, with
+    /// the notice to the author should the reaction be new (written only
+    /// if the author has reaction notices on, which the transaction
+    /// checks). Neither has blocked the other ([`may_react`] checked both
+    /// ways), so only those settings count.
+    fn change(&self, ask: Ask, target: Target) -> Change {
+        let Ask {
+            member,
+            target_id,
+            kind,
+        } = ask;
+        let (post_id, author) = target.post_and_author();
+        let comment = matches!(target, Target::Comment { .. }).then_some(target_id);
+        let notice = (kind.is_some() && author != member.0).then(|| {
+            let n = self.notice_model(
+                MemberId(author),
+                Some(member),
+                NoticeKind::Reaction,
+                [Some(post_id), comment, None],
+            );
+            (author, n)
+        });
+        Change {
+            member,
+            target,
+            target_id,
+            kind,
+            notice,
+        }
     }
 
     /// The member's reaction on one post or comment.
@@ -547,6 +567,152 @@ impl Network<'_> {
     }
 }
 
+/// What each ask may react to, read in the batch's transaction: a post or
+/// comment the member may see (as [`super::posts::may_see`] decides for the
+/// post, and not removed), whose author has not blocked them nor been
+/// blocked by them; `None` where there is no such target. However many
+/// asks, this is two to four statements: the posts, the comments and their
+/// posts where a target is not a post, and the members' connections and
+/// blocks with the authors.
+async fn may_react(
+    tx: &impl ConnectionTrait,
+    backend: sea_orm::DbBackend,
+    asks: &[Ask],
+) -> Result<Vec<Option<Target>>, StoreError> {
+    let mut ids: Vec<Uuid> = asks.iter().map(|a| a.target_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut posts: HashMap<Uuid, post::Model> = post::Entity::find()
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let rest: Vec<Uuid> = ids
+        .into_iter()
+        .filter(|id| !posts.contains_key(id))
+        .collect();
+    let mut comments: HashMap<Uuid, comment::Model> = HashMap::new();
+    if !rest.is_empty() {
+        comments = comment::Entity::find()
+            .filter(comment::Column::Id.is_in(rest))
+            .all(tx)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let mut parents: Vec<Uuid> = comments
+            .values()
+            .map(|c| c.post_id)
+            .filter(|p| !posts.contains_key(p))
+            .collect();
+        parents.sort_unstable();
+        parents.dedup();
+        if !parents.is_empty() {
+            posts.extend(
+                post::Entity::find()
+                    .filter(post::Column::Id.is_in(parents))
+                    .all(tx)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.id, p)),
+            );
+        }
+    }
+    let mut members: Vec<Uuid> = asks.iter().map(|a| a.member.0).collect();
+    members.sort_unstable();
+    members.dedup();
+    let mut authors: Vec<Uuid> = posts
+        .values()
+        .map(|p| p.author_id)
+        .chain(comments.values().map(|c| c.author_id))
+        .collect();
+    authors.sort_unstable();
+    authors.dedup();
+    let known = pair_relations(tx, backend, &members, &authors).await?;
+    let relation = |member: Uuid, author: Uuid| {
+        if member == author {
+            Relation::Myself
+        } else {
+            known
+                .get(&(member, author))
+                .copied()
+                .unwrap_or(Relation::Member)
+        }
+    };
+    Ok(asks
+        .iter()
+        .map(|a| {
+            let m = a.member.0;
+            if let Some(p) = posts.get(&a.target_id) {
+                return (super::posts::may_see(p, relation(m, p.author_id))
+                    && p.removed_at.is_none())
+                .then_some(Target::Post {
+                    post: p.id,
+                    author: p.author_id,
+                });
+            }
+            let c = comments.get(&a.target_id)?;
+            let p = posts.get(&c.post_id)?;
+            (super::posts::may_see(p, relation(m, p.author_id))
+                && c.removed_at.is_none()
+                && c.author_id != ERASED_AUTHOR
+                && relation(m, c.author_id) != Relation::Blocked)
+                .then_some(Target::Comment {
+                    post: c.post_id,
+                    author: c.author_id,
+                })
+        })
+        .collect())
+}
+
+/// How each member stands to each author, in one statement, where that is
+/// a connection or a block (either way, which wins); any other pair of
+/// distinct members is [`Relation::Member`].
+async fn pair_relations(
+    tx: &impl ConnectionTrait,
+    backend: sea_orm::DbBackend,
+    members: &[Uuid],
+    authors: &[Uuid],
+) -> Result<HashMap<(Uuid, Uuid), Relation>, StoreError> {
+    let mut out = HashMap::new();
+    if members.is_empty() || authors.is_empty() {
+        return Ok(out);
+    }
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(members.len() + authors.len());
+    let mut marks = |ids: &[Uuid]| {
+        let from = values.len() + 1;
+        values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
+        (from..from + ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (m, a) = (marks(members), marks(authors));
+    let sql = format!(
+        "SELECT member_id AS m, other_id AS a, 'c' AS kind FROM connections WHERE member_id IN ({m}) AND other_id IN ({a}) \
+         UNION ALL SELECT blocker_id, blocked_id, 'b' FROM blocks WHERE blocker_id IN ({m}) AND blocked_id IN ({a}) \
+         UNION ALL SELECT blocked_id, blocker_id, 'b' FROM blocks WHERE blocked_id IN ({m}) AND blocker_id IN ({a})"
+    );
+    let mut blocked = Vec::new();
+    for r in tx
+        .query_all_raw(super::statement(backend, &sql, values))
+        .await?
+    {
+        let pair: (Uuid, Uuid) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+        if r.try_get_by_index::<String>(2)? == "b" {
+            blocked.push(pair);
+        } else {
+            out.insert(pair, Relation::Connection);
+        }
+    }
+    for pair in blocked {
+        out.insert(pair, Relation::Blocked);
+    }
+    Ok(out)
+}
+
 /// Posts or comments recounted per transaction after an erasure.
 const RECOUNT_PER_TRANSACTION: usize = 25;
 
@@ -598,22 +764,22 @@ async fn apply_together(
             (None, Some(_)) => Applied {
                 changed: true,
                 inserted: true,
-                noticed: false,
+                notified: None,
             },
             (Some(old), Some(new)) => Applied {
                 changed: old != new,
                 inserted: false,
-                noticed: false,
+                notified: None,
             },
             (Some(_), None) => Applied {
                 changed: true,
                 inserted: false,
-                noticed: false,
+                notified: None,
             },
             (None, None) => Applied {
                 changed: false,
                 inserted: false,
-                noticed: false,
+                notified: None,
             },
         };
         *now_kind = c.kind;
@@ -751,7 +917,7 @@ async fn apply_together(
             && !muted.contains(to)
         {
             notices.push(n.clone());
-            a.noticed = true;
+            a.notified = Some(*to);
         }
     }
     if !notices.is_empty() {

@@ -671,6 +671,92 @@ async fn reactions_sent_at_once_are_written_together_and_counted_exactly() {
     assert_eq!(reaction_notices(&app, &ada).await, 8);
 }
 
+#[tokio::test]
+async fn reactions_sent_at_once_are_each_checked_against_what_the_member_may_see() {
+    // Whether a member may react is checked in the transaction that writes
+    // a whole crowd's reactions: each is refused or written on its own
+    // merits, and only the written ones count.
+    let app = spawn_app().await;
+    let ada = member(&app, "ada", "Ada").await;
+    let people = fans(&app, 8).await;
+    for (i, c) in people.iter().enumerate().take(4) {
+        connect(&app, &ada, c, &format!("fan{i}")).await;
+    }
+    let private = post(&app, &ada, "Connections only", "connections").await;
+    let open = post(&app, &ada, "For every member", "members").await;
+    let (s, c) = send(
+        &app,
+        &people[0],
+        Method::POST,
+        &format!("/api/v1/posts/{open}/comments"),
+        Some(json!({"body": "A comment by fan0"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let comment = c["id"].as_str().expect("id").to_owned();
+    // Ada blocks fan5; fan6 blocks the comment's author.
+    let (s, _) = send(&app, &ada, Method::PUT, "/api/v1/blocks/fan5", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = send(&app, &people[6], Method::PUT, "/api/v1/blocks/fan0", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let nowhere = uuid::Uuid::now_v7().to_string();
+    let mut asks = Vec::new();
+    for (i, c) in people.iter().enumerate() {
+        asks.push((c, format!("/api/v1/posts/{private}/reaction"), i < 4));
+        asks.push((c, format!("/api/v1/posts/{open}/reaction"), i != 5));
+        asks.push((
+            c,
+            format!("/api/v1/comments/{comment}/reaction"),
+            i != 5 && i != 6,
+        ));
+        asks.push((c, format!("/api/v1/posts/{nowhere}/reaction"), false));
+    }
+    asks.push((&ada, format!("/api/v1/posts/{private}/reaction"), true));
+    let answers = futures::future::join_all(asks.iter().map(|(c, path, _)| {
+        send(
+            &app,
+            c,
+            Method::PUT,
+            path,
+            Some(json!({"kind": "insightful"})),
+        )
+    }))
+    .await;
+    for ((_, path, allowed), (s, b)) in asks.iter().zip(answers) {
+        let want = if *allowed {
+            StatusCode::NO_CONTENT
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(s, want, "{path}: {b}");
+    }
+    let rows = |id: &str| {
+        let id: uuid::Uuid = id.parse().expect("uuid");
+        count(
+            &app,
+            "SELECT COUNT(*) FROM reactions WHERE target_id = $1",
+            vec![id.into()],
+        )
+    };
+    assert_eq!(rows(&private).await, 5);
+    assert_eq!(rows(&open).await, 7);
+    assert_eq!(rows(&comment).await, 6);
+    let (_, p) = app
+        .get_json(&ada, &format!("/api/v1/posts/{private}"))
+        .await;
+    assert_eq!(p["reactions"]["insightful"], 5, "{p}");
+    let (_, p) = app.get_json(&ada, &format!("/api/v1/posts/{open}")).await;
+    assert_eq!(p["reactions"]["insightful"], 7, "{p}");
+    let comment_id: uuid::Uuid = comment.parse().expect("uuid");
+    let counted = count(
+        &app,
+        "SELECT CAST(insightful_count AS BIGINT) FROM comments WHERE id = $1",
+        vec![comment_id.into()],
+    )
+    .await;
+    assert_eq!(counted, 6);
+}
+
 /// How many reaction notices a member has.
 async fn reaction_notices(app: &TestApp, c: &reqwest::Client) -> usize {
     let (_, n) = app.get_json(c, "/api/v1/notifications").await;
