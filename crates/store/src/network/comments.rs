@@ -264,19 +264,18 @@ impl Network<'_> {
         if posts.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<String> = (0..posts.len()).map(|i| format!("${}", i + 3)).collect();
+        let mut values: Vec<sea_orm::Value> = vec![
+            i64::try_from(n).unwrap_or(2).into(),
+            viewer.map(|v| v.0).into(),
+        ];
+        let marks = super::marks(posts, &mut values);
         // Oldest first, sorted by the database: SQLite then has every row
         // before it returns the first, so they reach this task together.
         let sql = format!(
             "SELECT ranked.*, {} FROM ({}) AS ranked WHERE rn <= $1 ORDER BY created_at, id",
             super::posts::viewer_columns(2, "ranked"),
-            ranked_comments(&marks.join(", "))
+            ranked_comments(&marks)
         );
-        let mut values: Vec<sea_orm::Value> = vec![
-            i64::try_from(n).unwrap_or(2).into(),
-            viewer.map(|v| v.0).into(),
-        ];
-        values.extend(posts.iter().map(|p| sea_orm::Value::from(*p)));
         let rows = self
             .store
             .db

@@ -166,14 +166,6 @@ impl Network<'_> {
         out.insert(viewer.0, Relation::Myself);
         let mut parts = Vec::new();
         let mut values: Vec<sea_orm::Value> = vec![viewer.0.into()];
-        let marks = |ids: &[Uuid], values: &mut Vec<sea_orm::Value>| {
-            let from = values.len() + 1;
-            values.extend(ids.iter().map(|o| sea_orm::Value::from(*o)));
-            (from..from + ids.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         if !others.is_empty() {
             // Connections and blocks either way: `kind` c is a connection,
             // b a block (which wins).
@@ -366,6 +358,18 @@ impl Network<'_> {
             .await?
             .rows_affected())
     }
+}
+
+/// Binds `ids` after the `values` already bound and returns their
+/// placeholders (`$4, $5, $6`), for an `IN (…)` list; a list used twice in
+/// one statement is bound once and its placeholders written twice.
+pub(crate) fn marks(ids: &[Uuid], values: &mut Vec<sea_orm::Value>) -> String {
+    let from = values.len() + 1;
+    values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
+    (from..from + ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {

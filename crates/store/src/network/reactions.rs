@@ -681,15 +681,8 @@ async fn pair_relations(
         return Ok(out);
     }
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(members.len() + authors.len());
-    let mut marks = |ids: &[Uuid]| {
-        let from = values.len() + 1;
-        values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
-        (from..from + ids.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (m, a) = (marks(members), marks(authors));
+    let m = super::marks(members, &mut values);
+    let a = super::marks(authors, &mut values);
     let sql = format!(
         "SELECT member_id AS m, other_id AS a, 'c' AS kind FROM connections WHERE member_id IN ({m}) AND other_id IN ({a}) \
          UNION ALL SELECT blocker_id, blocked_id, 'b' FROM blocks WHERE blocker_id IN ({m}) AND blocked_id IN ({a}) \
