@@ -273,6 +273,14 @@ pub async fn connect_mapped(
         .min_connections(max_connections)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
+        // The pool would otherwise ping every connection it hands out:
+        // for SQLite a round trip to the connection's thread, for
+        // PostgreSQL one to the server, before each statement. sqlx
+        // already pings each connection as it comes back to the pool and
+        // drops one that fails, so only a connection left idle a while
+        // (which a proxy or a restarted server may have dropped since) is
+        // pinged again before use.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         // WAL lets readers run beside the one writer. FULL sync makes every
         // acknowledged commit survive a power cut as well as a killed
