@@ -277,10 +277,13 @@ pub async fn connect_mapped(
         // for SQLite a round trip to the connection's thread, for
         // PostgreSQL one to the server, before each statement. sqlx
         // already pings each connection as it comes back to the pool and
-        // drops one that fails, so only a connection left idle a while
-        // (which a proxy or a restarted server may have dropped since) is
-        // pinged again before use.
-        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        // drops one that fails. A connection in steady use skips the
+        // second ping; one idle for a second or more (long enough for a
+        // restarted server or a proxy to have dropped it) is pinged
+        // first and replaced if it fails. Only a statement on a
+        // connection used in the very second its server went away fails
+        // (and that connection is dropped as it returns).
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
         .sqlx_logging(false)
         // WAL lets readers run beside the one writer. FULL sync makes every
         // acknowledged commit survive a power cut as well as a killed

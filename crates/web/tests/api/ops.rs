@@ -72,3 +72,41 @@ async fn the_sqlite_memory_map_setting_reaches_every_connection() {
         }
     }
 }
+
+#[tokio::test]
+async fn connections_the_database_server_dropped_are_replaced_without_failing_a_request() {
+    // A PostgreSQL restart or failover drops every connection a node
+    // holds. Connections in steady use are not pinged before each
+    // statement, but one idle for a second is, and is replaced if the
+    // server has dropped it, so the requests after the server is back
+    // succeed. SQLite has no server to lose.
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    if !app.is_postgres {
+        return;
+    }
+    app.sign_up("before@example.org", "Before").await;
+    // Every other connection to this app's two databases (data and
+    // keyring: readers, the writer, the keyring's pool), as a restart
+    // would.
+    let row = app
+        .store
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.store.db.get_database_backend(),
+            "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE datname LIKE current_database() || '%' AND pid <> pg_backend_pid()",
+        ))
+        .await
+        .expect("terminate")
+        .expect("a row");
+    let terminated: i64 = row.try_get("", "n").expect("a count");
+    assert!(terminated >= 2, "only {terminated} connections were open");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Signing up reads, writes and makes a key: every pool.
+    for n in 0..3 {
+        app.sign_up(&format!("after{n}@example.org"), "After").await;
+    }
+    let (status, _, body) = app.get_page(&client(), "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
