@@ -133,6 +133,25 @@ pub(crate) async fn post(app: &TestApp, c: &reqwest::Client, body: &str, audienc
     v["id"].as_str().expect("id").to_owned()
 }
 
+/// A comment on a post by `c`: its id.
+pub(crate) async fn comment_on(
+    app: &TestApp,
+    c: &reqwest::Client,
+    post: &str,
+    body: &str,
+) -> String {
+    let (s, v) = send(
+        app,
+        c,
+        Method::POST,
+        &format!("/api/v1/posts/{post}/comments"),
+        Some(json!({"body": body})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_str().expect("id").to_owned()
+}
+
 #[tokio::test]
 async fn profiles_are_private_until_the_member_opens_each_section() {
     let app = spawn_app().await;
@@ -684,16 +703,7 @@ async fn reactions_sent_at_once_are_each_checked_against_what_the_member_may_see
     }
     let private = post(&app, &ada, "Connections only", "connections").await;
     let open = post(&app, &ada, "For every member", "members").await;
-    let (s, c) = send(
-        &app,
-        &people[0],
-        Method::POST,
-        &format!("/api/v1/posts/{open}/comments"),
-        Some(json!({"body": "A comment by fan0"})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    let comment = c["id"].as_str().expect("id").to_owned();
+    let comment = comment_on(&app, &people[0], &open, "A comment by fan0").await;
     // Ada blocks fan5; fan6 blocks the comment's author.
     let (s, _) = send(&app, &ada, Method::PUT, "/api/v1/blocks/fan5", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
@@ -818,16 +828,7 @@ async fn one_members_changes_sent_at_once_leave_one_reaction_and_exact_counts() 
     let ada = member(&app, "ada", "Ada").await;
     let people = fans(&app, 6).await;
     let id = post(&app, &ada, "Two tabs at once", "members").await;
-    let (s, c) = send(
-        &app,
-        &ada,
-        Method::POST,
-        &format!("/api/v1/posts/{id}/comments"),
-        Some(json!({"body": "A comment to react to"})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    let comment = c["id"].as_str().expect("comment id").to_owned();
+    let comment = comment_on(&app, &ada, &id, "A comment to react to").await;
     let kinds = ["like", "celebrate", "love", "insightful", "curious"];
     let mut requests = Vec::new();
     for round in 0..3 {
@@ -903,16 +904,7 @@ async fn comments_reply_one_level_and_bad_input_is_refused() {
         "connections",
     )
     .await;
-    let (s, c) = send(
-        &app,
-        &bo,
-        Method::POST,
-        &format!("/api/v1/posts/{id}/comments"),
-        Some(json!({"body": "Middlemarch"})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CREATED);
-    let comment = c["id"].as_str().expect("id").to_owned();
+    let comment = comment_on(&app, &bo, &id, "Middlemarch").await;
     let (s, r) = send(
         &app,
         &ada,
@@ -952,15 +944,7 @@ async fn comments_reply_one_level_and_bad_input_is_refused() {
     // and leave out the comments of someone the reader blocked.
     let cy = member(&app, "cyd", "Cyd").await;
     connect(&app, &ada, &cy, "cyd").await;
-    let (s, _) = send(
-        &app,
-        &cy,
-        Method::POST,
-        &format!("/api/v1/posts/{id}/comments"),
-        Some(json!({"body": "Or Persuasion"})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CREATED);
+    comment_on(&app, &cy, &id, "Or Persuasion").await;
     let (s, _) = send(&app, &bo, Method::PUT, "/api/v1/blocks/cyd", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let latest = |feed: &Value| -> Vec<(String, Value)> {
@@ -2040,14 +2024,7 @@ async fn digests_go_only_to_members_who_consented_and_carry_no_names() {
             Some(json!({"kind": "love"})),
         )
         .await;
-        send(
-            &app,
-            &bo,
-            Method::POST,
-            &format!("/api/v1/posts/{id}/comments"),
-            Some(json!({"body": "Lovely"})),
-        )
-        .await;
+        comment_on(&app, &bo, &id, "Lovely").await;
     }
     let bos = post(&app, &bo, "Bo's news", "connections").await;
     send(
@@ -2108,14 +2085,7 @@ async fn digests_go_only_to_members_who_consented_and_carry_no_names() {
     assert_eq!(app.store.send_digests(&sender).await.expect("digests"), 1);
     // Reading the notifications page first means there is nothing to tell.
     app.clock.advance(chrono::Duration::hours(25));
-    send(
-        &app,
-        &bo,
-        Method::POST,
-        &format!("/api/v1/posts/{id}/comments"),
-        Some(json!({"body": "Again"})),
-    )
-    .await;
+    comment_on(&app, &bo, &id, "Again").await;
     let _ = ada
         .get(app.url("/notifications"))
         .send()
@@ -2125,14 +2095,7 @@ async fn digests_go_only_to_members_who_consented_and_carry_no_names() {
 
     // Withdrawing the consent stops them at once.
     app.clock.advance(chrono::Duration::hours(25));
-    send(
-        &app,
-        &bo,
-        Method::POST,
-        &format!("/api/v1/posts/{id}/comments"),
-        Some(json!({"body": "Once more"})),
-    )
-    .await;
+    comment_on(&app, &bo, &id, "Once more").await;
     assert!(
         consent(&ada, false)
             .await
@@ -2248,16 +2211,7 @@ async fn feed_pages_show_edits_profile_changes_and_erasures_on_every_node() {
     connect(&app, &ada, &bo, "bob").await;
     set_privacy(&app, &bo, &[("headline", "connections")], &[]).await;
     let id = post(&app, &bo, "Cached-First-Words", "connections").await;
-    let (s, c) = send(
-        &app,
-        &ada,
-        Method::POST,
-        &format!("/api/v1/posts/{id}/comments"),
-        Some(json!({"body": "Ada-First-Comment"})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    let comment = c["id"].as_str().expect("comment id").to_owned();
+    let comment = comment_on(&app, &ada, &id, "Ada-First-Comment").await;
     // Both nodes read the page once, so both hold it.
     for base in [app.url(""), other.clone()] {
         let feed = feed_on(&base, &ada).await;
